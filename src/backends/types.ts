@@ -1,0 +1,58 @@
+import type { AttemptRecord, JobState } from '../state/run-state.js';
+
+/** What a backend needs to start one attempt of one run. */
+export interface SubmitRequest {
+  /** Identifies the ensemble (a hash of its configuration path), so jobs can be found again. */
+  ensembleKey: string;
+  batch: string;
+  runId: string;
+  runDir: string;
+  jobFile: string;
+  attempt: number;
+  /** Batch `slurm:` options; backends that have no use for them ignore them. */
+  options: Record<string, string | number | boolean>;
+}
+
+export interface SubmitResult {
+  jobId: string;
+  state: JobState;
+  backendData?: Record<string, unknown>;
+  startedAt?: string;
+}
+
+export interface JobStatus {
+  state: JobState;
+  exitCode?: number | null;
+  reason?: string;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+/** An attempt the backend is asked about, with where its run lives. */
+export interface TrackedJob {
+  runDir: string;
+  record: AttemptRecord;
+}
+
+/**
+ * A place jobs run. Everything scheduler-specific lives behind this
+ * interface; the rest of mensemble speaks only in these terms.
+ */
+export interface Backend {
+  readonly name: string;
+  /** Starts an attempt. Must not return before the job exists in the backend. */
+  submit(request: SubmitRequest): Promise<SubmitResult>;
+  /**
+   * Current status of many jobs in one go (one scheduler query per call, not
+   * one per job). Jobs whose status cannot be told right now are left out.
+   */
+  refresh(jobs: readonly TrackedJob[]): Promise<Map<TrackedJob, JobStatus>>;
+  /**
+   * Finds a job submitted for an attempt whose id was never recorded (the
+   * process died between submitting and recording). Undefined: no such job.
+   */
+  recover(request: SubmitRequest, intent: AttemptRecord): Promise<SubmitResult | undefined>;
+  cancel(jobs: readonly TrackedJob[]): Promise<void>;
+  /** The user's active jobs whose names start with `match` (model-ensembler's `jobs` check). */
+  countActiveJobs(match: string): Promise<number>;
+}

@@ -1,0 +1,179 @@
+import path from 'node:path';
+import { UserError, UserErrors, formatLocation } from '../util/errors.js';
+import { resolveInside } from '../util/paths.js';
+import { toPlain } from './python-values.js';
+import { schemaProblems } from './schema.js';
+import { formatKeyPath, locate, readYamlFile, toValue, type KeyPath, type YamlSource } from './source.js';
+import type { BatchSpec, EnsembleSpec, RunInput, TaskPhase, TaskSpec } from './types.js';
+
+type Obj = Record<string, unknown>;
+
+const TASK_LISTS = ['pre_batch', 'pre_run', 'post_run', 'post_batch'] as const;
+/** Batch keys that are not template variables (model-ensembler drops task lists and runs; mensemble's extensions too). */
+const NOT_TEMPLATE_VARS = new Set<string>([...TASK_LISTS, 'runs', 'matrix', 'run_id', 'vars', 'slurm', 'retry']);
+/** model-ensembler drops these when unset rather than passing null. */
+const DROPPED_WHEN_UNSET = ['cluster', 'email', 'nodes', 'ntasks', 'length'];
+const REQUIRED_AFTER_MERGE = ['templatedir', 'templates', 'job_file', 'basedir', 'maxruns', 'maxjobs'];
+
+export interface LoadOptions {
+  extraVars?: Record<string, string>;
+}
+
+/** Reads, validates and normalises a configuration file. Throws UserError(s) naming file, line and key. */
+export function loadEnsemble(configFile: string, options: LoadOptions = {}): EnsembleSpec {
+  const file = path.resolve(configFile);
+  const source = readYamlFile(file);
+  const value = toValue(source);
+  const problems = schemaProblems(source, toPlain(value));
+  if (problems.length > 0) throw new UserErrors(problems);
+  return normalise(source, file, value as Obj, options);
+}
+
+function normalise(source: YamlSource, file: string, root: Obj, options: LoadOptions): EnsembleSpec {
+  const dir = path.dirname(file);
+  const ensemble = root.ensemble as Obj;
+  const globalVars = (ensemble.vars ?? {}) as Obj;
+  const batchConfig = (ensemble.batch_config ?? {}) as Obj;
+  const problems: string[] = [];
+  const batches: BatchSpec[] = [];
+  const seenNames = new Map<string, number>();
+
+  (ensemble.batches as Obj[]).forEach((own, index) => {
+    const keyPath: KeyPath = ['ensemble', 'batches', index];
+    const where = formatKeyPath(keyPath);
+    const location = locate(source, keyPath);
+    const merged: Obj = { ...batchConfig, ...own };
+    if (batchConfig.vars && own.vars) merged.vars = { ...(batchConfig.vars as Obj), ...(own.vars as Obj) };
+    const name = String(own.name);
+    const previous = seenNames.get(name);
+    if (previous !== undefined) {
+      problems.push(`${formatLocation(locate(source, [...keyPath, 'name']))}: ${where}.name: the batch name \`${name}\` is already used by ensemble.batches[${previous}]; batch names must be unique.`);
+    }
+    seenNames.set(name, index);
+    const missing = REQUIRED_AFTER_MERGE.filter((k) => merged[k] === undefined);
+    if (merged.runs === undefined && merged.matrix === undefined) missing.push('runs (or matrix)');
+    if (missing.length > 0) {
+      problems.push(`${formatLocation(location)}: ${where} (batch \`${name}\`): missing required key${missing.length > 1 ? 's' : ''} ${missing.map((k) => `\`${k}\``).join(', ')}, set neither in the batch nor in ensemble.batch_config.`);
+      return;
+    }
+    try {
+      batches.push(buildBatch(source, dir, index, merged, globalVars, keyPath));
+    } catch (err) {
+      if (err instanceof UserErrors) problems.push(...err.problems);
+      else if (err instanceof UserError) problems.push(err.message);
+      else throw err;
+    }
+  });
+  if (problems.length > 0) throw new UserErrors(problems);
+
+  return {
+    configFile: file,
+    dir,
+    source,
+    preProcess: tasks(ensemble.pre_process, 'pre_process', ['ensemble', 'pre_process']),
+    postProcess: tasks(ensemble.post_process, 'post_process', ['ensemble', 'post_process']),
+    batches,
+    extraVars: options.extraVars ?? {},
+  };
+}
+
+function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj, globalVars: Obj, keyPath: KeyPath): BatchSpec {
+  const name = String(merged.name);
+  const at = (key: string) => `${formatLocation(locate(source, [...keyPath, key]))}: ${formatKeyPath([...keyPath, key])}`;
+  const pathProblem = (key: string, fn: () => string): string => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof UserError) throw new UserError(`${at(key)}: ${err.message}`);
+      throw err;
+    }
+  };
+  const basedir = pathProblem('basedir', () => resolveInside(dir, String(merged.basedir), 'basedir'));
+  // model-ensembler changes into basedir before it resolves templatedir.
+  const templatedir = pathProblem('templatedir', () => {
+    const written = String(merged.templatedir);
+    const resolved = path.resolve(basedir, written);
+    if (path.isAbsolute(written)) return path.normalize(written);
+    return resolveInside(dir, path.relative(dir, resolved) || '.', 'templatedir (relative to basedir)');
+  });
+  const templates = (merged.templates as string[]).map((t, i) => {
+    if (path.isAbsolute(t) || path.normalize(t).split(path.sep).includes('..')) {
+      throw new UserError(`${formatLocation(locate(source, [...keyPath, 'templates', i]))}: ${formatKeyPath([...keyPath, 'templates', i])}: the template \`${t}\` must be a path inside templatedir.`);
+    }
+    return path.normalize(t);
+  });
+
+  const batchVars: Obj = { ...globalVars, ...((merged.vars as Obj | undefined) ?? {}) };
+  for (const [k, v] of Object.entries(merged)) {
+    if (NOT_TEMPLATE_VARS.has(k)) continue;
+    if (DROPPED_WHEN_UNSET.includes(k) && (v === null || v === undefined)) continue;
+    batchVars[k] = v;
+  }
+
+  return {
+    index,
+    name,
+    templatedir,
+    basedir,
+    templates,
+    jobFile: String(merged.job_file),
+    maxruns: Number(merged.maxruns),
+    maxjobs: Number(merged.maxjobs),
+    repeat: merged.repeat === true,
+    tasks: {
+      pre_batch: tasks(merged.pre_batch, 'pre_batch', [...keyPath, 'pre_batch']),
+      pre_run: tasks(merged.pre_run, 'pre_run', [...keyPath, 'pre_run']),
+      post_run: tasks(merged.post_run, 'post_run', [...keyPath, 'post_run']),
+      post_batch: tasks(merged.post_batch, 'post_batch', [...keyPath, 'post_batch']),
+    },
+    runs: runInputs(source, merged, keyPath),
+    runIdTemplate: typeof merged.run_id === 'string' ? merged.run_id : undefined,
+    batchVars,
+    slurm: (merged.slurm ?? {}) as Record<string, string | number | boolean>,
+    maxAttempts: Number((merged.retry as Obj | undefined)?.max_attempts ?? 1),
+    where: formatKeyPath(keyPath),
+    location: locate(source, keyPath),
+  };
+}
+
+/** Explicit runs first, then the matrix combinations (last key varying fastest). */
+function runInputs(source: YamlSource, batch: Obj, keyPath: KeyPath): RunInput[] {
+  const out: RunInput[] = [];
+  ((batch.runs ?? []) as Obj[]).forEach((vars, i) => {
+    const runPath = [...keyPath, 'runs', i];
+    out.push({ vars: vars ?? {}, idx: out.length, where: formatKeyPath(runPath), location: locate(source, runPath) });
+  });
+  const matrix = batch.matrix as Record<string, unknown[]> | undefined;
+  if (matrix) {
+    const keys = Object.keys(matrix);
+    const location = locate(source, [...keyPath, 'matrix']);
+    const total = keys.reduce((n, k) => n * matrix[k]!.length, 1);
+    if (total > 10_000_000) {
+      throw new UserError(`${formatLocation(location)}: ${formatKeyPath([...keyPath, 'matrix'])}: the matrix generates ${total} runs; more than 10,000,000 is refused.`);
+    }
+    for (let n = 0; n < total; n++) {
+      const vars: Obj = {};
+      let rest = n;
+      for (let k = keys.length - 1; k >= 0; k--) {
+        const values = matrix[keys[k]!]!;
+        vars[keys[k]!] = values[rest % values.length];
+        rest = Math.floor(rest / values.length);
+      }
+      const ordered: Obj = {};
+      for (const k of keys) ordered[k] = vars[k];
+      out.push({ vars: ordered, idx: out.length, where: `${formatKeyPath([...keyPath, 'matrix'])} combination ${n}`, location });
+    }
+  }
+  return out;
+}
+
+function tasks(list: unknown, phase: TaskPhase, keyPath: KeyPath): TaskSpec[] {
+  return ((list ?? []) as Obj[]).map((task, index) => ({
+    name: task.name as TaskSpec['name'],
+    args: (task.args ?? {}) as Obj,
+    value: task.value,
+    phase,
+    index,
+    where: formatKeyPath([...keyPath, index]),
+  }));
+}

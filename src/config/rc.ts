@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UserErrors, formatLocation } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { locate, readYamlFile, toValue } from './source.js';
+
+/** Defaults for command-line options, from `.mensemblerc`. Every key is documented in `.mensemblerc.example`. */
+export interface RcSettings {
+  backend?: 'local' | 'slurm';
+  poll_interval?: number;
+  check_interval?: number;
+  color?: 'auto' | 'always' | 'never';
+  shell?: string;
+  /** Where the settings came from, for messages; undefined when no file was found. */
+  file?: string;
+}
+
+type KeyRule = { check: (v: unknown) => boolean; expected: string };
+const RULES: Record<Exclude<keyof RcSettings, 'file'>, KeyRule> = {
+  backend: { check: (v) => v === 'local' || v === 'slurm', expected: '`local` or `slurm`' },
+  poll_interval: { check: (v) => typeof v === 'number' && v > 0, expected: 'a number of seconds above 0' },
+  check_interval: { check: (v) => typeof v === 'number' && v > 0, expected: 'a number of seconds above 0' },
+  color: { check: (v) => v === 'auto' || v === 'always' || v === 'never', expected: '`auto`, `always` or `never`' },
+  shell: { check: (v) => typeof v === 'string' && v.length > 0, expected: 'the path of a shell' },
+};
+
+export const RC_NAME = '.mensemblerc';
+
+/** The first `.mensemblerc` from `startDir` upwards, then the home folder. */
+export function findRcFile(startDir: string, home = os.homedir()): string | undefined {
+  let dir = path.resolve(startDir);
+  for (;;) {
+    const candidate = path.join(dir, RC_NAME);
+    if (fs.existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  const inHome = path.join(home, RC_NAME);
+  return fs.existsSync(inHome) ? inHome : undefined;
+}
+
+export function loadRc(startDir: string, home?: string): RcSettings {
+  const file = findRcFile(startDir, home);
+  if (!file) return {};
+  const source = readYamlFile(file, 'settings file');
+  const value = (source.doc.contents === null ? {} : toValue(source)) as unknown;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserErrors([`${source.file}:1:1: the settings file must be a mapping of option names to values (see .mensemblerc.example).`]);
+  }
+  const problems: string[] = [];
+  const settings: RcSettings = { file };
+  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
+    const v = raw !== null && typeof raw === 'object' && 'valueOf' in raw ? (raw as { valueOf(): unknown }).valueOf() : raw;
+    const rule = RULES[key as keyof typeof RULES];
+    if (!rule) {
+      problems.push(`${formatLocation(locate(source, [key], true))}: unknown setting \`${key}\`.${didYouMean(key, Object.keys(RULES))} Known settings: ${Object.keys(RULES).join(', ')}.`);
+    } else if (!rule.check(v)) {
+      problems.push(`${formatLocation(locate(source, [key]))}: ${key}: expected ${rule.expected}, found ${JSON.stringify(v)}.`);
+    } else {
+      (settings as Record<string, unknown>)[key] = v;
+    }
+  }
+  if (problems.length > 0) throw new UserErrors(problems);
+  return settings;
+}

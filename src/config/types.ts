@@ -1,0 +1,61 @@
+import type { SourceLocation } from '../util/errors.js';
+import type { YamlSource } from './source.js';
+
+export type TaskName = 'check' | 'execute' | 'jobs' | 'quota' | 'submit' | 'move' | 'remove';
+export type TaskPhase = 'pre_process' | 'pre_batch' | 'pre_run' | 'post_run' | 'post_batch' | 'post_process';
+
+export interface TaskSpec {
+  name: TaskName;
+  args: Record<string, unknown>;
+  value?: unknown;
+  phase: TaskPhase;
+  /** Position in its list, which with the phase identifies the task in state records. */
+  index: number;
+  /** `ensemble.batches[0].pre_run[1]`, for messages. */
+  where: string;
+}
+
+/** One member of a batch as the configuration writes it, before ids and rendering. */
+export interface RunInput {
+  /** The run's own keys (explicit run entry or matrix combination). */
+  vars: Record<string, unknown>;
+  /** Position of the entry in the batch (0-based), i.e. `run.idx`. */
+  idx: number;
+  where: string;
+  location: SourceLocation;
+}
+
+export interface BatchSpec {
+  index: number;
+  name: string;
+  /** Absolute paths. */
+  templatedir: string;
+  basedir: string;
+  templates: string[];
+  jobFile: string;
+  maxruns: number;
+  maxjobs: number;
+  repeat: boolean;
+  tasks: Record<'pre_batch' | 'pre_run' | 'post_run' | 'post_batch', TaskSpec[]>;
+  runs: RunInput[];
+  runIdTemplate?: string;
+  /** Template-visible variables below the run level: ensemble vars < batch vars < batch keys. */
+  batchVars: Record<string, unknown>;
+  slurm: Record<string, string | number | boolean>;
+  maxAttempts: number;
+  where: string;
+  location: SourceLocation;
+}
+
+export interface EnsembleSpec {
+  /** Absolute path of the configuration file. */
+  configFile: string;
+  /** The ensemble's folder: the configuration's folder. Relative paths resolve here. */
+  dir: string;
+  source: YamlSource;
+  preProcess: TaskSpec[];
+  postProcess: TaskSpec[];
+  batches: BatchSpec[];
+  /** `-x name=value` variables, the highest precedence. */
+  extraVars: Record<string, string>;
+}

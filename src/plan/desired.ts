@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { canonicalJson } from '../config/python-values.js';
+import type { BatchSpec, EnsembleSpec, RunInput } from '../config/types.js';
+import { compileInline } from '../render/jinja/environment.js';
+import { renderRun } from '../render/render-run.js';
+import { loadTemplateSet, type TemplateSet } from '../render/template-set.js';
+import type { HashCache } from '../state/hash-cache.js';
+import { UserError, UserErrors, formatLocation } from '../util/errors.js';
+import { hash64 } from '../util/hash.js';
+import type { DesiredRun } from './types.js';
+import { targetFilter, type Target } from './targets.js';
+
+export interface DesiredState {
+  runs: DesiredRun[];
+  /** Every run id of every batch (targeted or not), to tell removed runs from untargeted ones. */
+  allDirs: Set<string>;
+  templateSets: Map<number, TemplateSet>;
+}
+
+interface RunIdentity {
+  batch: BatchSpec;
+  input: RunInput;
+  id: string;
+  dir: string;
+  base: Record<string, unknown>;
+}
+
+/**
+ * config -> desired state: every run's id, directory, variables, rendered
+ * files (in memory) and input hash. Reads templates, writes nothing.
+ */
+export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[], cache: HashCache): DesiredState {
+  const templateSets = new Map<number, TemplateSet>();
+  const identities: RunIdentity[] = [];
+  for (const batch of spec.batches) {
+    const set = loadTemplateSet(batch, cache);
+    templateSets.set(batch.index, set);
+    const idTemplate = batch.runIdTemplate ? compileInline(set.env, batch.runIdTemplate, `${batch.where}.run_id`) : undefined;
+    for (const input of batch.runs) {
+      const base: Record<string, unknown> = { ...batch.batchVars, ...input.vars, idx: input.idx, batch_idx: 1 };
+      const id = idTemplate ? idTemplate({ ...base, ...spec.extraVars, run: { ...base, ...spec.extraVars } }).trim() : `${batch.name}-${input.idx}`;
+      identities.push({ batch, input, id, dir: path.join(batch.basedir, id), base });
+    }
+  }
+  checkIdentities(identities);
+
+  const idsByBatch = new Map<string, Set<string>>();
+  for (const b of spec.batches) idsByBatch.set(b.name, new Set());
+  for (const r of identities) idsByBatch.get(r.batch.name)!.add(r.id);
+  const wanted = targetFilter(targets, idsByBatch);
+
+  const runs: DesiredRun[] = [];
+  for (const r of identities) {
+    if (!wanted(r.batch.name, r.id)) continue;
+    const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };
+    const files = renderRun(templateSets.get(r.batch.index)!, { ...vars, run: vars });
+    const varsCanonical: Record<string, string> = {};
+    for (const key of Object.keys(vars).sort()) varsCanonical[key] = canonicalJson(vars[key]);
+    const options = canonicalJson(r.batch.slurm);
+    const inputHash = hash64(
+      canonicalJson({
+        vars: varsCanonical,
+        files: files.map((f) => [f.path, f.kind, 'mode' in f ? f.mode : null, f.hash]),
+        jobFile: r.batch.jobFile,
+        options,
+      }),
+    );
+    runs.push({ id: r.id, batch: r.batch, idx: r.input.idx, dir: r.dir, vars, varsCanonical, options, files, inputHash, where: r.input.where });
+  }
+  return { runs, allDirs: new Set(identities.map((r) => r.dir)), templateSets };
+}
+
+// Control characters, path separators and NUL make ids unsafe as directory names.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_ID = /[\u0000-\u001f\u007f/\\]/;
+
+function checkIdentities(identities: RunIdentity[]): void {
+  const problems: string[] = [];
+  const byId = new Map<string, RunIdentity>();
+  const byDir = new Map<string, RunIdentity>();
+  for (const r of identities) {
+    const at = `${formatLocation(r.input.location)}: ${r.input.where} (batch \`${r.batch.name}\`)`;
+    if (r.id === '') problems.push(`${at}: the run id is empty; check the batch's run_id template.`);
+    else if (UNSAFE_ID.test(r.id) || r.id.includes('..') || r.id.startsWith('.') || r.id.startsWith('-')) {
+      problems.push(`${at}: the run id ${JSON.stringify(r.id)} is not safe as a directory name (no /, \\, .., control characters, and no leading . or -).`);
+    } else if (r.id.length > 200) {
+      problems.push(`${at}: the run id is ${r.id.length} characters long; 200 is the limit.`);
+    }
+    const clash = byId.get(r.id) ?? byDir.get(r.dir);
+    if (clash) {
+      problems.push(`${at}: the run id \`${r.id}\` is also the id of ${clash.input.where} (batch \`${clash.batch.name}\`, ${formatLocation(clash.input.location)}); run ids must be unique.`);
+    } else {
+      byId.set(r.id, r);
+      byDir.set(r.dir, r);
+    }
+    if (problems.length >= 20) break;
+  }
+  if (problems.length === 1) throw new UserError(problems[0]!);
+  if (problems.length > 1) throw new UserErrors(problems);
+}

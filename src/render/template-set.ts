@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BatchSpec } from '../config/types.js';
+import { UserError, formatLocation } from '../util/errors.js';
+import { displayPath } from '../util/paths.js';
+import type { HashCache } from '../state/hash-cache.js';
+import { createEnvironment, type TemplateEnvironment } from './jinja/environment.js';
+
+/** One entry of the template folder, as found on disk. */
+export type TemplateEntry =
+  | { kind: 'dir'; rel: string; mode: number }
+  | { kind: 'template'; rel: string; output: string; mode: number }
+  | { kind: 'copy'; rel: string; mode: number; source: string; hash: string; size: number }
+  | { kind: 'symlink'; rel: string; target: string };
+
+/** What a batch renders from: its template folder scanned once, and a template environment. */
+export interface TemplateSet {
+  dir: string;
+  env: TemplateEnvironment;
+  entries: TemplateEntry[];
+}
+
+/** Scans a batch's template folder. Every run of the batch shares the result. */
+export function loadTemplateSet(batch: BatchSpec, cache: HashCache): TemplateSet {
+  const dir = batch.templatedir;
+  let rootStat: fs.Stats;
+  try {
+    rootStat = fs.statSync(dir);
+  } catch {
+    throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templatedir: the template folder ${displayPath(dir)} does not exist.`);
+  }
+  if (!rootStat.isDirectory()) throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templatedir: ${displayPath(dir)} is not a folder.`);
+
+  const templates = new Set(batch.templates);
+  const found = new Set<string>();
+  const entries: TemplateEntry[] = [];
+  const walk = (rel: string): void => {
+    const names = fs.readdirSync(path.join(dir, rel)).sort();
+    for (const name of names) {
+      const childRel = rel ? path.join(rel, name) : name;
+      const full = path.join(dir, childRel);
+      const stat = fs.lstatSync(full);
+      if (stat.isSymbolicLink()) {
+        entries.push({ kind: 'symlink', rel: childRel, target: fs.readlinkSync(full) });
+      } else if (stat.isDirectory()) {
+        entries.push({ kind: 'dir', rel: childRel, mode: stat.mode & 0o7777 });
+        walk(childRel);
+      } else if (stat.isFile()) {
+        if (templates.has(childRel)) {
+          found.add(childRel);
+          entries.push({ kind: 'template', rel: childRel, output: childRel.replace(/\.j2$/, ''), mode: stat.mode & 0o7777 });
+        } else {
+          entries.push({ kind: 'copy', rel: childRel, mode: stat.mode & 0o7777, source: full, hash: cache.hash(full, stat), size: stat.size });
+        }
+      }
+    }
+  };
+  walk('');
+  const missing = batch.templates.filter((t) => !found.has(t));
+  if (missing.length > 0) {
+    throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templates: ${missing.map((t) => `\`${t}\``).join(', ')} not found in ${displayPath(dir)}.`);
+  }
+  const outputs = new Set(entries.filter((e) => e.kind !== 'template').map((e) => e.rel));
+  for (const e of entries) if (e.kind === 'template' && e.output !== e.rel) outputs.add(e.output);
+  if (!outputs.has(batch.jobFile) && !entries.some((e) => e.kind === 'template' && e.output === batch.jobFile)) {
+    throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.job_file: \`${batch.jobFile}\` is neither a rendered template nor a file in ${displayPath(dir)}.`);
+  }
+  return { dir, env: createEnvironment(dir), entries };
+}

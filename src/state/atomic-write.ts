@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+let counter = 0;
+
+function tempName(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${counter++}`);
+}
+
+/**
+ * Writes a file so that a reader (or a crash) sees either the old content or
+ * the new, never a mix: temp file in the same folder, fsync, rename, then an
+ * fsync of the folder so the rename itself survives a power cut.
+ */
+export function writeFileAtomic(target: string, data: string | Uint8Array, mode?: number): void {
+  const temp = tempName(target);
+  const fd = fs.openSync(temp, 'w', mode ?? 0o666);
+  try {
+    fs.writeFileSync(fd, data);
+    if (mode !== undefined) fs.fchmodSync(fd, mode);
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
+  try {
+    fs.renameSync(temp, target);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+  syncDir(path.dirname(target));
+}
+
+/** Copies a file atomically (copy-on-write where the file system can). */
+export function copyFileAtomic(source: string, target: string, mode: number): void {
+  const temp = tempName(target);
+  try {
+    fs.copyFileSync(source, temp, fs.constants.COPYFILE_FICLONE);
+    fs.chmodSync(temp, mode);
+    const fd = fs.openSync(temp, 'r');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(temp, target);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+/** Replaces whatever is at `target` with a symbolic link, atomically. */
+export function symlinkAtomic(linkTarget: string, target: string): void {
+  const temp = tempName(target);
+  fs.symlinkSync(linkTarget, temp);
+  try {
+    fs.renameSync(temp, target);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+export function writeJsonAtomic(target: string, value: unknown): void {
+  writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Reads a JSON file; undefined if it does not exist. Throws on unreadable or corrupt content. */
+export function readJsonFile<T>(file: string): T | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return JSON.parse(text) as T;
+}
+
+export function syncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse fsync on folders; the rename is still atomic.
+  }
+}

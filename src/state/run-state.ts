@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { readJsonFile, writeJsonAtomic } from './atomic-write.js';
+
+/** Job states, SLURM's final states included so every backend speaks one vocabulary. */
+export type JobState =
+  | 'submitting'
+  | 'queued'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'timeout'
+  | 'out_of_memory'
+  | 'node_fail'
+  | 'preempted'
+  | 'boot_fail'
+  | 'deadline'
+  | 'lost';
+
+export const ACTIVE_STATES: ReadonlySet<JobState> = new Set(['submitting', 'queued', 'running']);
+export const isActive = (state: JobState): boolean => ACTIVE_STATES.has(state);
+
+export interface AttemptRecord {
+  /** 1-based count of attempts for the same inputs. */
+  attempt: number;
+  inputHash: string;
+  backend: string;
+  state: JobState;
+  jobId?: string;
+  exitCode?: number | null;
+  /** Why a job ended as it did, when the backend knows (signal, lost process, ...). */
+  reason?: string;
+  submittedAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** Backend-specific facts needed to find the job again (pid and start time, ...). */
+  backendData?: Record<string, unknown>;
+}
+
+export interface FileRecord {
+  kind: 'dir' | 'rendered' | 'copy' | 'symlink';
+  hash: string;
+  mode?: number;
+  /** For a cheap drift check: if size, mtime and inode are unchanged, the content is. */
+  size?: number;
+  mtimeMs?: number;
+  ino?: number;
+}
+
+export interface TaskRecord {
+  inputHash: string;
+  finishedAt: string;
+}
+
+/** Everything mensemble knows about one run, in `<run dir>/.mensemble/state.json`. */
+export interface RunState {
+  version: 1;
+  id: string;
+  batch: string;
+  /** The desired-state hash of what was last rendered into the directory. */
+  inputHash: string;
+  /** Canonical JSON of each template variable, for plan reasons. */
+  vars: Record<string, string>;
+  files: Record<string, FileRecord>;
+  jobFile: string;
+  /** Canonical JSON of the scheduler options the files were rendered with. */
+  options: string;
+  renderedAt: string;
+  attempts: AttemptRecord[];
+  /** Finished tasks, keyed `<phase>[<index>]:<name>`. */
+  tasks: Record<string, TaskRecord>;
+  /** Set when the whole life cycle (post_run included) finished for these inputs. */
+  completed?: { inputHash: string; at: string; outcome: JobState };
+}
+
+export const STATE_DIR = '.mensemble';
+
+export function runStatePath(runDir: string): string {
+  return path.join(runDir, STATE_DIR, 'state.json');
+}
+
+export class CorruptStateError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`${file}: the state file is unreadable (${detail}).`);
+  }
+}
+
+/** The run's state, undefined if the directory has none. Throws CorruptStateError for a damaged file. */
+export function readRunState(runDir: string): RunState | undefined {
+  const file = runStatePath(runDir);
+  let state: RunState | undefined;
+  try {
+    state = readJsonFile<RunState>(file);
+  } catch (err) {
+    throw new CorruptStateError(file, (err as Error).message);
+  }
+  if (state === undefined) return undefined;
+  if (!state || typeof state !== 'object' || state.version !== 1 || typeof state.inputHash !== 'string' || !Array.isArray(state.attempts)) {
+    throw new CorruptStateError(file, 'not a mensemble run state of version 1');
+  }
+  return state;
+}
+
+export function writeRunState(runDir: string, state: RunState): void {
+  fs.mkdirSync(path.join(runDir, STATE_DIR), { recursive: true });
+  writeJsonAtomic(runStatePath(runDir), state);
+}
+
+export function taskKey(phase: string, index: number, name: string): string {
+  return `${phase}[${index}]:${name}`;
+}
+
+/** Attempts made for the given inputs, oldest first. */
+export function attemptsFor(state: RunState, inputHash: string): AttemptRecord[] {
+  return state.attempts.filter((a) => a.inputHash === inputHash);
+}
+
+export function latestAttempt(state: RunState): AttemptRecord | undefined {
+  return state.attempts[state.attempts.length - 1];
+}
