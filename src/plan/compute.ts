@@ -25,11 +25,17 @@ export function ensembleStateDir(spec: EnsembleSpec): string {
   return path.join(spec.dir, STATE_DIR);
 }
 
-/** config -> desired -> observed (refreshed from the backend) -> plan. Writes nothing but the hash cache. */
-export async function computePlan(spec: EnsembleSpec, backend: Backend, options: PlanOptions): Promise<ComputedPlan> {
+/** config -> desired state. Every error in the user's input surfaces here, before anything is written. */
+export async function desiredState(spec: EnsembleSpec, targets: readonly Target[]): Promise<DesiredState> {
   await initHashing();
   const cache = new HashCache(path.join(ensembleStateDir(spec), 'hash-cache.json'));
-  const desired = buildDesiredState(spec, options.targets, cache);
+  const desired = buildDesiredState(spec, targets, cache);
+  cache.save();
+  return desired;
+}
+
+/** desired state + what is on disk and in the backend -> plan. Reads only. */
+export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, backend: Backend, options: PlanOptions): Promise<ComputedPlan> {
   const observed = observeRuns(desired.runs);
   const pruneBatches = spec.batches.filter((b) => batchFullyTargeted(options.targets, b.name));
   const orphans = findOrphans(
@@ -37,7 +43,11 @@ export async function computePlan(spec: EnsembleSpec, backend: Backend, options:
     new Set(pruneBatches.map((b) => b.name)),
     desired.allDirs,
   );
+  // The backend's word on every active job, in one query; applied to the states read above.
   await refreshJobs(backend, [...observed.values(), ...orphans]);
-  cache.save();
   return { spec, desired, plan: diff(desired.runs, observed, orphans, { replaceRunning: options.replaceRunning }) };
+}
+
+export async function computePlan(spec: EnsembleSpec, backend: Backend, options: PlanOptions): Promise<ComputedPlan> {
+  return observeAndDiff(spec, await desiredState(spec, options.targets), backend, options);
 }

@@ -73,8 +73,8 @@ export function findOrphans(basedirs: Iterable<string>, batches: ReadonlySet<str
 
 /**
  * Asks the backend about every attempt still active, in one call, and
- * returns the runs' states with those statuses applied (new objects: the
- * caller decides whether to write them).
+ * applies the answers to the in-memory states (nothing is written: plan
+ * stays read-only; apply records what it acts on).
  */
 export async function refreshJobs(backend: Backend, observed: Iterable<ObservedRun>): Promise<void> {
   const tracked: { job: TrackedJob; run: ObservedRun; index: number }[] = [];

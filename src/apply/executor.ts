@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Backend } from '../backends/types.js';
+import type { TaskSpec } from '../config/types.js';
+import type { ComputedPlan } from '../plan/compute.js';
+import { ensembleStateDir } from '../plan/compute.js';
+import { runTask, TaskFailure } from '../tasks/index.js';
+import { isActive, latestAttempt, runStatePath } from '../state/run-state.js';
+import { UserError, errorMessage } from '../util/errors.js';
+import { hash64 } from '../util/hash.js';
+import type { Reporter } from './events.js';
+import { JobWatcher } from './job-watcher.js';
+import { driveRun, type RunOutcome } from './run-lifecycle.js';
+import { ApplySession } from './session.js';
+import { Slots, pool } from './slots.js';
+
+export interface ApplyOptions {
+  noWait: boolean;
+  prune: boolean;
+  noChecks: boolean;
+  /** Seconds between backend queries. */
+  pollInterval: number;
+  /** Seconds between tries of a failing check. */
+  checkInterval: number;
+  shell: string;
+  signal?: AbortSignal;
+}
+
+export interface ApplyResult {
+  completed: string[];
+  failed: string[];
+  pending: string[];
+  removed: string[];
+}
+
+/**
+ * actions -> executor: carries out a computed plan with model-ensembler's
+ * life cycle: pre_process; per batch (in order) pre_batch, its runs with at
+ * most `maxruns` in flight and `maxjobs` jobs in the backend, post_batch;
+ * post_process.
+ */
+export async function executePlan(computed: ComputedPlan, backend: Backend, options: ApplyOptions, report: Reporter): Promise<ApplyResult> {
+  const { spec, plan } = computed;
+  const result: ApplyResult = { completed: [], failed: [], pending: [], removed: [] };
+  const work = plan.entries.filter((e) => e.action !== 'none' && e.action !== 'remove');
+  const removals = options.prune ? plan.entries.filter((e) => e.action === 'remove') : [];
+  if (work.length === 0 && removals.length === 0) return result;
+
+  const session = ApplySession.open(ensembleStateDir(spec));
+  const watcher = new JobWatcher(backend, options.pollInterval * 1000, (message) => report({ kind: 'warn', message }));
+  const taskContext = { ensembleDir: spec.dir, shell: options.shell, checkInterval: options.checkInterval, noChecks: options.noChecks, backend, signal: options.signal };
+  const ensembleTask = async (task: TaskSpec, scope: string) => {
+    const key = `${scope}:${task.phase}[${task.index}]:${task.name}`;
+    if (session.isDone(key)) return;
+    report({ kind: 'task', batch: scope === 'ensemble' ? undefined : scope, message: `${task.phase} ${task.name} started` });
+    try {
+      await runTask(task, { ...taskContext, log: (message) => report({ kind: 'task', message }) });
+    } catch (err) {
+      if (err instanceof TaskFailure) {
+        throw new UserError(`${err.message}. A ${task.phase} task failed, so the ensemble stops here; finished work is recorded and the next apply resumes from this task.`);
+      }
+      throw err;
+    }
+    session.markDone(key);
+    report({ kind: 'task', batch: scope === 'ensemble' ? undefined : scope, message: `${task.phase} ${task.name} finished` });
+  };
+
+  try {
+    for (const task of spec.preProcess) await ensembleTask(task, 'ensemble');
+    let allSettled = true;
+    for (const batch of spec.batches) {
+      const entries = work.filter((e) => e.batch === batch.name);
+      if (entries.length === 0) continue;
+      report({ kind: 'batch', batch: batch.name, message: `batch ${batch.name}: ${entries.length} run${entries.length > 1 ? 's' : ''} to work on (maxruns ${batch.maxruns}, maxjobs ${batch.maxjobs})` });
+      for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name);
+      const slots = new Slots(batch.maxjobs);
+      const ctx = { backend, watcher, slots, report, ensembleKey: hash64(spec.configFile), noWait: options.noWait, taskContext };
+      let pendingHere = 0;
+      await pool(entries, batch.maxruns, async (entry) => {
+        let outcome: RunOutcome;
+        try {
+          outcome = await driveRun(entry, ctx);
+        } catch (err) {
+          if (!(err instanceof TaskFailure || err instanceof UserError)) throw err;
+          report({ kind: 'done', batch: batch.name, runId: entry.id, message: `failed: ${errorMessage(err)}`, state: 'failed' });
+          outcome = 'failed';
+        }
+        const list = outcome === 'completed' ? result.completed : outcome === 'failed' ? result.failed : result.pending;
+        list.push(`${batch.name}/${entry.id}`);
+        if (outcome === 'pending') pendingHere++;
+      });
+      if (pendingHere > 0) {
+        allSettled = false;
+        continue; // post_batch waits until every run of the batch has finished
+      }
+      for (const task of batch.tasks.post_batch) await ensembleTask(task, batch.name);
+    }
+    for (const entry of removals) {
+      const last = entry.observed?.state && latestAttempt(entry.observed.state);
+      if (last && isActive(last.state)) {
+        report({ kind: 'warn', runId: entry.id, message: `not removing ${entry.dir}: its job ${last.jobId} is still ${last.state}; cancel it first` });
+        continue;
+      }
+      // findOrphans only offers directories that carry mensemble state; check again before deleting.
+      if (!fs.existsSync(runStatePath(entry.dir))) continue;
+      fs.rmSync(entry.dir, { recursive: true, force: true });
+      result.removed.push(entry.id);
+      report({ kind: 'remove', runId: entry.id, message: `removed ${path.basename(entry.dir)}` });
+    }
+    if (allSettled) {
+      for (const task of spec.postProcess) await ensembleTask(task, 'ensemble');
+      session.finish();
+    }
+  } finally {
+    watcher.stop();
+  }
+  return result;
+}

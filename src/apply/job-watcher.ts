@@ -1,0 +1,80 @@
+import type { Backend, JobStatus, TrackedJob } from '../backends/types.js';
+import { isActive } from '../state/run-state.js';
+import { errorMessage } from '../util/errors.js';
+
+interface Waiter {
+  job: TrackedJob;
+  resolve: (status: JobStatus) => void;
+  onChange: (status: JobStatus) => void;
+}
+
+/**
+ * Waits for many jobs with one backend query per cycle for all of them, so
+ * scheduler load does not grow with the ensemble. The interval starts at
+ * `pollInterval` and backs off (up to 8x) while nothing changes. A failed
+ * query is retried next cycle; it never turns a job into a failure.
+ */
+export class JobWatcher {
+  private readonly waiters = new Set<Waiter>();
+  private timer: NodeJS.Timeout | undefined;
+  private interval: number;
+  private polling = false;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly pollIntervalMs: number,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.interval = pollIntervalMs;
+  }
+
+  /** Resolves with the job's final status; `onChange` sees every status on the way. */
+  wait(job: TrackedJob, onChange: (status: JobStatus) => void): Promise<JobStatus> {
+    return new Promise((resolve) => {
+      this.waiters.add({ job, resolve, onChange });
+      this.interval = this.pollIntervalMs;
+      this.schedule(Math.min(this.interval, 200));
+    });
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer || this.polling) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.poll();
+    }, delay);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.waiters.size === 0) return;
+    this.polling = true;
+    let changed = false;
+    try {
+      const waiters = [...this.waiters];
+      const statuses = await this.backend.refresh(waiters.map((w) => w.job));
+      for (const w of waiters) {
+        const status = statuses.get(w.job);
+        if (!status) continue;
+        if (status.state !== w.job.record.state) {
+          changed = true;
+          w.onChange(status);
+        }
+        if (!isActive(status.state)) {
+          this.waiters.delete(w);
+          w.resolve(status);
+        }
+      }
+    } catch (err) {
+      this.warn(`could not query the ${this.backend.name} backend (${errorMessage(err)}); trying again`);
+    } finally {
+      this.polling = false;
+    }
+    this.interval = changed ? this.pollIntervalMs : Math.min(this.interval * 1.5, this.pollIntervalMs * 8);
+    if (this.waiters.size > 0) this.schedule(this.interval);
+  }
+}

@@ -1,0 +1,155 @@
+import type { Backend, SubmitRequest } from '../backends/types.js';
+import type { TaskSpec } from '../config/types.js';
+import type { DesiredRun, PlanEntry } from '../plan/types.js';
+import { outcome } from '../plan/diff.js';
+import { attemptsFor, isActive, latestAttempt, taskKey, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
+import { runTask, type TaskContext } from '../tasks/index.js';
+import { crashPoint } from '../util/test-hooks.js';
+import type { ApplyEvent, Reporter } from './events.js';
+import type { JobWatcher } from './job-watcher.js';
+import type { Slots } from './slots.js';
+import { writeRun } from './write-run.js';
+
+export type RunOutcome = 'completed' | 'failed' | 'pending';
+
+export interface RunDriverContext {
+  backend: Backend;
+  watcher: JobWatcher;
+  slots: Slots;
+  report: Reporter;
+  ensembleKey: string;
+  noWait: boolean;
+  taskContext: Omit<TaskContext, 'run' | 'log'>;
+}
+
+const now = () => new Date().toISOString();
+
+/**
+ * Takes one run from wherever it stands to the end of its life cycle:
+ * render, pre_run, submit (intent recorded first), wait, retry while
+ * attempts remain, post_run. Every step is recorded in the run's state
+ * before the next begins, so a resumed apply picks up at the same step.
+ */
+export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise<RunOutcome> {
+  const run = entry.desired!;
+  const say = (kind: string, message: string, extra: Partial<ApplyEvent> = {}) => ctx.report({ kind, batch: run.batch.name, runId: run.id, message, ...extra });
+  let state = entry.observed?.state;
+
+  if (entry.action === 'create' || entry.action === 'update' || entry.action === 'replace') {
+    const running = state && latestAttempt(state);
+    if (running && isActive(running.state)) {
+      await ctx.backend.cancel([{ runDir: run.dir, record: running }]);
+      Object.assign(running, { state: 'cancelled', endedAt: now(), reason: 'cancelled to replace it with changed inputs' });
+      say('job', `cancelled job ${running.jobId} to replace it`, { state: 'cancelled', jobId: running.jobId });
+    }
+    state = writeRun(run, state);
+    crashPoint('after-render');
+    say('render', `rendered ${run.files.filter((f) => f.kind !== 'dir').length} files (${entry.action})`);
+  }
+  if (!state) throw new Error(`internal: run ${run.id} has no state after rendering`);
+  const save = () => writeRunState(run.dir, state!);
+  const taskContext: TaskContext = {
+    ...ctx.taskContext,
+    run: { id: run.id, dir: run.dir, vars: run.vars },
+    log: (message) => say('task', message),
+  };
+
+  for (const task of run.batch.tasks.pre_run) await recordedTask(task, state, run, taskContext, save, say);
+
+  let holdsSlot = false;
+  const releaseSlot = () => {
+    if (holdsSlot) ctx.slots.release();
+    holdsSlot = false;
+  };
+  try {
+    for (;;) {
+      const mine = attemptsFor(state, run.inputHash);
+      const current = mine[mine.length - 1];
+      if (current?.state === 'submitting') {
+        await adoptOrForget(current, state, run, ctx, save, say);
+        continue;
+      }
+      if (current && isActive(current.state)) {
+        if (ctx.noWait) return 'pending';
+        if (!holdsSlot) {
+          ctx.slots.take();
+          holdsSlot = true;
+        }
+        const final = await ctx.watcher.wait({ runDir: run.dir, record: current }, (status) => {
+          Object.assign(current, status);
+          save();
+          if (isActive(status.state)) say('job', `job ${current.jobId} ${status.state}`, { state: status.state, jobId: current.jobId });
+        });
+        Object.assign(current, final);
+        save();
+        releaseSlot();
+        say('job', `job ${current.jobId} ${final.state === 'completed' ? 'completed' : outcome(current)}`, { state: final.state, exitCode: final.exitCode, jobId: current.jobId });
+        continue;
+      }
+      if (current?.state === 'completed') break;
+      if (current && mine.length >= run.batch.maxAttempts) break;
+      if (current) say('retry', `retrying: attempt ${mine.length + 1} of ${run.batch.maxAttempts}`);
+      await ctx.slots.acquire();
+      holdsSlot = true;
+      await submit(mine.length + 1, state, run, ctx, save, say);
+    }
+  } finally {
+    releaseSlot();
+  }
+
+  const mine = attemptsFor(state, run.inputHash);
+  const final = mine[mine.length - 1]!;
+  for (const task of run.batch.tasks.post_run) await recordedTask(task, state, run, taskContext, save, say);
+  state.completed = { inputHash: run.inputHash, at: now(), outcome: final.state };
+  save();
+  say('done', final.state === 'completed' ? 'completed' : `${outcome(final)} after ${mine.length} attempt${mine.length > 1 ? 's' : ''}`, { state: final.state, exitCode: final.exitCode });
+  return final.state === 'completed' ? 'completed' : 'failed';
+}
+
+function request(run: DesiredRun, attempt: number, ctx: RunDriverContext): SubmitRequest {
+  return { ensembleKey: ctx.ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options: run.batch.slurm };
+}
+
+async function submit(attempt: number, state: RunState, run: DesiredRun, ctx: RunDriverContext, save: () => void, say: (k: string, m: string, e?: Partial<ApplyEvent>) => void): Promise<void> {
+  const record: AttemptRecord = { attempt, inputHash: run.inputHash, backend: ctx.backend.name, state: 'submitting', submittedAt: now() };
+  // The intent is on disk before the job exists: a crash from here on is resolved by adoption, never by a second submission.
+  state.attempts.push(record);
+  save();
+  crashPoint('before-submit');
+  try {
+    const result = await ctx.backend.submit(request(run, attempt, ctx));
+    crashPoint('after-submit');
+    Object.assign(record, { jobId: result.jobId, state: result.state, backendData: result.backendData, startedAt: result.startedAt });
+    save();
+    say('submit', `submitted job ${result.jobId} (attempt ${attempt})`, { jobId: result.jobId, state: result.state });
+  } catch (err) {
+    Object.assign(record, { state: 'failed', exitCode: null, endedAt: now(), reason: `could not submit: ${(err as Error).message}` });
+    save();
+    say('warn', `could not submit attempt ${attempt}: ${(err as Error).message}`);
+  }
+}
+
+/** A recorded intent without a job id: find the job the dead process submitted, or forget the intent. */
+async function adoptOrForget(intent: AttemptRecord, state: RunState, run: DesiredRun, ctx: RunDriverContext, save: () => void, say: (k: string, m: string, e?: Partial<ApplyEvent>) => void): Promise<void> {
+  const found = await ctx.backend.recover(request(run, intent.attempt, ctx), intent);
+  if (found) {
+    Object.assign(intent, { jobId: found.jobId, state: found.state, backendData: found.backendData, startedAt: found.startedAt ?? intent.submittedAt });
+    say('adopt', `adopted job ${found.jobId} submitted by an earlier mensemble (attempt ${intent.attempt})`, { jobId: found.jobId });
+  } else {
+    state.attempts = state.attempts.filter((a) => a !== intent);
+    say('adopt', `attempt ${intent.attempt} was never submitted; submitting it now`);
+  }
+  save();
+}
+
+async function recordedTask(task: TaskSpec, state: RunState, run: DesiredRun, ctx: TaskContext, save: () => void, say: (k: string, m: string) => void): Promise<void> {
+  const key = taskKey(task.phase, task.index, task.name);
+  if (state.tasks[key]?.inputHash === run.inputHash) return;
+  say('task', `${task.phase} ${task.name} started`);
+  await runTask(task, ctx);
+  crashPoint(`after-task-${task.phase}`);
+  state.tasks[key] = { inputHash: run.inputHash, finishedAt: now() };
+  save();
+  say('task', `${task.phase} ${task.name} finished`);
+}
+

@@ -1,0 +1,83 @@
+import readline from 'node:readline/promises';
+import { executePlan } from '../../../apply/executor.js';
+import { desiredState, ensembleStateDir, observeAndDiff } from '../../../plan/compute.js';
+import { hasChanges } from '../../../plan/types.js';
+import { acquireLock } from '../../../state/lock.js';
+import { jsonReporter, lineReporter, resultLine } from '../../../ui/apply-view.js';
+import { planJson, renderPlan } from '../../../ui/plan-view.js';
+import { UserError } from '../../../util/errors.js';
+import { commandContext, type CommonFlags } from '../../options.js';
+
+export interface ApplyFlags extends CommonFlags {
+  yes?: boolean;
+  wait?: boolean;
+  prune?: boolean;
+  replaceRunning?: boolean;
+  checks?: boolean;
+  pollInterval?: number;
+  checkInterval?: number;
+}
+
+/** `mensemble apply`: plan, confirm, converge. */
+export async function applyCommand(config: string | undefined, flags: ApplyFlags): Promise<number> {
+  const ctx = commandContext(config, flags);
+  // Everything that can be wrong with the input fails here, before the lock or any file is written.
+  const desired = await desiredState(ctx.spec, ctx.targets);
+  const lock = acquireLock(ensembleStateDir(ctx.spec), `mensemble apply ${process.argv.slice(3).join(' ')}`.trim());
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    lock.release();
+    process.stderr.write(`\nmensemble: stopped by ${signal}. Jobs already submitted keep running; run \`mensemble apply\` again to follow them.\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const computed = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning });
+    const { plan } = computed;
+    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'plan', ...planJson(plan) })}\n`);
+    else process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
+    const prunable = flags.prune ? 0 : plan.summary.remove;
+    const changes = hasChanges(plan) && plan.summary.create + plan.summary.update + plan.summary.replace + plan.summary.retry + plan.summary.resume + plan.summary.remove - prunable > 0;
+    const inflight = plan.summary.inflight > 0 && flags.wait !== false;
+    if (!changes && !inflight) {
+      if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', completed: [], failed: [], pending: [], removed: [] })}\n`);
+      return 0;
+    }
+    if (changes && !flags.yes) await confirm();
+    const result = await executePlan(
+      computed,
+      ctx.backend,
+      {
+        noWait: flags.wait === false,
+        prune: Boolean(flags.prune),
+        noChecks: flags.checks === false,
+        pollInterval: ctx.pollInterval,
+        checkInterval: ctx.checkInterval,
+        shell: ctx.shell,
+        signal: abort.signal,
+      },
+      flags.json ? jsonReporter() : lineReporter(ctx.colors),
+    );
+    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
+    else process.stdout.write(`\n${resultLine(result, ctx.colors)}\n`);
+    return result.failed.length > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    lock.release();
+  }
+}
+
+async function confirm(): Promise<void> {
+  if (!process.stdin.isTTY) {
+    throw new UserError('Not applying: there is no terminal to confirm the plan in. Read the plan above and run again with --yes to apply it.');
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question('\nApply these changes? Only `yes` is accepted: ');
+    if (answer.trim() !== 'yes') throw new UserError('Apply cancelled; nothing was changed.');
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,16 @@
+import { desiredState } from '../../../plan/compute.js';
+import { displayPath } from '../../../util/paths.js';
+import { commandContext, type CommonFlags } from '../../options.js';
+
+/** `mensemble validate`: the configuration, its templates and run ids, checked without touching any run. */
+export async function validateCommand(config: string | undefined, flags: CommonFlags): Promise<number> {
+  const ctx = commandContext(config, flags);
+  const desired = await desiredState(ctx.spec, ctx.targets);
+  const batches = ctx.spec.batches.length;
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ version: 1, valid: true, file: ctx.spec.configFile, batches, runs: desired.runs.length })}\n`);
+  } else {
+    process.stdout.write(`${displayPath(ctx.spec.configFile)} is valid: ${batches} batch${batches === 1 ? '' : 'es'}, ${desired.runs.length} run${desired.runs.length === 1 ? '' : 's'}; every template renders.\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+import { cac } from 'cac';
+import { UserError, UserErrors } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { applyCommand } from './commands/apply/index.js';
+import { planCommand } from './commands/plan/index.js';
+import { schemaCommand } from './commands/schema/index.js';
+import { validateCommand } from './commands/validate/index.js';
+
+const COMMANDS = ['plan', 'apply', 'validate', 'schema'];
+
+function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
+  return command
+    .option('--backend <name>', 'Backend: local or slurm (default: .mensemblerc, else local)')
+    .option('--target <batch[/run]>', 'Only this batch or run (repeatable)')
+    .option('-x <name=value>', 'Extra template variable, highest precedence (repeatable)')
+    .option('--json', 'Machine-readable output')
+    .option('--color', 'Force colour')
+    .option('--no-color', 'No colour (also: NO_COLOR)')
+    .option('--verbose', 'Show stack traces of internal errors') as T;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const cli = cac('mensemble');
+  let exit: Promise<number> | undefined;
+
+  withCommon(cli.command('plan [config]', 'Show what apply would change, and why (reads only)'))
+    .option('--detailed-exitcode', 'Exit 0 with no changes, 2 with changes, 1 on error')
+    .option('--replace-running', 'Plan to cancel and replace runs whose job is queued or running when their inputs changed')
+    .example('mensemble plan')
+    .example('mensemble plan ensemble.yaml --target sweep --json')
+    .action((config: string | undefined, flags) => {
+      exit = planCommand(config, flags);
+    });
+
+  withCommon(cli.command('apply [config]', 'Converge the ensemble: render, submit, wait, run tasks'))
+    .option('-y, --yes', 'Apply without asking (required without a terminal)')
+    .option('--no-wait', 'Submit and return without waiting for jobs')
+    .option('--prune', 'Delete run directories the configuration no longer has')
+    .option('--replace-running', 'Cancel and replace runs whose job is queued or running when their inputs changed')
+    .option('--no-checks', 'Skip check, jobs and quota tasks (model-ensembler -c)')
+    .option('--poll-interval <seconds>', 'Seconds between job status queries (default: .mensemblerc, else 1)')
+    .option('--check-interval <seconds>', 'Seconds between tries of a failing check (default: .mensemblerc, else 30)')
+    .example('mensemble apply examples/quickstart/mensemble.yaml --yes')
+    .example('mensemble apply --target sweep/co2-400-s1')
+    .action((config: string | undefined, flags) => {
+      exit = applyCommand(config, flags);
+    });
+
+  withCommon(cli.command('validate [config]', 'Check the configuration and that every template renders'))
+    .example('mensemble validate ensemble.yaml')
+    .action((config: string | undefined, flags) => {
+      exit = validateCommand(config, flags);
+    });
+
+  cli.command('schema', 'Print the configuration JSON Schema (for editors)').action(() => {
+    exit = schemaCommand();
+  });
+
+  cli.help();
+  cli.version('0.1.0');
+
+  const verbose = argv.includes('--verbose');
+  try {
+    const parsed = cli.parse(['node', 'mensemble', ...argv], { run: false });
+    if (!cli.matchedCommand) {
+      if (parsed.options.help || parsed.options.version) return 0;
+      const name = parsed.args[0];
+      if (name === undefined) {
+        cli.outputHelp();
+        return 0;
+      }
+      throw new UserError(`Unknown command \`${name}\`.${didYouMean(String(name), COMMANDS)} Commands: ${COMMANDS.join(', ')}. See \`mensemble --help\`.`);
+    }
+    await cli.runMatchedCommand();
+    return exit ? await exit : 0;
+  } catch (err) {
+    return report(err, verbose);
+  }
+}
+
+function report(err: unknown, verbose: boolean): number {
+  if (err instanceof UserErrors) {
+    process.stderr.write(`mensemble: ${err.problems.length} problem${err.problems.length > 1 ? 's' : ''}:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`mensemble: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  // cac's own parse errors (unknown or malformed options) are the user's, not ours.
+  if (err instanceof Error && err.name === 'CACError') {
+    const unknown = /Unknown option `(.+)`/.exec(message);
+    process.stderr.write(`mensemble: ${message}.${unknown ? ' See `mensemble <command> --help` for the options.' : ''}\n`);
+    return 1;
+  }
+  process.stderr.write(`mensemble: internal error: ${message}${verbose ? `\n${(err as Error).stack ?? ''}` : ' (run with --verbose for the stack trace)'}\n`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.exitCode = report(err, true);
+  },
+);

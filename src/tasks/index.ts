@@ -1,0 +1,192 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fg from 'fast-glob';
+import { execa } from 'execa';
+import type { TaskSpec } from '../config/types.js';
+import { UserError } from '../util/errors.js';
+import { resolveInside } from '../util/paths.js';
+import { STATE_DIR } from '../state/run-state.js';
+import { runShell, writeTaskLog } from './shell.js';
+import { substituteArgs } from './substitute.js';
+import { TaskFailure, type TaskContext } from './types.js';
+
+export { TaskFailure, type TaskContext } from './types.js';
+
+/** Runs one task to completion; throws TaskFailure when it fails. Checks wait until they pass. */
+export async function runTask(task: TaskSpec, ctx: TaskContext): Promise<void> {
+  const args = substituteArgs(task.args, ctx.run?.vars);
+  const cwd = args.cwd !== undefined ? resolvePath(ctx, String(args.cwd), `${task.where}.args.cwd`) : (ctx.run?.dir ?? ctx.ensembleDir);
+  const shell = args.shell !== undefined ? String(args.shell) : ctx.shell;
+  switch (task.name) {
+    case 'execute':
+      return execute(task, ctx, String(args.cmd), cwd, shell, args.log);
+    case 'check':
+      if (ctx.noChecks) return;
+      return check(task, ctx, args, cwd, shell);
+    case 'remove':
+      return remove(task, ctx, args);
+    case 'move':
+      return move(task, ctx, args);
+    case 'jobs':
+      if (ctx.noChecks) return;
+      return jobs(task, ctx, args);
+    case 'quota':
+      if (ctx.noChecks) return;
+      return quota(task, ctx, args);
+    case 'submit':
+      throw new TaskFailure(task.where, 'the `submit` task needs the slurm backend, which this version of mensemble does not have yet.');
+  }
+}
+
+function resolvePath(ctx: TaskContext, written: string, where: string): string {
+  const base = ctx.run?.dir ?? ctx.ensembleDir;
+  if (path.isAbsolute(written)) return path.normalize(written);
+  try {
+    return resolveInside(ctx.ensembleDir, path.relative(ctx.ensembleDir, path.resolve(base, written)) || '.', where);
+  } catch (err) {
+    if (err instanceof UserError) throw new TaskFailure(where, err.message);
+    throw err;
+  }
+}
+
+function logName(task: TaskSpec, log: unknown): string | undefined {
+  if (log === true) return `${task.phase}.${task.index}.${task.name}.log`;
+  if (typeof log === 'string' && log) return log;
+  return undefined;
+}
+
+async function execute(task: TaskSpec, ctx: TaskContext, cmd: string, cwd: string, shell: string, log: unknown): Promise<void> {
+  const result = await runShell(shell, cmd, cwd, ctx.signal);
+  const name = logName(task, log);
+  if (name) writeTaskLog(cwd, name, result.output);
+  if (result.exitCode !== 0) {
+    throw new TaskFailure(task.where, `\`${cmd}\` exited with code ${result.exitCode}${tail(result.output)}`);
+  }
+}
+
+async function check(task: TaskSpec, ctx: TaskContext, args: Record<string, unknown>, cwd: string, shell: string): Promise<void> {
+  const cmd = String(args.cmd);
+  const interval = Number(args.interval ?? ctx.checkInterval) * 1000;
+  const deadline = args.timeout !== undefined ? Date.now() + Number(args.timeout) * 1000 : Infinity;
+  let said = false;
+  for (;;) {
+    const result = await runShell(shell, cmd, cwd, ctx.signal);
+    const name = logName(task, args.log);
+    if (name) writeTaskLog(cwd, name, result.output);
+    if (result.exitCode === 0) return;
+    if (args.fail === true) throw new TaskFailure(task.where, `check \`${cmd}\` failed with code ${result.exitCode}${tail(result.output)}`);
+    if (Date.now() + interval > deadline) throw new TaskFailure(task.where, `check \`${cmd}\` still failing after ${args.timeout} s`);
+    if (!said) {
+      ctx.log(`waiting for check \`${cmd}\` (exit ${result.exitCode}); trying again every ${interval / 1000} s`);
+      said = true;
+    }
+    await sleep(interval, ctx.signal);
+  }
+}
+
+async function remove(task: TaskSpec, ctx: TaskContext, args: Record<string, unknown>): Promise<void> {
+  const target = args.directory !== undefined ? resolvePath(ctx, String(args.directory), `${task.where}.args.directory`) : ctx.run?.dir;
+  if (!target) throw new TaskFailure(task.where, '`remove` outside a run needs `args.directory`.');
+  if (target === ctx.ensembleDir || target === path.parse(target).root) {
+    throw new TaskFailure(task.where, `refusing to remove ${target}: it is the ensemble's folder or a file system root.`);
+  }
+  fs.rmSync(target, { recursive: true, force: true });
+}
+
+/** Copies the run directory to `<dest>/<run id>/` (model-ensembler rsyncs it), replacing an earlier copy whole. */
+async function move(task: TaskSpec, ctx: TaskContext, args: Record<string, unknown>): Promise<void> {
+  if (!ctx.run) throw new TaskFailure(task.where, '`move` only works in pre_run and post_run tasks.');
+  const dest = resolvePath(ctx, String(args.dest), `${task.where}.args.dest`);
+  const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+  const include = asList(args.include);
+  const files = await fg(include.length > 0 ? include : ['**'], {
+    cwd: ctx.run.dir,
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: false,
+    ignore: [...asList(args.exclude), `${STATE_DIR}/**`],
+  });
+  const final = path.join(dest, ctx.run.id);
+  const temp = path.join(dest, `.${ctx.run.id}.mensemble-partial`);
+  fs.rmSync(temp, { recursive: true, force: true });
+  fs.mkdirSync(temp, { recursive: true });
+  for (const rel of files.sort()) {
+    const to = path.join(temp, rel);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.cpSync(path.join(ctx.run.dir, rel), to, { verbatimSymlinks: true, preserveTimestamps: true });
+  }
+  // Swap the finished copy in, so the destination never holds half a run.
+  fs.rmSync(final, { recursive: true, force: true });
+  fs.renameSync(temp, final);
+}
+
+async function jobs(task: TaskSpec, ctx: TaskContext, args: Record<string, unknown>): Promise<void> {
+  const limit = Number(args.limit ?? 1);
+  const match = String(args.match ?? '');
+  let said = false;
+  for (;;) {
+    const active = await ctx.backend.countActiveJobs(match);
+    if (active < limit) return;
+    if (!said) {
+      ctx.log(`waiting: ${active} active jobs match \`${match}\` (limit ${limit})`);
+      said = true;
+    }
+    await sleep(ctx.checkInterval * 1000, ctx.signal);
+  }
+}
+
+/** Waits until `quota -uw` shows at least `atleast` kB free (on `mnt` if given). */
+async function quota(task: TaskSpec, ctx: TaskContext, args: Record<string, unknown>): Promise<void> {
+  const atleast = Number(args.atleast);
+  const mnt = args.mnt !== undefined ? String(args.mnt) : undefined;
+  let said = false;
+  for (;;) {
+    const result = await execa('quota', ['-uw'], { reject: false, all: true });
+    if ((result as { code?: string }).code === 'ENOENT' || result.failed && result.exitCode === undefined) {
+      ctx.log('`quota` is not installed here; the quota check passes');
+      return;
+    }
+    const free = freeKb(result.all ?? '', mnt);
+    if (free === undefined || free >= atleast) return;
+    if (!said) {
+      ctx.log(`waiting: ${free} kB free in quota, ${atleast} kB wanted`);
+      said = true;
+    }
+    await sleep(ctx.checkInterval * 1000, ctx.signal);
+  }
+  void task;
+}
+
+/** Free kB from `quota -uw` output: limit minus blocks on the matching file system; undefined if unlimited or absent. */
+export function freeKb(output: string, mnt?: string): number | undefined {
+  for (const line of output.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 4 || !/^\d+\*?$/.test(cols[1] ?? '')) continue;
+    if (mnt && !cols[0]!.includes(mnt)) continue;
+    const used = parseInt(cols[1]!, 10);
+    const limit = parseInt(cols[3]!, 10) || parseInt(cols[2]!, 10);
+    if (!limit) return undefined;
+    return limit - used;
+  }
+  return undefined;
+}
+
+function tail(output: string): string {
+  const lines = output.trimEnd().split('\n').slice(-5).join('\n');
+  return lines ? `; last output:\n${lines}` : '';
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,26 @@
+import type { Backend } from '../backends/types.js';
+
+/** Where and for whom a task runs. */
+export interface TaskContext {
+  /** The ensemble's folder; relative paths in task arguments may not leave it. */
+  ensembleDir: string;
+  /** Present for pre_run/post_run tasks: the run's id, directory and template variables. */
+  run?: { id: string; dir: string; vars: Record<string, unknown> };
+  /** The user's shell for `cmd` arguments (model-ensembler's -l). */
+  shell: string;
+  /** Seconds between tries of a failing check (model-ensembler's -ct). */
+  checkInterval: number;
+  /** Skip check tasks (model-ensembler's -c). */
+  noChecks: boolean;
+  backend: Backend;
+  /** Progress messages for the user. */
+  log: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export class TaskFailure extends Error {
+  constructor(readonly where: string, message: string) {
+    super(`${where}: ${message}`);
+    this.name = 'TaskFailure';
+  }
+}

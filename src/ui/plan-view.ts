@@ -1,0 +1,86 @@
+import type { Plan, PlanAction, PlanEntry, PlanSummary } from '../plan/types.js';
+import type { Colors } from './color.js';
+
+const SYMBOLS: Record<PlanAction, string> = {
+  create: '+',
+  update: '~',
+  replace: '-/+',
+  retry: '↻',
+  resume: '>',
+  remove: '-',
+  inflight: '…',
+  none: '!',
+};
+
+const ORDER: PlanAction[] = ['create', 'update', 'replace', 'retry', 'resume', 'remove', 'inflight', 'none'];
+
+function paint(action: PlanAction, c: Colors): (s: string) => string {
+  switch (action) {
+    case 'create':
+      return c.green;
+    case 'update':
+      return c.yellow;
+    case 'replace':
+    case 'remove':
+      return c.red;
+    case 'retry':
+      return c.cyan;
+    case 'resume':
+      return c.blue;
+    default:
+      return c.dim;
+  }
+}
+
+/** Terraform-style plan text: one line per run that needs work, its reasons, then the summary line. */
+export function renderPlan(plan: Plan, c: Colors): string {
+  const shown = plan.entries.filter((e) => e.action !== 'none' && e.action !== 'inflight' || e.notes.length > 0);
+  const lines: string[] = [];
+  if (shown.length > 0) {
+    lines.push('mensemble will perform the following actions:', '');
+    const sorted = [...shown].sort((a, b) => ORDER.indexOf(a.action) - ORDER.indexOf(b.action));
+    const width = Math.min(48, Math.max(...sorted.map((e) => label(e).length)));
+    for (const e of sorted) {
+      const color = paint(e.action, c);
+      const symbol = SYMBOLS[e.action].padStart(3);
+      const [first, ...rest] = e.reasons;
+      lines.push(`${color(symbol)} ${color(e.action === 'none' ? 'note' : e.action).padEnd(c.enabled ? 7 + 10 : 7)} ${label(e).padEnd(width)}  ${first ?? ''}`.trimEnd());
+      for (const r of rest) lines.push(`${' '.repeat(12 + width + 2)}${r}`);
+      for (const n of e.notes) lines.push(`${' '.repeat(12)}${c.yellow('!')} ${n}`);
+      if (e.action === 'remove') lines.push(`${' '.repeat(12)}${c.dim('only `apply --prune` removes it')}`);
+    }
+    lines.push('');
+  }
+  lines.push(summaryLine(plan.summary, c));
+  return lines.join('\n');
+}
+
+function label(e: PlanEntry): string {
+  return e.batch ? `${e.batch}/${e.id}` : e.id;
+}
+
+export function summaryLine(s: PlanSummary, c: Colors): string {
+  const changes = s.create + s.update + s.replace + s.retry + s.resume + s.remove;
+  if (changes === 0) {
+    return `${c.bold('No changes.')} ${s.unchanged} run${s.unchanged === 1 ? '' : 's'} up to date, ${s.inflight} in flight.`;
+  }
+  const resume = s.resume > 0 ? `, ${s.resume} to resume` : '';
+  return `${c.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.retry} to retry, ${s.remove} to remove${resume}; ${s.unchanged} unchanged, ${s.inflight} in flight.`;
+}
+
+/** The `--json` document: versioned, documented in docs/json-output.md. */
+export function planJson(plan: Plan): object {
+  return {
+    version: 1,
+    summary: plan.summary,
+    runs: plan.entries.map((e) => ({
+      id: e.id,
+      batch: e.batch,
+      dir: e.dir,
+      action: e.action,
+      reason: e.reasons.join('; '),
+      reasons: e.reasons,
+      notes: e.notes,
+    })),
+  };
+}
