@@ -1,0 +1,118 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (npm test builds it first) with no terminal and no colour. */
+export function cli(args: string[], cwd: string, env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', HOME: cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 120_000,
+  });
+  return { code: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts the CLI in the background; resolves with its result (killed processes give code 137). */
+export function cliAsync(args: string[], cwd: string, env: Record<string, string> = {}): { pid: number; done: Promise<CliResult>; kill: () => void } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', HOME: cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr }));
+  });
+  return { pid: child.pid!, done, kill: () => child.kill('SIGKILL') };
+}
+
+export function tempDir(prefix = 'mensemble-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Writes a tree of files: { 'a/b.txt': 'content' }. Paths ending in `*` are made executable. */
+export function writeTree(dir: string, files: Record<string, string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    const executable = name.endsWith('*');
+    const file = path.join(dir, executable ? name.slice(0, -1) : name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content, { mode: executable ? 0o755 : 0o644 });
+  }
+}
+
+/** Every path under dir (relative), for "nothing was written" assertions. */
+export function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
+      const child = rel ? `${rel}/${name}` : name;
+      out.push(child);
+      if (fs.lstatSync(path.join(dir, child)).isDirectory()) walk(child);
+    }
+  };
+  walk('');
+  return out;
+}
+
+/**
+ * A small ensemble whose job appends its run id to `executions.log` in the
+ * ensemble folder, so tests can count how often each run really ran.
+ */
+export function sweepEnsemble(dir: string, options: { runs?: number; maxjobs?: number; sleep?: number; extraBatch?: string; jobBody?: string } = {}): void {
+  const runs = options.runs ?? 4;
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:
+  vars:
+    scale: 1.5
+  batches:
+    - name: sweep
+      basedir: ./runs
+      templatedir: ../template
+      templates: [job.sh.j2, params.j2]
+      job_file: job.sh
+      maxruns: ${runs}
+      maxjobs: ${options.maxjobs ?? 2}
+      run_id: "r{{ n }}"
+      matrix:
+        n: [${Array.from({ length: runs }, (_, i) => i + 1).join(', ')}]
+${options.extraBatch ?? ''}`,
+    'template/job.sh.j2': options.jobBody ?? `#!/bin/sh
+echo "{{ run.id }}" >> ../../executions.log
+sleep ${options.sleep ?? 0.1}
+echo done > output.txt
+`,
+    'template/params.j2': 'n = {{ n }}\nscale = {{ run.scale }}\n',
+    '.mensemblerc': 'poll_interval: 0.1\ncheck_interval: 0.2\n',
+  });
+}
+
+export function executions(dir: string): string[] {
+  const file = path.join(dir, 'executions.log');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+export function countBy(items: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(i, (m.get(i) ?? 0) + 1);
+  return m;
+}
+
+export function readState(runDir: string): any {
+  return JSON.parse(fs.readFileSync(path.join(runDir, '.mensemble', 'state.json'), 'utf8'));
+}
