@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { cli, cliAsync, countBy, executions, readState, sweepEnsemble, tempDir } from './helpers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('killed right after the job started but before its id was recorded: the next apply adopts it', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 3, sleep: 0.5 });
+  const crashed = cli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-submit' });
+  assert.equal(crashed.code, 128, 'killed by SIGKILL');
+  const intent = readState(path.join(dir, 'runs/r1')).attempts;
+  assert.equal(intent.length, 1);
+  assert.equal(intent[0].state, 'submitting', 'the intent was recorded, the job id was not');
+  const plan = cli(['plan'], dir);
+  assert.match(plan.stdout, /> resume +sweep\/r1 +submitted but the job id was not recorded/);
+  const resumed = cli(['apply', '--yes'], dir);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /sweep\/r1: adopted job \d+ submitted by an earlier mensemble \(attempt 1\)/);
+  assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1]);
+  assert.equal(readState(path.join(dir, 'runs/r1')).attempts.length, 1);
+});
+
+test('SIGKILL at random instants during apply: re-running converges and no run executes twice', async () => {
+  const seed = Number(process.env.MENSEMBLE_CRASH_SEED ?? Date.now() % 100000);
+  let x = seed;
+  const random = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 8, maxjobs: 3, sleep: 0.3 });
+  for (let i = 0; i < 6; i++) {
+    const run = cliAsync(['apply', '--yes'], dir);
+    await sleep(100 + random() * 900);
+    run.kill();
+    await run.done;
+    // Every state file must parse after every kill.
+    for (const name of fs.existsSync(path.join(dir, 'runs')) ? fs.readdirSync(path.join(dir, 'runs')) : []) readState(path.join(dir, 'runs', name));
+  }
+  const last = cli(['apply', '--yes'], dir);
+  assert.equal(last.code, 0, `seed ${seed}: ${last.stderr}`);
+  const counts = countBy(executions(dir));
+  assert.equal(counts.size, 8, `seed ${seed}: every run ran`);
+  for (const [id, n] of counts) assert.equal(n, 1, `seed ${seed}: ${id} executed ${n} times`);
+  assert.match(cli(['plan'], dir).stdout, /No changes\. 8 runs up to date/, `seed ${seed}`);
+});
+
+test('a second apply on the same ensemble is refused, naming the holder', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1, sleep: 2 });
+  const first = cliAsync(['apply', '--yes'], dir);
+  const lock = path.join(dir, '.mensemble', 'lock');
+  for (let i = 0; i < 100 && !fs.existsSync(lock); i++) await sleep(50);
+  const second = cli(['apply', '--yes'], dir);
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, new RegExp(`locked by another mensemble process: pid ${first.pid} on ${os.hostname()}, running \`mensemble apply --yes\` since \\d{4}-`));
+  // plan is read-only and works meanwhile
+  assert.equal(cli(['plan'], dir).code, 0);
+  const done = await first.done;
+  assert.equal(done.code, 0, done.stderr);
+  assert.equal(fs.existsSync(lock), false, 'the lock is released');
+  assert.deepEqual(executions(dir), ['r1']);
+});
+
+test('a lock left by a dead process is taken over', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1 });
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  fs.mkdirSync(path.join(dir, '.mensemble'));
+  fs.writeFileSync(path.join(dir, '.mensemble', 'lock'), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'mensemble apply' }));
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(executions(dir), ['r1']);
+});
+
+test('a job that outlives a killed mensemble is adopted, not run again', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2, sleep: 1.5 });
+  const run = cliAsync(['apply', '--yes'], dir);
+  for (let i = 0; i < 100 && executions(dir).length < 2; i++) await sleep(50);
+  run.kill();
+  await run.done;
+  const plan = cli(['plan'], dir);
+  assert.match(plan.stdout, /2 in flight/);
+  const resumed = cli(['apply', '--yes'], dir);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual([...countBy(executions(dir)).values()], [1, 1]);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs/r2/output.txt'), 'utf8'), 'done\n');
+});

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { cli, countBy, executions, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
+
+test('apply creates every run once; a second plan shows no changes and a second apply does nothing', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 4 });
+  const plan = cli(['plan', '--detailed-exitcode'], dir);
+  assert.equal(plan.code, 2);
+  assert.match(plan.stdout, /\+ create +sweep\/r1 +new run/);
+  assert.match(plan.stdout, /Plan: 4 to create, 0 to update, 0 to replace, 0 to retry, 0 to remove; 0 unchanged, 0 in flight\./);
+  assert.equal(fs.existsSync(path.join(dir, 'runs')), false, 'plan writes no run directory');
+
+  const apply = cli(['apply', '--yes'], dir);
+  assert.equal(apply.code, 0, apply.stderr);
+  assert.match(apply.stdout, /Apply complete: 4 completed, 0 failed\./);
+  assert.deepEqual([...countBy(executions(dir)).entries()].sort(), [['r1', 1], ['r2', 1], ['r3', 1], ['r4', 1]]);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs/r3/params'), 'utf8'), 'n = 3\nscale = 1.5');
+  assert.equal(readState(path.join(dir, 'runs/r3')).attempts[0].state, 'completed');
+
+  const again = cli(['plan', '--detailed-exitcode'], dir);
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /No changes\. 4 runs up to date, 0 in flight\./);
+  const reapply = cli(['apply', '--yes'], dir);
+  assert.equal(reapply.code, 0);
+  assert.equal(executions(dir).length, 4, 'nothing ran again');
+});
+
+test('editing one run variable plans that run only; editing a shared template plans every run', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 3 });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const config = path.join(dir, 'mensemble.yaml');
+  // Replace the matrix by explicit runs: r1 and r2 keep their values, r3 gets a new variable.
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/matrix:\n\s+n: \[1, 2, 3\]/, 'runs:\n        - {n: 1}\n        - {n: 2}\n        - {n: 3, extra: 7}'));
+  const plan = cli(['plan', '--json'], dir);
+  const doc = JSON.parse(plan.stdout);
+  assert.deepEqual(doc.summary, { create: 0, update: 0, replace: 1, retry: 0, resume: 0, remove: 0, unchanged: 2, inflight: 0 });
+  const changed = doc.runs.filter((r: { action: string }) => r.action !== 'none');
+  assert.equal(changed.length, 1);
+  assert.equal(changed[0].id, 'r3');
+  assert.match(changed[0].reason, /variable extra added \(= 7\)/);
+
+  fs.writeFileSync(path.join(dir, 'template/params.j2'), 'n = {{ n }}\nscale = {{ run.scale }}\nnew = 1\n');
+  const all = JSON.parse(cli(['plan', '--json'], dir).stdout);
+  assert.equal(all.summary.replace, 3);
+  for (const r of all.runs) assert.match(r.reason, /params changed \(template params\.j2\)/);
+
+  const vars = cli(['plan', '-x', 'scale=2.0'], dir);
+  assert.match(vars.stdout, /variable scale: 1\.5 → "2\.0"/);
+});
+
+test('--target restricts plan and apply to a batch or one run', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 3 });
+  const apply = cli(['apply', '--yes', '--target', 'sweep/r2'], dir);
+  assert.equal(apply.code, 0, apply.stderr);
+  assert.deepEqual(executions(dir), ['r2']);
+  assert.equal(fs.existsSync(path.join(dir, 'runs/r1')), false);
+  const plan = cli(['plan'], dir);
+  assert.match(plan.stdout, /Plan: 2 to create, .*; 1 unchanged/);
+  const bad = cli(['plan', '--target', 'sweep/r9'], dir);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /batch `sweep` has no run `r9`\. Did you mean `r1`\?/);
+  const badBatch = cli(['plan', '--target', 'swep'], dir);
+  assert.match(badBatch.stderr, /there is no batch `swep`\. Did you mean `sweep`\?/);
+});
+
+test('hand edits inside a run directory show as drift', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2 });
+  assert.equal(cli(['apply', '--yes', '--no-wait'], dir).code, 0);
+  // Wait for both jobs, then edit a rendered file of a finished run.
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  fs.appendFileSync(path.join(dir, 'runs/r1/params'), '\n# edited');
+  const plan = cli(['plan'], dir);
+  assert.match(plan.stdout, /drift: params was modified since it was rendered/);
+  assert.match(plan.stdout, /No changes\./, 'a run that already ran is not re-run for drift');
+});
+
+test('drift before submission re-renders the file (update)', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1 });
+  writeTree(dir, { 'mensemble.yaml': fs.readFileSync(path.join(dir, 'mensemble.yaml'), 'utf8') + '      pre_run:\n        - name: check\n          args: {cmd: "test -f go", fail: true}\n' });
+  const first = cli(['apply', '--yes'], dir);
+  assert.equal(first.code, 1, 'the pre_run check fails the run');
+  fs.rmSync(path.join(dir, 'runs/r1/params'));
+  const plan = cli(['plan'], dir);
+  assert.match(plan.stdout, /~ update +sweep\/r1 +params was deleted by hand since it was rendered/);
+  fs.writeFileSync(path.join(dir, 'runs/r1/go'), '');
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs/r1/params'), 'utf8'), 'n = 1\nscale = 1.5');
+});
+
+test('a failing job is retried up to max_attempts and reported with its exit code', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, {
+    runs: 2,
+    jobBody: '#!/bin/sh\necho "{{ run.id }}" >> ../../executions.log\n{% if n == 2 %}exit 3{% endif %}\n',
+  });
+  const config = path.join(dir, 'mensemble.yaml');
+  fs.appendFileSync(config, '      retry:\n        max_attempts: 3\n');
+  const apply = cli(['apply', '--yes'], dir);
+  assert.equal(apply.code, 1);
+  assert.match(apply.stdout, /sweep\/r2: failed \(exit code 3\) after 3 attempts/);
+  assert.match(apply.stdout, /Apply complete: 1 completed, 1 failed\./);
+  assert.equal(countBy(executions(dir)).get('r2'), 3);
+  assert.equal(countBy(executions(dir)).get('r1'), 1);
+  const state = readState(path.join(dir, 'runs/r2'));
+  assert.deepEqual(state.attempts.map((a: { exitCode: number }) => a.exitCode), [3, 3, 3]);
+  const plan = cli(['plan', '--detailed-exitcode'], dir);
+  assert.equal(plan.code, 0, 'no attempts left: nothing to do');
+  assert.match(plan.stdout, /failed \(exit code 3\) on attempt 3 of 3; no attempts left/);
+  // Raising max_attempts does not change inputs, and offers a retry.
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('max_attempts: 3', 'max_attempts: 4'));
+  assert.match(cli(['plan'], dir).stdout, /↻ retry +sweep\/r2 +attempt 3 of 4 failed \(exit code 3\)/);
+});
+
+test('apply without a terminal refuses to act without --yes', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1 });
+  const r = cli(['apply'], dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no terminal to confirm the plan in.*--yes/);
+  assert.equal(fs.existsSync(path.join(dir, 'runs')), false);
+});
+
+test('runs removed from the configuration are planned for removal and only --prune deletes them', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 3 });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const config = path.join(dir, 'mensemble.yaml');
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('[1, 2, 3]', '[1, 2]'));
+  const plan = cli(['plan'], dir);
+  assert.match(plan.stdout, /- remove +sweep\/r3 +no longer in the configuration/);
+  assert.match(plan.stdout, /1 to remove; 2 unchanged/);
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  assert.ok(fs.existsSync(path.join(dir, 'runs/r3')), 'apply without --prune keeps it');
+  assert.equal(cli(['apply', '--yes', '--prune'], dir).code, 0);
+  assert.equal(fs.existsSync(path.join(dir, 'runs/r3')), false);
+  assert.ok(fs.existsSync(path.join(dir, 'runs/r2')));
+});
+
+test('tasks run once per inputs: a resumed apply does not repeat finished tasks', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2 });
+  const config = path.join(dir, 'mensemble.yaml');
+  fs.appendFileSync(config, '      pre_run:\n        - name: execute\n          args: {cmd: "echo pre >> ../../tasks.log"}\n      post_run:\n        - name: execute\n          args: {cmd: "echo post >> ../../tasks.log"}\n');
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const log = fs.readFileSync(path.join(dir, 'tasks.log'), 'utf8').trim().split('\n');
+  assert.deepEqual(countBy(log), new Map([['pre', 2], ['post', 2]]));
+});
