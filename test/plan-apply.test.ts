@@ -153,3 +153,30 @@ test('tasks run once per inputs: a resumed apply does not repeat finished tasks'
   const log = fs.readFileSync(path.join(dir, 'tasks.log'), 'utf8').trim().split('\n');
   assert.deepEqual(countBy(log), new Map([['pre', 2], ['post', 2]]));
 });
+
+test('a running job whose inputs changed is left alone unless --replace-running', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1, sleep: 3 });
+  assert.equal(cli(['apply', '--yes', '--no-wait'], dir).code, 0);
+  fs.writeFileSync(path.join(dir, 'template/params.j2'), 'n = {{ n }}\nchanged = 1\n');
+  const plan = cli(['plan'], dir);
+  assert.match(plan.stdout, /inputs changed \(params changed \(template params\.j2\)\) but job \d+ is running; it is left alone/);
+  assert.match(plan.stdout, /1 in flight/);
+  const replace = cli(['plan', '--replace-running'], dir);
+  assert.match(replace.stdout, /-\/\+ replace +sweep\/r1 +params changed/);
+  assert.match(replace.stdout, /job \d+ will be cancelled/);
+  const apply = cli(['apply', '--yes', '--replace-running'], dir);
+  assert.equal(apply.code, 0, apply.stderr);
+  assert.match(apply.stdout, /cancelled job \d+ to replace it/);
+  const state = readState(path.join(dir, 'runs/r1'));
+  assert.deepEqual(state.attempts.map((a: { state: string }) => a.state), ['cancelled', 'completed']);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs/r1/params'), 'utf8'), 'n = 1\nchanged = 1');
+});
+
+test('a template mode change is an input change', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1 });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  fs.chmodSync(path.join(dir, 'template/params.j2'), 0o600);
+  assert.match(cli(['plan'], dir).stdout, /-\/\+ replace +sweep\/r1 +params mode 644 → 600/);
+});
