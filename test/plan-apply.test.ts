@@ -180,3 +180,19 @@ test('a template mode change is an input change', () => {
   fs.chmodSync(path.join(dir, 'template/params.j2'), 0o600);
   assert.match(cli(['plan'], dir).stdout, /-\/\+ replace +sweep\/r1 +params mode 644 → 600/);
 });
+
+test('apply --json prints newline-delimited JSON: the plan, events, the result', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2 });
+  const r = cli(['apply', '--yes', '--json'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines[0].type, 'plan');
+  assert.equal(lines[0].summary.create, 2);
+  assert.equal(lines.at(-1).type, 'result');
+  assert.deepEqual(lines.at(-1).completed.sort(), ['sweep/r1', 'sweep/r2']);
+  const submits = lines.filter((l) => l.type === 'event' && l.kind === 'submit');
+  assert.deepEqual(submits.map((e) => e.runId).sort(), ['r1', 'r2']);
+  assert.ok(submits.every((e) => /^\d+$/.test(e.jobId) && !Number.isNaN(Date.parse(e.time))));
+  assert.doesNotMatch(r.stdout, /\u001b\[/, 'no escape codes');
+});
