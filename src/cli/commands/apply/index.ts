@@ -1,7 +1,6 @@
 import readline from 'node:readline/promises';
 import { executePlan } from '../../../apply/executor.js';
 import { desiredState, ensembleStateDir, observeAndDiff } from '../../../plan/compute.js';
-import { hasChanges } from '../../../plan/types.js';
 import { acquireLock } from '../../../state/lock.js';
 import { jsonReporter, lineReporter, resultLine } from '../../../ui/apply-view.js';
 import { planJson, renderPlan } from '../../../ui/plan-view.js';
@@ -24,7 +23,6 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
   // Everything that can be wrong with the input fails here, before the lock or any file is written.
   const desired = await desiredState(ctx.spec, ctx.targets);
   const lock = acquireLock(ensembleStateDir(ctx.spec), `mensemble apply ${process.argv.slice(3).join(' ')}`.trim());
-  const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     lock.release();
     process.stderr.write(`\nmensemble: stopped by ${signal}. Jobs already submitted keep running; run \`mensemble apply\` again to follow them.\n`);
@@ -37,9 +35,10 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
     const { plan } = computed;
     if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'plan', ...planJson(plan) })}\n`);
     else process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
-    const prunable = flags.prune ? 0 : plan.summary.remove;
-    const changes = hasChanges(plan) && plan.summary.create + plan.summary.update + plan.summary.replace + plan.summary.retry + plan.summary.resume + plan.summary.remove - prunable > 0;
-    const inflight = plan.summary.inflight > 0 && flags.wait !== false;
+    const s = plan.summary;
+    // Removals are work only with --prune; in-flight jobs are work only when we wait for them.
+    const changes = s.create + s.update + s.replace + s.retry + s.resume + (flags.prune ? s.remove : 0) > 0;
+    const inflight = s.inflight > 0 && flags.wait !== false;
     if (!changes && !inflight) {
       if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', completed: [], failed: [], pending: [], removed: [] })}\n`);
       return 0;
@@ -55,7 +54,6 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
         pollInterval: ctx.pollInterval,
         checkInterval: ctx.checkInterval,
         shell: ctx.shell,
-        signal: abort.signal,
       },
       flags.json ? jsonReporter() : lineReporter(ctx.colors),
     );
