@@ -60,9 +60,8 @@ export function loadTemplateSet(batch: BatchSpec, cache: HashCache): TemplateSet
   if (missing.length > 0) {
     throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templates: ${missing.map((t) => `\`${t}\``).join(', ')} not found in ${displayPath(dir)}.`);
   }
-  const outputs = new Set(entries.filter((e) => e.kind !== 'template').map((e) => e.rel));
-  for (const e of entries) if (e.kind === 'template' && e.output !== e.rel) outputs.add(e.output);
-  if (!outputs.has(batch.jobFile) && !entries.some((e) => e.kind === 'template' && e.output === batch.jobFile)) {
+  const outputs = new Set(entries.map((e) => (e.kind === 'template' ? e.output : e.rel)));
+  if (!outputs.has(batch.jobFile)) {
     throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.job_file: \`${batch.jobFile}\` is neither a rendered template nor a file in ${displayPath(dir)}.`);
   }
   return { dir, env: createEnvironment(dir), entries };

@@ -32,7 +32,7 @@ export async function runTask(task: TaskSpec, ctx: TaskContext): Promise<void> {
       return jobs(task, ctx, args);
     case 'quota':
       if (ctx.noChecks) return;
-      return quota(task, ctx, args);
+      return quota(ctx, args);
     case 'submit':
       throw new TaskFailure(task.where, 'the `submit` task needs the slurm backend, which this version of mensemble does not have yet.');
   }
@@ -136,7 +136,7 @@ async function jobs(task: TaskSpec, ctx: TaskContext, args: Record<string, unkno
 }
 
 /** Waits until `quota -uw` shows at least `atleast` kB free (on `mnt` if given). */
-async function quota(task: TaskSpec, ctx: TaskContext, args: Record<string, unknown>): Promise<void> {
+async function quota(ctx: TaskContext, args: Record<string, unknown>): Promise<void> {
   const atleast = Number(args.atleast);
   const mnt = args.mnt !== undefined ? String(args.mnt) : undefined;
   let said = false;
@@ -154,7 +154,6 @@ async function quota(task: TaskSpec, ctx: TaskContext, args: Record<string, unkn
     }
     await sleep(ctx.checkInterval * 1000, ctx.signal);
   }
-  void task;
 }
 
 /** Free kB from `quota -uw` output: limit minus blocks on the matching file system; undefined if unlimited or absent. */

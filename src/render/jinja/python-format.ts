@@ -72,7 +72,7 @@ export function formatWithSpec(value: unknown, specText: string): string {
       break;
     case 'g':
     case 'G':
-      body = pyGeneral(a, spec.precision ?? 6, spec.alternate);
+      body = pyGeneral(a, spec.precision ?? 6);
       break;
     case '%':
       body = `${(a * 100).toFixed(spec.precision ?? 6)}%`;
@@ -94,7 +94,7 @@ export function formatWithSpec(value: unknown, specText: string): string {
       break;
     default:
       // No type on a float: repr, or general format with the given precision.
-      body = spec.precision !== undefined ? pyGeneral(a, spec.precision, true) : pyFloatRepr(a);
+      body = spec.precision !== undefined ? pyGeneral(a, spec.precision) : pyFloatRepr(a);
   }
   if (spec.alternate && (type === 'x' || type === 'X' || type === 'o' || type === 'b')) body = `0${type}${body}`;
   if (type === 'E' || type === 'G' || type === 'F') body = body.toUpperCase();
@@ -125,7 +125,7 @@ function pyExponent(a: number, precision: number): string {
   return `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
 }
 
-function pyGeneral(a: number, precision: number, keepRepr: boolean): string {
+function pyGeneral(a: number, precision: number): string {
   const p = precision === 0 ? 1 : precision;
   if (a === 0) return '0';
   const exp = Math.floor(Math.log10(a));
@@ -139,7 +139,6 @@ function pyGeneral(a: number, precision: number, keepRepr: boolean): string {
     out = a.toFixed(Math.max(0, p - 1 - e));
     if (out.includes('.')) out = out.replace(/\.?0+$/, '');
   }
-  void keepRepr;
   return out;
 }
 
