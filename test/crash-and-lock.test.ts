@@ -82,7 +82,12 @@ test('a job that outlives a killed mensemble is adopted, not run again', async (
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 2, sleep: 1.5 });
   const run = cliAsync(['apply', '--yes'], dir);
-  for (let i = 0; i < 100 && executions(dir).length < 2; i++) await sleep(50);
+  // Wait until both jobs run AND both job ids are recorded: the job can start
+  // before mensemble writes its id, and that window is the 'resume' case.
+  const recorded = (id: string) => {
+    try { return readState(path.join(dir, 'runs', id)).attempts.at(-1)?.jobId !== undefined; } catch { return false; }
+  };
+  for (let i = 0; i < 100 && !(executions(dir).length === 2 && recorded('r1') && recorded('r2')); i++) await sleep(50);
   run.kill();
   await run.done;
   const plan = cli(['plan'], dir);
