@@ -11,6 +11,7 @@ import { hash64 } from '../util/hash.js';
 import type { Reporter } from './events.js';
 import { JobWatcher } from './job-watcher.js';
 import { driveRun, type RunOutcome } from './run-lifecycle.js';
+import { RateLimiter } from './rate-limit.js';
 import { ApplySession } from './session.js';
 import { Slots, pool } from './slots.js';
 
@@ -22,6 +23,8 @@ export interface ApplyOptions {
   pollInterval: number;
   /** Seconds between tries of a failing check. */
   checkInterval: number;
+  /** Most submissions per second. */
+  submitRate: number;
   shell: string;
   signal?: AbortSignal;
 }
@@ -48,6 +51,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
 
   const session = ApplySession.open(ensembleStateDir(spec));
   const watcher = new JobWatcher(backend, options.pollInterval * 1000, (message) => report({ kind: 'warn', message }));
+  const submitGate = new RateLimiter(options.submitRate);
   const taskContext = { ensembleDir: spec.dir, shell: options.shell, checkInterval: options.checkInterval, noChecks: options.noChecks, backend, signal: options.signal };
   const ensembleTask = async (task: TaskSpec, scope: string) => {
     const key = `${scope}:${task.phase}[${task.index}]:${task.name}`;
@@ -74,7 +78,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       report({ kind: 'batch', batch: batch.name, message: `batch ${batch.name}: ${entries.length} run${entries.length > 1 ? 's' : ''} to work on (maxruns ${batch.maxruns}, maxjobs ${batch.maxjobs})` });
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name);
       const slots = new Slots(batch.maxjobs);
-      const ctx = { backend, watcher, slots, report, ensembleKey: hash64(spec.configFile), noWait: options.noWait, taskContext };
+      const ctx = { backend, watcher, slots, submitGate, report, ensembleKey: hash64(spec.configFile), noWait: options.noWait, taskContext };
       let pendingHere = 0;
       await pool(entries, batch.maxruns, async (entry) => {
         let outcome: RunOutcome;

@@ -1,4 +1,4 @@
-import type { Backend, SubmitRequest } from '../backends/types.js';
+import { BackendUnavailableError, type Backend, type SubmitRequest } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import { outcome } from '../plan/diff.js';
@@ -7,6 +7,7 @@ import { runTask, type TaskContext } from '../tasks/index.js';
 import { crashPoint } from '../util/test-hooks.js';
 import type { ApplyEvent, Reporter } from './events.js';
 import type { JobWatcher } from './job-watcher.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { Slots } from './slots.js';
 import { writeRun } from './write-run.js';
 
@@ -16,6 +17,7 @@ export interface RunDriverContext {
   backend: Backend;
   watcher: JobWatcher;
   slots: Slots;
+  submitGate: RateLimiter;
   report: Reporter;
   ensembleKey: string;
   noWait: boolean;
@@ -93,6 +95,12 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
       holdsSlot = true;
       await submit(mine.length + 1, state, run, ctx, save, say);
     }
+  } catch (err) {
+    if (!(err instanceof BackendUnavailableError)) throw err;
+    // The scheduler stayed unreachable: the run keeps its recorded intent and
+    // the next apply adopts the job or submits it. Never a failure.
+    say('warn', `the ${ctx.backend.name} scheduler is unreachable (${err.message}); this run is left for the next apply`);
+    return 'pending';
   } finally {
     releaseSlot();
   }
@@ -106,23 +114,28 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
   return final.state === 'completed' ? 'completed' : 'failed';
 }
 
-function request(run: DesiredRun, attempt: number, ctx: RunDriverContext): SubmitRequest {
-  return { ensembleKey: ctx.ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options: run.batch.slurm };
+function request(run: DesiredRun, attempt: number, state: RunState, ctx: RunDriverContext): SubmitRequest {
+  const knownJobIds = state.attempts.flatMap((a) => (a.jobId === undefined ? [] : [a.jobId]));
+  const notify = (message: string) => ctx.report({ kind: 'warn', batch: run.batch.name, runId: run.id, message });
+  return { ensembleKey: ctx.ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options: run.batch.slurm, knownJobIds, notify };
 }
 
 async function submit(attempt: number, state: RunState, run: DesiredRun, ctx: RunDriverContext, save: () => void, say: (k: string, m: string, e?: Partial<ApplyEvent>) => void): Promise<void> {
   const record: AttemptRecord = { attempt, inputHash: run.inputHash, backend: ctx.backend.name, state: 'submitting', submittedAt: now() };
   // The intent is on disk before the job exists: a crash from here on is resolved by adoption, never by a second submission.
+  await ctx.submitGate.take();
   state.attempts.push(record);
   save();
   crashPoint('before-submit');
   try {
-    const result = await ctx.backend.submit(request(run, attempt, ctx));
+    const result = await ctx.backend.submit(request(run, attempt, state, ctx));
     crashPoint('after-submit');
     Object.assign(record, { jobId: result.jobId, state: result.state, backendData: result.backendData, startedAt: result.startedAt });
     save();
     say('submit', `submitted job ${result.jobId} (attempt ${attempt})`, { jobId: result.jobId, state: result.state });
   } catch (err) {
+    // Unreachable scheduler: keep the intent (the job may exist) and let driveRun give up for now.
+    if (err instanceof BackendUnavailableError) throw err;
     Object.assign(record, { state: 'failed', exitCode: null, endedAt: now(), reason: `could not submit: ${(err as Error).message}` });
     save();
     say('warn', `could not submit attempt ${attempt}: ${(err as Error).message}`);
@@ -131,7 +144,7 @@ async function submit(attempt: number, state: RunState, run: DesiredRun, ctx: Ru
 
 /** A recorded intent without a job id: find the job the dead process submitted, or forget the intent. */
 async function adoptOrForget(intent: AttemptRecord, state: RunState, run: DesiredRun, ctx: RunDriverContext, save: () => void, say: (k: string, m: string, e?: Partial<ApplyEvent>) => void): Promise<void> {
-  const found = await ctx.backend.recover(request(run, intent.attempt, ctx), intent);
+  const found = await ctx.backend.recover(request(run, intent.attempt, state, ctx), intent);
   if (found) {
     Object.assign(intent, { jobId: found.jobId, state: found.state, backendData: found.backendData, startedAt: found.startedAt ?? intent.submittedAt });
     say('adopt', `adopted job ${found.jobId} submitted by an earlier mensemble (attempt ${intent.attempt})`, { jobId: found.jobId });

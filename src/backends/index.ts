@@ -1,6 +1,7 @@
 import { UserError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { LocalBackend } from './local/index.js';
+import { SlurmBackend } from './slurm/index.js';
 import type { Backend } from './types.js';
 
 export const BACKENDS = ['local', 'slurm'] as const;
@@ -11,7 +12,7 @@ export function createBackend(name: string): Backend {
     case 'local':
       return new LocalBackend();
     case 'slurm':
-      throw new UserError('The slurm backend is not available in this version of mensemble yet; use --backend local.');
+      return new SlurmBackend();
     default:
       throw new UserError(`Unknown backend \`${name}\`.${didYouMean(name, BACKENDS)} Backends: ${BACKENDS.join(', ')}.`);
   }

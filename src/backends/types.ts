@@ -11,7 +11,18 @@ export interface SubmitRequest {
   attempt: number;
   /** Batch `slurm:` options; backends that have no use for them ignore them. */
   options: Record<string, string | number | boolean>;
+  /** Job ids of this run's earlier attempts: never to be mistaken for this attempt's job. */
+  knownJobIds: readonly string[];
+  /** Told about retries while the scheduler is unreachable, for progress output. */
+  notify?: (message: string) => void;
 }
+
+/**
+ * The scheduler could not be reached or answered with a transient error
+ * (controller down, timeout, per-user limit). It never makes a run fail:
+ * the caller waits, or leaves the run for the next apply.
+ */
+export class BackendUnavailableError extends Error {}
 
 export interface SubmitResult {
   jobId: string;
@@ -40,6 +51,8 @@ export interface TrackedJob {
  */
 export interface Backend {
   readonly name: string;
+  /** Poll interval (seconds) when neither a flag nor .mensemblerc sets one. */
+  readonly defaultPollSeconds: number;
   /** Starts an attempt. Must not return before the job exists in the backend. */
   submit(request: SubmitRequest): Promise<SubmitResult>;
   /**
@@ -55,4 +68,6 @@ export interface Backend {
   cancel(jobs: readonly TrackedJob[]): Promise<void>;
   /** The user's active jobs whose names start with `match` (model-ensembler's `jobs` check). */
   countActiveJobs(match: string): Promise<number>;
+  /** Submits an extra script (model-ensembler's `submit` task); returns its job id. */
+  submitScript(script: string, cwd: string): Promise<string>;
 }

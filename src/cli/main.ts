@@ -3,11 +3,13 @@ import { cac } from 'cac';
 import { UserError, UserErrors } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { applyCommand } from './commands/apply/index.js';
+import { cancelCommand } from './commands/cancel/index.js';
 import { planCommand } from './commands/plan/index.js';
 import { schemaCommand } from './commands/schema/index.js';
+import { statusCommand } from './commands/status/index.js';
 import { validateCommand } from './commands/validate/index.js';
 
-const COMMANDS = ['plan', 'apply', 'validate', 'schema'];
+const COMMANDS = ['plan', 'apply', 'status', 'cancel', 'validate', 'schema'];
 
 function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
   return command
@@ -39,12 +41,27 @@ export async function main(argv: string[]): Promise<number> {
     .option('--prune', 'Delete run directories the configuration no longer has')
     .option('--replace-running', 'Cancel and replace runs whose job is queued or running when their inputs changed')
     .option('--no-checks', 'Skip check, jobs and quota tasks (model-ensembler -c)')
-    .option('--poll-interval <seconds>', 'Seconds between job status queries (default: .mensemblerc, else 1)')
+    .option('--poll-interval <seconds>', 'Seconds between job status queries (default: .mensemblerc, else 1 local, 5 slurm; backs off to 8x while nothing changes)')
     .option('--check-interval <seconds>', 'Seconds between tries of a failing check (default: .mensemblerc, else 30)')
+    .option('--submit-rate <per-second>', 'Most job submissions per second (default: .mensemblerc, else 10)')
     .example('mensemble apply examples/quickstart/mensemble.yaml --yes')
     .example('mensemble apply --target sweep/co2-400-s1')
     .action((config: string | undefined, flags) => {
       exit = applyCommand(config, flags);
+    });
+
+  withCommon(cli.command('status [config]', 'Where every run stands: counts by state per batch, and each run not completed'))
+    .example('mensemble status')
+    .example('mensemble status ensemble.yaml --backend slurm --json')
+    .action((config: string | undefined, flags) => {
+      exit = statusCommand(config, flags);
+    });
+
+  withCommon(cli.command('cancel [config]', "Cancel the ensemble's queued and running jobs and record them as cancelled"))
+    .example('mensemble cancel')
+    .example('mensemble cancel ensemble.yaml --target sweep')
+    .action((config: string | undefined, flags) => {
+      exit = cancelCommand(config, flags);
     });
 
   withCommon(cli.command('validate [config]', 'Check the configuration and that every template renders'))

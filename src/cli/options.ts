@@ -29,6 +29,8 @@ export interface CommandContext {
   shell: string;
   pollInterval: number;
   checkInterval: number;
+  /** Most submissions per second. */
+  submitRate: number;
 }
 
 export const DEFAULT_CONFIG = 'mensemble.yaml';
@@ -62,30 +64,36 @@ export function configPath(arg: string | undefined): string {
 }
 
 /** Loads the configuration and settings and resolves every option: flag > .mensemblerc > default. */
-export function commandContext(configArg: string | undefined, flags: CommonFlags & { pollInterval?: number; checkInterval?: number }): CommandContext {
+export function commandContext(configArg: string | undefined, flags: CommonFlags & { pollInterval?: number; checkInterval?: number; submitRate?: number }): CommandContext {
   const file = configPath(configArg);
   const rc = loadRc(path.dirname(file));
   const targets = parseTargets(asList(flags.target));
   const extraVars = parseExtraVars(asList(flags.x));
   const colorSetting = flags.color === false ? 'never' : process.argv.includes('--color') ? 'always' : rc.color;
   const spec = loadEnsemble(file, { extraVars });
-  const pollInterval = positive(flags.pollInterval, '--poll-interval') ?? rc.poll_interval ?? 1;
+  const backend = createBackend(flags.backend ?? rc.backend ?? 'local');
+  const pollInterval = positive(flags.pollInterval, '--poll-interval') ?? rc.poll_interval ?? backend.defaultPollSeconds;
   const checkInterval = positive(flags.checkInterval, '--check-interval') ?? rc.check_interval ?? 30;
+  const submitRate = positive(flags.submitRate, '--submit-rate', 'a number of submissions per second above 0') ?? rc.submit_rate ?? DEFAULT_SUBMIT_RATE;
   return {
     spec,
     rc,
-    backend: createBackend(flags.backend ?? rc.backend ?? 'local'),
+    backend,
     targets,
     colors: makeColors(!flags.json && shouldColor(colorSetting)),
     shell: rc.shell ?? defaultShell(),
     pollInterval,
     checkInterval,
+    submitRate,
   };
 }
 
-function positive(value: unknown, flag: string): number | undefined {
+/** Submissions per second: SLURM takes about 8 ms an sbatch, so this leaves the controller room for everyone else. */
+export const DEFAULT_SUBMIT_RATE = 10;
+
+function positive(value: unknown, flag: string, expected = 'a number of seconds above 0'): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} ${String(value)}: expected a number of seconds above 0.`);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} ${String(value)}: expected ${expected}.`);
   return n;
 }

@@ -10,6 +10,7 @@ export interface RcSettings {
   backend?: 'local' | 'slurm';
   poll_interval?: number;
   check_interval?: number;
+  submit_rate?: number;
   color?: 'auto' | 'always' | 'never';
   shell?: string;
   /** Where the settings came from, for messages; undefined when no file was found. */
@@ -21,6 +22,7 @@ const RULES: Record<Exclude<keyof RcSettings, 'file'>, KeyRule> = {
   backend: { check: (v) => v === 'local' || v === 'slurm', expected: '`local` or `slurm`' },
   poll_interval: { check: (v) => typeof v === 'number' && v > 0, expected: 'a number of seconds above 0' },
   check_interval: { check: (v) => typeof v === 'number' && v > 0, expected: 'a number of seconds above 0' },
+  submit_rate: { check: (v) => typeof v === 'number' && v > 0, expected: 'a number of submissions per second above 0' },
   color: { check: (v) => v === 'auto' || v === 'always' || v === 'never', expected: '`auto`, `always` or `never`' },
   shell: { check: (v) => typeof v === 'string' && v.length > 0, expected: 'the path of a shell' },
 };

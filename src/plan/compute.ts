@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { createBackend } from '../backends/index.js';
 import type { Backend } from '../backends/types.js';
 import type { EnsembleSpec } from '../config/types.js';
 import { HashCache } from '../state/hash-cache.js';
@@ -44,8 +45,10 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
     desired.allDirs,
   );
   // The backend's word on every active job, in one query; applied to the states read above.
-  await refreshJobs(backend, [...observed.values(), ...orphans]);
-  return { spec, desired, plan: diff(desired.runs, observed, orphans, { replaceRunning: options.replaceRunning }) };
+  const warnings = await refreshJobs(backend, [...observed.values(), ...orphans], createBackend);
+  const plan = diff(desired.runs, observed, orphans, { replaceRunning: options.replaceRunning });
+  plan.warnings.push(...warnings);
+  return { spec, desired, plan };
 }
 
 export async function computePlan(spec: EnsembleSpec, backend: Backend, options: PlanOptions): Promise<ComputedPlan> {

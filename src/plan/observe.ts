@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Backend, TrackedJob } from '../backends/types.js';
+import { BackendUnavailableError, type Backend, type JobStatus, type TrackedJob } from '../backends/types.js';
 import { CorruptStateError, STATE_DIR, isActive, readRunState, runStatePath, type RunState } from '../state/run-state.js';
 import { hashFile, hash64 } from '../util/hash.js';
 import type { DesiredRun, ObservedRun } from './types.js';
@@ -76,23 +76,40 @@ export function findOrphans(basedirs: Iterable<string>, batches: ReadonlySet<str
  * applies the answers to the in-memory states (nothing is written: plan
  * stays read-only; apply records what it acts on).
  */
-export async function refreshJobs(backend: Backend, observed: Iterable<ObservedRun>): Promise<void> {
-  const tracked: { job: TrackedJob; run: ObservedRun; index: number }[] = [];
+/**
+ * Asks each backend that holds active jobs for their status, in one query
+ * per backend, and applies the answers to the states read from disk. A
+ * backend that cannot be reached leaves the recorded states as they are and
+ * yields a warning instead: plan and status still work, only less fresh.
+ */
+export async function refreshJobs(backend: Backend, observed: Iterable<ObservedRun>, backendNamed: (name: string) => Backend = () => backend): Promise<string[]> {
+  const byBackend = new Map<string, { job: TrackedJob; run: ObservedRun; index: number }[]>();
   for (const run of observed) {
     const state = run.state;
     if (!state) continue;
     state.attempts.forEach((record, index) => {
-      if (isActive(record.state) && record.state !== 'submitting' && record.backend === backend.name) {
-        tracked.push({ job: { runDir: run.dir, record }, run, index });
-      }
+      if (!isActive(record.state) || record.state === 'submitting') return;
+      const list = byBackend.get(record.backend) ?? [];
+      list.push({ job: { runDir: run.dir, record }, run, index });
+      byBackend.set(record.backend, list);
     });
   }
-  if (tracked.length === 0) return;
-  const statuses = await backend.refresh(tracked.map((t) => t.job));
-  for (const t of tracked) {
-    const status = statuses.get(t.job);
-    if (!status) continue;
-    const state = t.run.state!;
-    state.attempts = state.attempts.map((a, i) => (i === t.index ? { ...a, ...status } : a));
+  const warnings: string[] = [];
+  for (const [name, tracked] of byBackend) {
+    let statuses: Map<TrackedJob, JobStatus>;
+    try {
+      statuses = await (name === backend.name ? backend : backendNamed(name)).refresh(tracked.map((t) => t.job));
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      warnings.push(`could not ask the ${name} scheduler about ${tracked.length} job${tracked.length > 1 ? 's' : ''} (${err.message}); their states are as last recorded`);
+      continue;
+    }
+    for (const t of tracked) {
+      const status = statuses.get(t.job);
+      if (!status) continue;
+      const state = t.run.state!;
+      state.attempts = state.attempts.map((a, i) => (i === t.index ? { ...a, ...status } : a));
+    }
   }
+  return warnings;
 }

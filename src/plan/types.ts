@@ -62,6 +62,8 @@ export interface PlanSummary {
 export interface Plan {
   entries: PlanEntry[];
   summary: PlanSummary;
+  /** Problems observing the world (an unreachable scheduler) that make the plan less certain. */
+  warnings: string[];
 }
 
 export function hasChanges(plan: Plan): boolean {

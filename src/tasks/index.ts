@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { execa } from 'execa';
+import { BackendUnavailableError } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
-import { UserError } from '../util/errors.js';
+import { UserError, errorMessage } from '../util/errors.js';
 import { resolveInside } from '../util/paths.js';
 import { STATE_DIR } from '../state/run-state.js';
 import { runShell, writeTaskLog } from './shell.js';
@@ -34,7 +35,7 @@ export async function runTask(task: TaskSpec, ctx: TaskContext): Promise<void> {
       if (ctx.noChecks) return;
       return quota(ctx, args);
     case 'submit':
-      throw new TaskFailure(task.where, 'the `submit` task needs the slurm backend, which this version of mensemble does not have yet.');
+      return submitScript(task, ctx, args);
   }
 }
 
@@ -125,13 +126,34 @@ async function jobs(task: TaskSpec, ctx: TaskContext, args: Record<string, unkno
   const match = String(args.match ?? '');
   let said = false;
   for (;;) {
-    const active = await ctx.backend.countActiveJobs(match);
+    let active: number;
+    try {
+      active = await ctx.backend.countActiveJobs(match);
+    } catch (err) {
+      // A check waits; an unreachable scheduler is one more reason to wait, never a failure.
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      ctx.log(`jobs check: ${err.message}; trying again`);
+      await sleep(ctx.checkInterval * 1000, ctx.signal);
+      continue;
+    }
     if (active < limit) return;
     if (!said) {
       ctx.log(`waiting: ${active} active jobs match \`${match}\` (limit ${limit})`);
       said = true;
     }
     await sleep(ctx.checkInterval * 1000, ctx.signal);
+  }
+}
+
+/** model-ensembler's `submit`: hands an extra script to the scheduler, from the run directory. */
+async function submitScript(task: TaskSpec, ctx: TaskContext, args: Record<string, unknown>): Promise<void> {
+  const script = resolvePath(ctx, String(args.script), task.where);
+  if (!fs.existsSync(script)) throw new TaskFailure(task.where, `submit: the script ${script} does not exist`);
+  try {
+    const jobId = await ctx.backend.submitScript(script, ctx.run?.dir ?? ctx.ensembleDir);
+    ctx.log(`submit: ${path.basename(script)} is job ${jobId}`);
+  } catch (err) {
+    throw new TaskFailure(task.where, `submit ${script}: ${errorMessage(err)}`);
   }
 }
 

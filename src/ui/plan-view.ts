@@ -36,6 +36,7 @@ function paint(action: PlanAction, c: Colors): (s: string) => string {
 export function renderPlan(plan: Plan, c: Colors): string {
   const shown = plan.entries.filter((e) => e.action !== 'none' && e.action !== 'inflight' || e.notes.length > 0);
   const lines: string[] = [];
+  for (const w of plan.warnings) lines.push(`${c.yellow('Warning:')} ${w}`, '');
   if (shown.length > 0) {
     lines.push('mensemble will perform the following actions:', '');
     const sorted = [...shown].sort((a, b) => ORDER.indexOf(a.action) - ORDER.indexOf(b.action));
@@ -73,6 +74,7 @@ export function planJson(plan: Plan): object {
   return {
     version: 1,
     summary: plan.summary,
+    warnings: plan.warnings,
     runs: plan.entries.map((e) => ({
       id: e.id,
       batch: e.batch,

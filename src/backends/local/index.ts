@@ -25,6 +25,7 @@ const START_GRACE_MS = 3000;
 
 export class LocalBackend implements Backend {
   readonly name = 'local';
+  readonly defaultPollSeconds = 1;
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const files = localJobFiles(request.runDir, request.attempt);
@@ -106,6 +107,19 @@ export class LocalBackend implements Backend {
   async countActiveJobs(): Promise<number> {
     // Local jobs are not shared with other users; model-ensembler's `jobs` check never waits here.
     return 0;
+  }
+
+  async submitScript(script: string, cwd: string): Promise<string> {
+    // The local "scheduler" starts it at once, detached, its output beside it.
+    const log = fs.openSync(path.resolve(cwd, `${path.basename(script)}.log`), 'a');
+    try {
+      const child = spawn('/bin/sh', [path.resolve(cwd, script)], { cwd, detached: true, stdio: ['ignore', log, log] });
+      child.unref();
+      if (child.pid === undefined) throw new Error(`could not start ${script}`);
+      return String(child.pid);
+    } finally {
+      fs.closeSync(log);
+    }
   }
 }
 

@@ -1,7 +1,9 @@
 import readline from 'node:readline/promises';
 import { executePlan } from '../../../apply/executor.js';
 import { desiredState, ensembleStateDir, observeAndDiff } from '../../../plan/compute.js';
+import type { Plan } from '../../../plan/types.js';
 import { acquireLock } from '../../../state/lock.js';
+import { isActive, latestAttempt } from '../../../state/run-state.js';
 import { jsonReporter, lineReporter, resultLine } from '../../../ui/apply-view.js';
 import { planJson, renderPlan } from '../../../ui/plan-view.js';
 import { UserError } from '../../../util/errors.js';
@@ -15,6 +17,7 @@ export interface ApplyFlags extends CommonFlags {
   checks?: boolean;
   pollInterval?: number;
   checkInterval?: number;
+  submitRate?: number;
 }
 
 /** `mensemble apply`: plan, confirm, converge. */
@@ -33,6 +36,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
   try {
     const computed = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning });
     const { plan } = computed;
+    refuseForeignJobs(plan, ctx.backend.name);
     if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'plan', ...planJson(plan) })}\n`);
     else process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
     const s = plan.summary;
@@ -53,6 +57,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
         noChecks: flags.checks === false,
         pollInterval: ctx.pollInterval,
         checkInterval: ctx.checkInterval,
+        submitRate: ctx.submitRate,
         shell: ctx.shell,
       },
       flags.json ? jsonReporter() : lineReporter(ctx.colors),
@@ -65,6 +70,17 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
     process.off('SIGTERM', onSignal);
     lock.release();
   }
+}
+
+/** Jobs submitted through another backend can only be followed by that backend. */
+function refuseForeignJobs(plan: Plan, backend: string): void {
+  const foreign = plan.entries.flatMap((e) => {
+    const last = e.observed?.state && latestAttempt(e.observed.state);
+    return last && isActive(last.state) && last.backend !== backend ? [{ id: `${e.batch}/${e.id}`, backend: last.backend }] : [];
+  });
+  if (foreign.length === 0) return;
+  const other = foreign[0]!.backend;
+  throw new UserError(`${foreign.length} run${foreign.length > 1 ? 's have' : ' has'} a job in flight on the ${other} backend (${foreign[0]!.id}${foreign.length > 1 ? ', ...' : ''}), but this apply uses the ${backend} backend. Run it with \`--backend ${other}\` (or set \`backend: ${other}\` in .mensemblerc), or \`mensemble cancel --backend ${other}\` first.`);
 }
 
 async function confirm(): Promise<void> {

@@ -1,0 +1,26 @@
+import type { SubmitRequest } from '../types.js';
+
+/**
+ * Every job mensemble submits carries `--comment=mensemble:<ensemble>:<attempt>:<run id>`.
+ * With it a job can be found again in `squeue` and `scontrol` after a crash,
+ * even when job ids were reused. The user's own comment, if any, follows it.
+ * (sacct does not store comments on most sites, so accounting lookups match
+ * the working directory and submit time instead.)
+ */
+export function jobIdentity(request: Pick<SubmitRequest, 'ensembleKey' | 'attempt' | 'runId'>): string {
+  return `mensemble:${request.ensembleKey}:${request.attempt}:${request.runId}`;
+}
+
+export function commentFor(request: SubmitRequest): string {
+  const own = request.options.comment;
+  const identity = jobIdentity(request);
+  return own === undefined || own === false || own === '' ? identity : `${identity} ${String(own)}`;
+}
+
+/** True when a job (as squeue or scontrol describe it) was submitted for this attempt. */
+export function hasIdentity(job: { comment?: string; raw?: string }, identity: string): boolean {
+  const { comment, raw } = job;
+  if (comment !== undefined && (comment === identity || comment.startsWith(`${identity} `))) return true;
+  // scontrol's one-line output cannot always be split exactly; look for the field itself.
+  return raw !== undefined && (raw.includes(` Comment=${identity} `) || raw.endsWith(` Comment=${identity}`));
+}

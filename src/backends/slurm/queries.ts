@@ -1,0 +1,143 @@
+import { parseExitCode, parseSlurmTime } from './states.js';
+import { runSlurm } from './run-command.js';
+
+/** One job as the scheduler describes it, whichever command told us. */
+export interface SlurmJobInfo {
+  jobId: string;
+  state: string;
+  comment?: string;
+  workDir?: string;
+  reason?: string;
+  exitCode?: number | null;
+  signal?: number;
+  submitTime?: string;
+  startTime?: string;
+  endTime?: string;
+  /** scontrol's whole line, for identity checks that must not depend on how values were split. */
+  raw?: string;
+}
+
+// Fields are separated by ASCII unit separators: paths and comments may hold spaces, commas or `|`.
+const SEP = '\x1f';
+
+/**
+ * The user's jobs in the queue (pending, running, completing), in one call
+ * whatever the ensemble's size: `squeue --me` costs the controller the same
+ * for one job as for thousands, unlike one call per job.
+ */
+export async function queuedJobs(): Promise<Map<string, SlurmJobInfo>> {
+  const format = ['%i', '%T', '%r', '%V', '%S', '%Z', '%k'].join(SEP);
+  const out = await runSlurm('squeue', ['--me', '--all', '--noheader', `--format=${format}`]);
+  const jobs = new Map<string, SlurmJobInfo>();
+  for (const line of out.split('\n')) {
+    if (!line) continue;
+    const [jobId, state, reason, submit, start, workDir, ...comment] = line.split(SEP);
+    if (!jobId || !state) continue;
+    jobs.set(jobId, {
+      jobId,
+      state,
+      reason: reason && reason !== 'None' ? reason : undefined,
+      submitTime: parseSlurmTime(submit),
+      startTime: parseSlurmTime(start),
+      workDir,
+      comment: nullable(comment.join(SEP)),
+    });
+  }
+  return jobs;
+}
+
+/** Accounting answered that it is not configured on this cluster. */
+export class AccountingDisabled extends Error {}
+
+/**
+ * Finished jobs from accounting: `sacct -j` with the ids batched (1,000 per
+ * call), or every job of the user's since `since`. sacct may list several
+ * records for one id (ids are reused); the caller picks by working
+ * directory and submit time.
+ */
+export async function accountedJobs(query: { jobIds: readonly string[] } | { since: string }): Promise<SlurmJobInfo[]> {
+  const fields = 'JobIDRaw,State,ExitCode,Submit,Start,End,WorkDir,Reason';
+  const base = ['-X', '--noheader', '--parsable2', `--delimiter=${SEP}`, `--format=${fields}`];
+  const calls: string[][] = [];
+  if ('since' in query) calls.push([...base, `--starttime=${query.since}`]);
+  else for (let i = 0; i < query.jobIds.length; i += 1000) calls.push([...base, `--jobs=${query.jobIds.slice(i, i + 1000).join(',')}`]);
+  const rows: SlurmJobInfo[] = [];
+  for (const args of calls) {
+    let disabled = false;
+    const out = await runSlurm('sacct', args, { accept: (stderr) => (disabled = /accounting storage is disabled/i.test(stderr)) });
+    if (disabled || /accounting storage is disabled/i.test(out)) throw new AccountingDisabled('Slurm accounting storage is disabled');
+    for (const line of out.split('\n')) {
+      if (!line) continue;
+      const [jobId, state, exit, submit, start, end, workDir, reason] = line.split(SEP);
+      if (!jobId || !state) continue;
+      const code = parseExitCode(exit);
+      rows.push({
+        jobId,
+        state,
+        exitCode: code.exitCode,
+        signal: code.signal,
+        submitTime: parseSlurmTime(submit),
+        startTime: parseSlurmTime(start),
+        endTime: parseSlurmTime(end),
+        workDir: workDir || undefined,
+        reason: reason && reason !== 'None' ? reason : undefined,
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Every job the controller still holds in memory (queued, running and, for
+ * `MinJobAge` seconds, finished), with comments: one `scontrol show job`
+ * call. This is the source of final states on clusters without accounting.
+ */
+export async function controllerJobs(): Promise<Map<string, SlurmJobInfo>> {
+  const out = await runSlurm('scontrol', ['--oneliner', 'show', 'job'], { accept: (stderr) => /no jobs in the system/i.test(stderr) });
+  const jobs = new Map<string, SlurmJobInfo>();
+  for (const line of out.split('\n')) {
+    const fields = parseOneLiner(line);
+    const jobId = fields.get('JobId');
+    const state = fields.get('JobState');
+    if (!jobId || !state) continue;
+    const code = parseExitCode(fields.get('ExitCode'));
+    jobs.set(jobId, {
+      jobId,
+      state,
+      comment: nullable(fields.get('Comment')),
+      workDir: fields.get('WorkDir'),
+      reason: nullable(fields.get('Reason')) === 'None' ? undefined : nullable(fields.get('Reason')),
+      exitCode: code.exitCode,
+      signal: code.signal,
+      submitTime: parseSlurmTime(fields.get('SubmitTime')),
+      startTime: parseSlurmTime(fields.get('StartTime')),
+      endTime: parseSlurmTime(fields.get('EndTime')),
+      raw: line,
+    });
+  }
+  return jobs;
+}
+
+/**
+ * `scontrol --oneliner` prints `Key=value` pairs separated by spaces, and
+ * values (paths, comments) may contain spaces themselves. A field starts at
+ * a space followed by a known-looking key (`Word=` or `Word/Word=` or
+ * `Word:Word=`); values keep everything up to the next such key.
+ */
+export function parseOneLiner(line: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  const keyAt = /(?:^|\s)([A-Z][A-Za-z/:_]*)=/g;
+  const starts: Array<{ key: string; at: number; valueAt: number }> = [];
+  for (let m = keyAt.exec(line); m; m = keyAt.exec(line)) {
+    starts.push({ key: m[1]!, at: m.index, valueAt: m.index + m[0].length });
+  }
+  for (let i = 0; i < starts.length; i++) {
+    const end = i + 1 < starts.length ? starts[i + 1]!.at : line.length;
+    fields.set(starts[i]!.key, line.slice(starts[i]!.valueAt, end).trim());
+  }
+  return fields;
+}
+
+function nullable(value: string | undefined): string | undefined {
+  return value === undefined || value === '' || value === '(null)' ? undefined : value;
+}

@@ -1,0 +1,94 @@
+import { execa } from 'execa';
+import { UserError } from '../../util/errors.js';
+
+export type SlurmCommand = 'sbatch' | 'squeue' | 'sacct' | 'scontrol' | 'scancel';
+
+/** A SLURM command that failed. `transient` failures are worth retrying; the others are not. */
+export class SlurmCommandError extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    readonly stderr = '',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Messages SLURM prints when the controller or the database is down, busy or
+ * slow, or when a per-user submission limit is reached: the same call may
+ * well succeed a little later.
+ */
+const TRANSIENT = [
+  /unable to contact slurm controller/i,
+  /socket timed out/i,
+  /zero bytes were transmitted/i,
+  /connection refused/i,
+  /connection reset/i,
+  /communication connection failure/i,
+  /temporarily unable/i,
+  /resource temporarily unavailable/i,
+  /slurmctld.*not responding/i,
+  /problem talking to the database/i,
+  /transport endpoint/i,
+  /MaxSubmitJob|job submit limit|QOSMaxSubmitJobPerUserLimit|AssocMaxSubmitJobLimit/i,
+];
+
+export function isTransientMessage(text: string): boolean {
+  return TRANSIENT.some((re) => re.test(text));
+}
+
+const TIMEOUT_MS: Record<SlurmCommand, number> = { sbatch: 60_000, squeue: 30_000, sacct: 60_000, scontrol: 30_000, scancel: 30_000 };
+
+/**
+ * Runs one SLURM command with an argument array (never through a shell),
+ * in `cwd`, with a time limit. Returns stdout; throws SlurmCommandError.
+ * `accept` lets a caller treat some non-zero exits as answers.
+ */
+export async function runSlurm(command: SlurmCommand, args: readonly string[], options: { cwd?: string; accept?: (stderr: string) => boolean } = {}): Promise<string> {
+  const result = await execa(command, args, {
+    cwd: options.cwd,
+    reject: false,
+    timeout: TIMEOUT_MS[command],
+    stdin: 'ignore',
+    stripFinalNewline: false,
+    env: { SLURM_TIME_FORMAT: 'standard' },
+  });
+  const stderr = String(result.stderr ?? '').trim();
+  if ((result as { code?: string }).code === 'ENOENT') {
+    throw new UserError(`\`${command}\` was not found on PATH. The slurm backend needs SLURM's client commands (sbatch, squeue, sacct, scontrol, scancel); run mensemble on a cluster's login node, or use --backend local.`);
+  }
+  if (result.timedOut) throw new SlurmCommandError(`${command} did not answer within ${TIMEOUT_MS[command] / 1000} s`, true);
+  if (result.exitCode !== 0) {
+    if (options.accept?.(stderr)) return String(result.stdout ?? '');
+    const text = stderr || `exit code ${result.exitCode ?? result.signal}`;
+    throw new SlurmCommandError(`${command} failed: ${firstLine(text)}`, result.signal !== undefined || isTransientMessage(text), stderr);
+  }
+  return String(result.stdout ?? '');
+}
+
+function firstLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  // SLURM often prints a generic line then the useful one; keep both, short.
+  return lines.slice(0, 2).join(' / ');
+}
+
+/**
+ * Calls `fn` until it succeeds, waiting 1, 2, 4 ... up to 30 s between tries
+ * while it fails transiently, for at most `budgetMs`. Permanent failures and
+ * the last transient one are thrown.
+ */
+export async function withRetry<T>(what: string, fn: () => Promise<T>, budgetMs: number, onRetry?: (message: string) => void): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  let delay = 1000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof SlurmCommandError) || !err.transient || Date.now() + delay > deadline) throw err;
+      onRetry?.(`${what}: ${err.message}; trying again in ${Math.round(delay / 1000)} s`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 30_000);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import type { Plan, PlanEntry } from '../plan/types.js';
+import { latestAttempt } from '../state/run-state.js';
+import type { Colors } from './color.js';
+
+/** One run as `status` shows it. `state` is the latest job's state, or `new` / `rendered` before any job. */
+export interface StatusRow {
+  id: string;
+  batch: string;
+  state: string;
+  jobId: string | null;
+  attempt: number | null;
+  exitCode: number | null;
+  reason: string | null;
+  /** What the next apply would do with this run (`none` when it is up to date). */
+  action: PlanEntry['action'];
+  submittedAt: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export function statusRows(plan: Plan): StatusRow[] {
+  return plan.entries
+    .filter((e) => e.desired !== undefined)
+    .map((e) => {
+      const state = e.observed?.state;
+      const last = state && latestAttempt(state);
+      return {
+        id: e.id,
+        batch: e.batch ?? '',
+        state: !state ? 'new' : last ? last.state : 'rendered',
+        jobId: last?.jobId ?? null,
+        attempt: last?.attempt ?? null,
+        exitCode: last?.exitCode ?? null,
+        reason: last?.reason ?? null,
+        action: e.action,
+        submittedAt: last?.submittedAt ?? null,
+        startedAt: last?.startedAt ?? null,
+        endedAt: last?.endedAt ?? null,
+      };
+    });
+}
+
+export function countByState(rows: readonly StatusRow[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[r.state] = (counts[r.state] ?? 0) + 1;
+  return counts;
+}
+
+/** The `--json` document of `status` (version 1, docs/json-output.md). */
+export function statusJson(rows: readonly StatusRow[], warnings: readonly string[]): object {
+  return { version: 1, summary: countByState(rows), warnings, runs: rows };
+}
+
+/** A table per batch: counts by state, then one line per run that has not completed. */
+export function renderStatus(rows: readonly StatusRow[], warnings: readonly string[], c: Colors, now = Date.now()): string {
+  const lines: string[] = [];
+  for (const w of warnings) lines.push(`${c.yellow('Warning:')} ${w}`, '');
+  const batches = [...new Set(rows.map((r) => r.batch))];
+  for (const batch of batches) {
+    const mine = rows.filter((r) => r.batch === batch);
+    const counts = Object.entries(countByState(mine))
+      .map(([state, n]) => `${paint(state, c)(state)} ${n}`)
+      .join(', ');
+    lines.push(`${c.bold(batch)}  ${mine.length} run${mine.length === 1 ? '' : 's'}: ${counts}`);
+    const open = mine.filter((r) => r.state !== 'completed');
+    if (open.length > 0) {
+      const table = [['RUN', 'JOB', 'STATE', 'ATTEMPT', 'ELAPSED', 'NOTE'], ...open.map((r) => [r.id, r.jobId ?? '-', r.state, r.attempt === null ? '-' : String(r.attempt), elapsed(r, now), note(r)])];
+      const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+      table.forEach((row, i) => {
+        const text = row.map((cell, j) => (j === row.length - 1 ? cell : cell.padEnd(widths[j]!))).join('  ').trimEnd();
+        lines.push(`  ${i === 0 ? c.dim(text) : text}`);
+      });
+    }
+    lines.push('');
+  }
+  const total = countByState(rows);
+  lines.push(`${rows.length} run${rows.length === 1 ? '' : 's'}: ${Object.entries(total).map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}.`);
+  return lines.join('\n');
+}
+
+function note(r: StatusRow): string {
+  const parts: string[] = [];
+  if (r.exitCode !== null && r.state !== 'completed') parts.push(`exit ${r.exitCode}`);
+  if (r.reason) parts.push(r.reason);
+  if (r.action !== 'none' && r.action !== 'inflight') parts.push(`next apply: ${r.action}`);
+  return parts.join('; ');
+}
+
+function elapsed(r: StatusRow, now: number): string {
+  const from = r.state === 'queued' || r.state === 'submitting' ? r.submittedAt : (r.startedAt ?? r.submittedAt);
+  if (!from) return '-';
+  const to = r.endedAt && !['queued', 'running', 'submitting'].includes(r.state) ? Date.parse(r.endedAt) : now;
+  const s = Math.max(0, Math.round((to - Date.parse(from)) / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+function paint(state: string, c: Colors): (s: string) => string {
+  if (state === 'completed') return c.green;
+  if (state === 'queued' || state === 'running' || state === 'submitting') return c.cyan;
+  if (state === 'new' || state === 'rendered') return c.dim;
+  return c.red;
+}
