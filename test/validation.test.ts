@@ -117,6 +117,16 @@ const cases: BadCase[] = [
     config: `ensemble:\n  batches:\n${GOOD_BATCH}      retry: {max_attempts: 0}\n`,
     expect: /mensemble\.yaml:12:29: ensemble\.batches\[0\]\.retry\.max_attempts: must be at least 1/,
   },
+  {
+    name: 'sbatch option that mensemble sets itself',
+    config: `ensemble:\n  batches:\n${GOOD_BATCH}      slurm:\n        partition: debug\n        chdir: /elsewhere\n`,
+    expect: /mensemble\.yaml:14:9: ensemble\.batches\[0\]\.slurm\.chdir: `chdir` is set by mensemble itself/,
+  },
+  {
+    name: 'sbatch option name that is not one',
+    config: `ensemble:\n  batches:\n${GOOD_BATCH}      slurm:\n        Cpus_Per_Task: 2\n`,
+    expect: /mensemble\.yaml:13:9: ensemble\.batches\[0\]\.slurm: `Cpus_Per_Task` is not an sbatch option name/,
+  },
 ];
 
 for (const c of cases) {

@@ -59,6 +59,7 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
   for (const task of run.batch.tasks.pre_run) await recordedTask(task, state, run, taskContext, save, say);
 
   let holdsSlot = false;
+  let cancelledHere: AttemptRecord | undefined;
   const releaseSlot = () => {
     if (holdsSlot) ctx.slots.release();
     holdsSlot = false;
@@ -85,10 +86,14 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
         Object.assign(current, final);
         save();
         releaseSlot();
+        if (final.state === 'cancelled') cancelledHere = current;
         say('job', `job ${current.jobId} ${final.state === 'completed' ? 'completed' : outcome(current)}`, { state: final.state, exitCode: final.exitCode, jobId: current.jobId });
         continue;
       }
       if (current?.state === 'completed') break;
+      // Someone cancelled the job while we watched it: a deliberate act, not retried
+      // now. A later apply plans it as a retry while attempts remain.
+      if (current?.state === 'cancelled' && current === cancelledHere) break;
       if (current && mine.length >= run.batch.maxAttempts) break;
       if (current) say('retry', `retrying: attempt ${mine.length + 1} of ${run.batch.maxAttempts}`);
       await ctx.slots.acquire();

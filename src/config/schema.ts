@@ -30,7 +30,8 @@ function compiled(): { schema: JsonSchema; validate: ValidateFunction } {
 export function schemaProblems(source: YamlSource, value: unknown): string[] {
   const { validate, schema } = compiled();
   if (validate(value)) return [];
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
+  // A bad key name is reported once, by propertyNames, not again by the pattern inside it.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && !(e.keyword === 'pattern' && e.schemaPath.includes('/propertyNames/')));
   const seen = new Set<string>();
   const problems: string[] = [];
   for (const error of errors) {
@@ -54,6 +55,9 @@ function describe(source: YamlSource, schema: JsonSchema, value: unknown, error:
   }
   if (error.keyword === 'false schema') {
     const key = String(path[path.length - 1]);
+    if (path[path.length - 2] === 'slurm') {
+      return `${formatLocation(locate(source, path, true))}: ${formatKeyPath(path)}: \`${key}\` is set by mensemble itself and cannot be given as an sbatch option.`;
+    }
     return `${formatLocation(locate(source, path, true))}: ${formatKeyPath(path)}: \`${key}\` is not allowed in batch_config; each batch sets its own ${key}.`;
   }
   const where = formatLocation(locate(source, path));
@@ -77,6 +81,9 @@ function describe(source: YamlSource, schema: JsonSchema, value: unknown, error:
     case 'pattern':
       return `${where}: ${at}: ${describeValue(valueAt(value, path))} is not allowed here (expected a value matching ${params.pattern}).`;
     case 'propertyNames':
+      if (path[path.length - 1] === 'slurm') {
+        return `${formatLocation(locate(source, [...path, params.propertyName], true))}: ${at}: \`${params.propertyName}\` is not an sbatch option name (lower-case letters, digits and -, as in \`cpus-per-task\`).`;
+      }
       return `${where}: ${at}: the key \`${params.propertyName}\` is not a valid name (letters, digits and _ only, not starting with a digit).`;
     default:
       return `${where}: ${at}: ${error.message ?? 'invalid value'}.`;

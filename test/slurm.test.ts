@@ -1,0 +1,234 @@
+// The SLURM backend against a real single-node cluster (scripts/slurm-up.sh).
+// Tests in this file run one after another: they share the cluster, and the
+// last ones switch it to a configuration without accounting.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, test } from 'node:test';
+import { cli, cliAsync, countBy, executions, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
+import { accountedJobsUnder, countingShims, ensureCluster, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
+import { tearDown } from './slurm/cluster.js';
+
+const skip = ensureCluster('accounting');
+after(() => {
+  if (!skip) tearDown();
+});
+
+/** sweepEnsemble on the slurm backend. */
+function slurmEnsemble(dir: string, options: Parameters<typeof sweepEnsemble>[1] & { retry?: number } = {}): void {
+  sweepEnsemble(dir, options);
+  writeTree(dir, { '.mensemblerc': 'backend: slurm\npoll_interval: 0.3\ncheck_interval: 0.2\n' });
+  if (options.retry) {
+    const file = path.join(dir, 'mensemble.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('      run_id:', `      retry: { max_attempts: ${options.retry} }\n      run_id:`));
+  }
+}
+
+function statusJson(dir: string): { runs: Array<{ id: string; state: string; jobId: string | null; attempt: number | null; exitCode: number | null }>; summary: Record<string, number> } {
+  const r = cli(['status', '--json'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+async function waitUntil(what: string, condition: () => boolean, seconds = 60): Promise<void> {
+  for (let i = 0; i < seconds * 10; i++) {
+    if (condition()) return;
+    await sleep(100);
+  }
+  assert.fail(`timed out waiting until ${what}`);
+}
+
+test('12 runs on SLURM: each job in its run directory, each run once; a second apply submits nothing', { skip }, () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, { runs: 12, maxjobs: 12 });
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /Apply complete: 12 completed, 0 failed/);
+  assert.deepEqual([...countBy(executions(dir)).values()], Array(12).fill(1));
+  const jobs = accountedJobsUnder(dir);
+  for (let n = 1; n <= 12; n++) {
+    const runDir = path.join(dir, 'runs', `r${n}`);
+    const state = readState(runDir);
+    assert.equal(state.attempts.length, 1);
+    assert.equal(state.attempts[0].backend, 'slurm');
+    assert.deepEqual(jobs.get(runDir)?.map((j) => j.id), [state.attempts[0].jobId], `r${n}: one job, in its run directory`);
+    assert.equal(fs.readFileSync(path.join(runDir, 'output.txt'), 'utf8'), 'done\n');
+  }
+  const again = cli(['apply', '--yes'], dir);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /No changes\. 12 runs up to date/);
+  assert.equal(executions(dir).length, 12);
+  assert.equal([...accountedJobsUnder(dir).values()].flat().length, 12, 'nothing submitted the second time');
+  const status = statusJson(dir);
+  assert.deepEqual(status.summary, { completed: 12 });
+});
+
+test('a failing job is FAILED with its exit code and retried up to max_attempts; a cancelled job is CANCELLED', { skip }, async () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, {
+    runs: 3,
+    maxjobs: 3,
+    retry: 2,
+    jobBody: `#!/bin/sh
+echo "{{ run.id }}" >> ../../executions.log
+{% if n == 2 %}exit 3{% endif %}
+{% if n == 3 %}sleep 60{% endif %}
+echo done > output.txt
+`,
+  });
+  const run = cliAsync(['apply', '--yes'], dir);
+  const r3 = path.join(dir, 'runs', 'r3');
+  await waitUntil('r3 runs', () => {
+    try {
+      return readState(r3).attempts.at(-1)?.state === 'running';
+    } catch {
+      return false;
+    }
+  });
+  // Cancelled behind mensemble's back, as a user or an admin would.
+  slurm('scancel', [readState(r3).attempts.at(-1).jobId]);
+  const r = await run.done;
+  assert.equal(r.code, 1, 'failed runs make apply exit 1');
+  assert.match(r.stdout, /r2: job \d+ failed \(exit code 3\)/);
+  assert.match(r.stdout, /r2: retrying: attempt 2 of 2/);
+  const status = statusJson(dir);
+  const byId = new Map(status.runs.map((x) => [x.id, x]));
+  assert.equal(byId.get('r1')!.state, 'completed');
+  assert.deepEqual({ state: byId.get('r2')!.state, exitCode: byId.get('r2')!.exitCode, attempt: byId.get('r2')!.attempt }, { state: 'failed', exitCode: 3, attempt: 2 });
+  assert.deepEqual({ state: byId.get('r3')!.state, attempt: byId.get('r3')!.attempt }, { state: 'cancelled', attempt: 1 }, 'a cancelled job is not retried by the apply that saw it cancelled');
+  assert.match(cli(['plan'], dir).stdout, /retry\s+sweep\/r3/, 'the next apply offers to retry it');
+  assert.equal(countBy(executions(dir)).get('r2'), 2);
+  const acct = accountedJobsUnder(dir);
+  assert.deepEqual(acct.get(path.join(dir, 'runs', 'r2'))!.map((j) => [j.state, j.exit]), [['FAILED', '3:0'], ['FAILED', '3:0']]);
+  const text = cli(['status'], dir).stdout;
+  assert.match(text, /r2\s+\d+\s+failed\s+2\s+\S+\s+exit 3/);
+  assert.match(text, /r3\s+\d+\s+cancelled/);
+});
+
+test('mensemble cancel cancels queued and running jobs and records them', { skip }, async () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, { runs: 3, maxjobs: 3, sleep: 30 });
+  const r = cli(['apply', '--yes', '--no-wait'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(queuedJobsUnder(dir).length, 3);
+  const c = cli(['cancel'], dir);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout, /Cancelled 3 jobs/);
+  await waitUntil('the queue has none of them', () => queuedJobsUnder(dir).length === 0, 30);
+  assert.deepEqual(statusJson(dir).summary, { cancelled: 3 });
+  assert.match(cli(['cancel'], dir).stdout, /Nothing to cancel/);
+});
+
+test('killed after sbatch returned but before the job id was recorded: the next apply adopts the job', { skip }, () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, { runs: 3, maxjobs: 3, sleep: 1 });
+  const crashed = cli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:2' });
+  assert.equal(crashed.code, 128, 'killed by SIGKILL');
+  const intent = readState(path.join(dir, 'runs', 'r2')).attempts[0];
+  assert.equal(intent.state, 'submitting', 'the intent was recorded, the job id was not');
+  assert.equal(intent.jobId, undefined);
+  assert.match(cli(['plan'], dir).stdout, /resume\s+sweep\/r2/);
+  const resumed = cli(['apply', '--yes'], dir);
+  assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+  assert.match(resumed.stdout, /r2: adopted job \d+/);
+  const jobs = accountedJobsUnder(dir);
+  for (const id of ['r1', 'r2', 'r3']) {
+    const runDir = path.join(dir, 'runs', id);
+    assert.equal(jobs.get(runDir)?.length, 1, `${id}: one job in the scheduler`);
+    assert.equal(readState(runDir).attempts[0].jobId, jobs.get(runDir)![0]!.id);
+  }
+  assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1]);
+});
+
+test('slurmctld stopped for 20 s during an apply: the apply carries on and every run completes once', { skip, timeout: 240_000 }, async () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, { runs: 6, maxjobs: 2, sleep: 2 });
+  const run = cliAsync(['apply', '--yes'], dir);
+  await waitUntil('the first jobs are submitted', () => executions(dir).length >= 1);
+  stopDaemon('slurmctld');
+  try {
+    await sleep(20_000);
+  } finally {
+    assert.equal(ensureCluster('accounting'), undefined);
+  }
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /unreachable|could not query|trying again/, 'the outage was noticed and ridden out');
+  assert.match(r.stdout, /Apply complete: 6 completed, 0 failed/);
+  assert.deepEqual([...countBy(executions(dir)).values()], Array(6).fill(1));
+});
+
+test('maxjobs: 2 is never exceeded in the scheduler', { skip }, async () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, { runs: 8, maxjobs: 2, sleep: 1 });
+  const run = cliAsync(['apply', '--yes'], dir);
+  let most = 0;
+  let finished = false;
+  void run.done.then(() => (finished = true));
+  while (!finished) {
+    most = Math.max(most, queuedJobsUnder(dir).length);
+    await sleep(100);
+  }
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(most, 2, `at most 2 jobs queued or running at once (saw ${most})`);
+  assert.equal(executions(dir).length, 8);
+});
+
+test('scheduler load: one squeue per poll cycle whatever the ensemble size', { skip, timeout: 240_000 }, () => {
+  const calls = (runs: number) => {
+    const dir = tempDir();
+    slurmEnsemble(dir, { runs, maxjobs: runs, sleep: 0 });
+    const shims = countingShims(dir);
+    const started = Date.now();
+    const r = cli(['apply', '--yes', '--poll-interval', '1'], dir, { PATH: shims.path });
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(r.code, 0, r.stderr);
+    return { counts: countBy(shims.calls()), seconds };
+  };
+  const small = calls(10);
+  const large = calls(50);
+  assert.equal(small.counts.get('sbatch'), 10);
+  assert.equal(large.counts.get('sbatch'), 50, 'one submission per run');
+  for (const { counts, seconds } of [small, large]) {
+    // A poll cycle starts at most once a second (--poll-interval 1): one squeue each, plus sacct or
+    // scontrol only for jobs that left the queue in that cycle.
+    const squeue = counts.get('squeue') ?? 0;
+    assert.ok(squeue <= seconds + 2, `${squeue} squeue calls in ${seconds.toFixed(1)} s`);
+    assert.ok((counts.get('sacct') ?? 0) <= squeue && (counts.get('scontrol') ?? 0) <= squeue);
+  }
+  // Five times the runs does not mean five times the polls.
+  assert.ok((large.counts.get('squeue') ?? 0) < 50, `polls: ${large.counts.get('squeue')} for 50 runs`);
+});
+
+test('without accounting, final states come from the controller (scontrol)', { skip, timeout: 240_000 }, () => {
+  assert.equal(ensureCluster('no-accounting'), undefined);
+  const dir = tempDir();
+  slurmEnsemble(dir, {
+    runs: 4,
+    maxjobs: 4,
+    jobBody: `#!/bin/sh
+echo "{{ run.id }}" >> ../../executions.log
+{% if n == 4 %}exit 5{% endif %}
+echo done > output.txt
+`,
+  });
+  const shims = countingShims(dir);
+  const r = cli(['apply', '--yes'], dir, { PATH: shims.path });
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  const status = statusJson(dir);
+  assert.deepEqual(status.summary, { completed: 3, failed: 1 });
+  assert.equal(status.runs.find((x) => x.id === 'r4')!.exitCode, 5);
+  const counts = countBy(shims.calls());
+  assert.ok((counts.get('sacct') ?? 0) <= 1, 'sacct is asked once, then mensemble knows accounting is off');
+  assert.ok((counts.get('scontrol') ?? 0) >= 1);
+  // A crash between sbatch and recording the id is recovered from squeue and scontrol alone.
+  const dir2 = tempDir();
+  slurmEnsemble(dir2, { runs: 2, maxjobs: 2, sleep: 0.5 });
+  assert.equal(cli(['apply', '--yes'], dir2, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' }).code, 128);
+  const resumed = cli(['apply', '--yes'], dir2);
+  assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+  assert.match(resumed.stdout, /r1: adopted job \d+/);
+  assert.deepEqual([...countBy(executions(dir2)).values()], [1, 1]);
+});

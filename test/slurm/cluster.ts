@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, writeTree } from '../helpers.js';
+
+export type ClusterMode = 'accounting' | 'no-accounting';
+
+/**
+ * Brings the test cluster up in `mode` (scripts/slurm-up.sh, idempotent).
+ * Returns a skip reason on machines that cannot run it; under CI=true a
+ * cluster that does not come up is an error, never a skip.
+ */
+export function ensureCluster(mode: ClusterMode): string | undefined {
+  const ci = process.env.CI === 'true';
+  const cannot = (reason: string) => {
+    if (ci) throw new Error(`SLURM tests must run under CI, but ${reason}`);
+    return `SLURM tests skipped: ${reason}`;
+  };
+  if (process.getuid?.() !== 0) return cannot('they need root to start a SLURM cluster');
+  if (!fs.existsSync('/usr/bin/apt-get') && !fs.existsSync('/usr/sbin/slurmctld')) return cannot('this machine has neither apt-get nor SLURM');
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts/slurm-up.sh'), mode], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) return cannot(`scripts/slurm-up.sh ${mode} failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' / ')}`);
+  return undefined;
+}
+
+export function stopDaemon(name: 'slurmctld' | 'slurmd' | 'slurmdbd'): void {
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts/slurm-down.sh'), name], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`slurm-down.sh ${name}: ${r.stderr}`);
+}
+
+export function tearDown(): void {
+  if (process.env.MENSEMBLE_KEEP_SLURM === '1') return;
+  spawnSync('bash', [path.join(ROOT, 'scripts/slurm-down.sh')], { encoding: 'utf8' });
+}
+
+/** Runs a SLURM client command for assertions (an argument array, like mensemble does). */
+export function slurm(command: string, args: string[]): string {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Jobs the scheduler's accounting holds whose working directory is under `dir`, by working directory. */
+export function accountedJobsUnder(dir: string): Map<string, Array<{ id: string; state: string; exit: string }>> {
+  const out = slurm('sacct', ['-X', '-n', '-P', '-S', 'now-2hours', '-o', 'JobID,State,ExitCode,WorkDir']);
+  const byDir = new Map<string, Array<{ id: string; state: string; exit: string }>>();
+  for (const line of out.split('\n')) {
+    const [id, state, exit, workDir] = line.split('|');
+    if (!id || !workDir || !workDir.startsWith(`${dir}/`)) continue;
+    const list = byDir.get(workDir) ?? [];
+    list.push({ id, state: state!, exit: exit! });
+    byDir.set(workDir, list);
+  }
+  return byDir;
+}
+
+/** Jobs in the queue now whose working directory is under `dir`. */
+export function queuedJobsUnder(dir: string): Array<{ id: string; state: string; workDir: string }> {
+  const out = slurm('squeue', ['--me', '-h', '-o', '%i|%T|%Z']);
+  return out
+    .split('\n')
+    .map((l) => l.split('|'))
+    .filter(([id, , workDir]) => id && workDir?.startsWith(`${dir}/`))
+    .map(([id, state, workDir]) => ({ id: id!, state: state!, workDir: workDir! }));
+}
+
+/**
+ * A PATH folder whose sbatch, squeue, sacct, scontrol and scancel log each
+ * call and then run the real command: to count what mensemble asks of the
+ * scheduler, never to stand in for it.
+ */
+export function countingShims(dir: string): { path: string; calls: () => string[] } {
+  const shims = path.join(dir, 'shims');
+  const log = path.join(dir, 'slurm-calls.log');
+  const files: Record<string, string> = {};
+  for (const name of ['sbatch', 'squeue', 'sacct', 'scontrol', 'scancel']) {
+    files[`${name}*`] = `#!/bin/sh\necho ${name} >> '${log}'\nexec /usr/bin/${name} "$@"\n`;
+  }
+  writeTree(shims, files);
+  return {
+    path: `${shims}:${process.env.PATH}`,
+    calls: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),
+  };
+}
