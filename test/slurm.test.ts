@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { cli, cliAsync, countBy, executions, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
-import { accountedJobsUnder, countingShims, ensureCluster, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
+import { accountedJobsSettled, countingShims, ensureCluster, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
 import { tearDown } from './slurm/cluster.js';
 
 const skip = ensureCluster('accounting');
@@ -39,14 +39,14 @@ async function waitUntil(what: string, condition: () => boolean, seconds = 60): 
   assert.fail(`timed out waiting until ${what}`);
 }
 
-test('12 runs on SLURM: each job in its run directory, each run once; a second apply submits nothing', { skip }, () => {
+test('12 runs on SLURM: each job in its run directory, each run once; a second apply submits nothing', { skip }, async () => {
   const dir = tempDir();
   slurmEnsemble(dir, { runs: 12, maxjobs: 12 });
   const r = cli(['apply', '--yes'], dir);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /Apply complete: 12 completed, 0 failed/);
   assert.deepEqual([...countBy(executions(dir)).values()], Array(12).fill(1));
-  const jobs = accountedJobsUnder(dir);
+  const jobs = await accountedJobsSettled(dir, 12);
   for (let n = 1; n <= 12; n++) {
     const runDir = path.join(dir, 'runs', `r${n}`);
     const state = readState(runDir);
@@ -59,7 +59,7 @@ test('12 runs on SLURM: each job in its run directory, each run once; a second a
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /No changes\. 12 runs up to date/);
   assert.equal(executions(dir).length, 12);
-  assert.equal([...accountedJobsUnder(dir).values()].flat().length, 12, 'nothing submitted the second time');
+  assert.equal([...(await accountedJobsSettled(dir, 12)).values()].flat().length, 12, 'nothing submitted the second time');
   const status = statusJson(dir);
   assert.deepEqual(status.summary, { completed: 12 });
 });
@@ -99,7 +99,7 @@ echo done > output.txt
   assert.deepEqual({ state: byId.get('r3')!.state, attempt: byId.get('r3')!.attempt }, { state: 'cancelled', attempt: 1 }, 'a cancelled job is not retried by the apply that saw it cancelled');
   assert.match(cli(['plan'], dir).stdout, /retry\s+sweep\/r3/, 'the next apply offers to retry it');
   assert.equal(countBy(executions(dir)).get('r2'), 2);
-  const acct = accountedJobsUnder(dir);
+  const acct = await accountedJobsSettled(dir, 5);
   assert.deepEqual(acct.get(path.join(dir, 'runs', 'r2'))!.map((j) => [j.state, j.exit]), [['FAILED', '3:0'], ['FAILED', '3:0']]);
   const text = cli(['status'], dir).stdout;
   assert.match(text, /r2\s+\d+\s+failed\s+2\s+\S+\s+exit 3/);
@@ -120,7 +120,7 @@ test('mensemble cancel cancels queued and running jobs and records them', { skip
   assert.match(cli(['cancel'], dir).stdout, /Nothing to cancel/);
 });
 
-test('killed after sbatch returned but before the job id was recorded: the next apply adopts the job', { skip }, () => {
+test('killed after sbatch returned but before the job id was recorded: the next apply adopts the job', { skip }, async () => {
   const dir = tempDir();
   slurmEnsemble(dir, { runs: 3, maxjobs: 3, sleep: 1 });
   const crashed = cli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:2' });
@@ -132,7 +132,7 @@ test('killed after sbatch returned but before the job id was recorded: the next 
   const resumed = cli(['apply', '--yes'], dir);
   assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
   assert.match(resumed.stdout, /r2: adopted job \d+/);
-  const jobs = accountedJobsUnder(dir);
+  const jobs = await accountedJobsSettled(dir, 3);
   for (const id of ['r1', 'r2', 'r3']) {
     const runDir = path.join(dir, 'runs', id);
     assert.equal(jobs.get(runDir)?.length, 1, `${id}: one job in the scheduler`);

@@ -54,6 +54,19 @@ export function accountedJobsUnder(dir: string): Map<string, Array<{ id: string;
   return byDir;
 }
 
+/**
+ * accountedJobsUnder once accounting has caught up: sacct learns of jobs a
+ * little after the controller, more so on a busy machine. Waits until at
+ * least `expected` jobs are recorded, then a little longer so that an
+ * unexpected extra job would show too.
+ */
+export async function accountedJobsSettled(dir: string, expected: number): Promise<ReturnType<typeof accountedJobsUnder>> {
+  const total = () => [...accountedJobsUnder(dir).values()].reduce((n, list) => n + list.length, 0);
+  for (let i = 0; i < 300 && total() < expected; i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 2000));
+  return accountedJobsUnder(dir);
+}
+
 /** Jobs in the queue now whose working directory is under `dir`. */
 export function queuedJobsUnder(dir: string): Array<{ id: string; state: string; workDir: string }> {
   const out = slurm('squeue', ['--me', '-h', '-o', '%i|%T|%Z']);
