@@ -19,6 +19,8 @@ export class JobWatcher {
   private timer: NodeJS.Timeout | undefined;
   private interval: number;
   private polling = false;
+  /** Set while queries fail, so an outage is reported once, and its end once. */
+  private failingSince: number | undefined;
 
   constructor(
     private readonly backend: Backend,
@@ -57,6 +59,10 @@ export class JobWatcher {
     try {
       const waiters = [...this.waiters];
       const statuses = await this.backend.refresh(waiters.map((w) => w.job));
+      if (this.failingSince !== undefined) {
+        this.warn(`the ${this.backend.name} backend answers again after ${Math.round((Date.now() - this.failingSince) / 1000)} s`);
+        this.failingSince = undefined;
+      }
       for (const w of waiters) {
         const status = statuses.get(w.job);
         if (!status) continue;
@@ -70,7 +76,10 @@ export class JobWatcher {
         }
       }
     } catch (err) {
-      this.warn(`could not query the ${this.backend.name} backend (${errorMessage(err)}); trying again`);
+      if (this.failingSince === undefined) {
+        this.failingSince = Date.now();
+        this.warn(`could not query the ${this.backend.name} backend (${errorMessage(err)}); jobs are unaffected, trying again with backoff`);
+      }
     } finally {
       this.polling = false;
     }
