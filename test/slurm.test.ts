@@ -160,6 +160,36 @@ test('slurmctld stopped for 20 s during an apply: the apply carries on and every
   assert.deepEqual([...countBy(executions(dir)).values()], Array(6).fill(1));
 });
 
+test('fault injection: sbatch that reports a timeout after creating the job, or fails outright, never yields a second job', { skip, timeout: 240_000 }, async () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 0.5 });
+  // Beside the real sbatch: call 1 of every 3 submits for real and then claims a timeout,
+  // call 2 fails without submitting, call 3 is the real sbatch.
+  const counter = path.join(dir, 'sbatch-calls');
+  writeTree(dir, {
+    'faulty/sbatch*': `#!/bin/bash
+exec 9>>'${counter}.lock'; flock 9
+n=$(( $(cat '${counter}' 2>/dev/null || echo 0) + 1 )); echo $n > '${counter}'
+case $(( n % 3 )) in
+  1) /usr/bin/sbatch "$@" > /dev/null; echo 'sbatch: error: Socket timed out on send/recv operation' >&2; exit 1 ;;
+  2) echo 'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)' >&2; exit 1 ;;
+  *) exec /usr/bin/sbatch "$@" ;;
+esac
+`,
+  });
+  const r = cli(['apply', '--yes'], dir, { PATH: `${path.join(dir, 'faulty')}:${process.env.PATH}` });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /sbatch: sbatch failed: .*Socket timed out.*trying again in 1 s/);
+  assert.match(r.stdout, /Apply complete: 4 completed, 0 failed/);
+  const jobs = await accountedJobsSettled(dir, 4);
+  for (const id of ['r1', 'r2', 'r3', 'r4']) {
+    const runDir = path.join(dir, 'runs', id);
+    assert.equal(jobs.get(runDir)?.length, 1, `${id}: exactly one job although sbatch was called again`);
+    assert.equal(readState(runDir).attempts.length, 1, `${id}: one attempt`);
+  }
+  assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
+});
+
 test('maxjobs: 2 is never exceeded in the scheduler', { skip }, async () => {
   const dir = tempDir();
   slurmEnsemble(dir, { runs: 8, maxjobs: 2, sleep: 1 });
