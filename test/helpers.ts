@@ -13,12 +13,19 @@ export interface CliResult {
   stderr: string;
 }
 
+/** No colour, no FORCE_COLOR (Node warns when both are set), HOME in the test folder. */
+function testEnv(cwd: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HOME: cwd, ...extra };
+  if (!('FORCE_COLOR' in extra)) delete env.FORCE_COLOR;
+  return env;
+}
+
 /** Runs the built CLI (npm test builds it first) with no terminal and no colour. */
 export function cli(args: string[], cwd: string, env: Record<string, string> = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', HOME: cwd, ...env },
+    env: testEnv(cwd, env),
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 120_000,
   });
@@ -29,7 +36,7 @@ export function cli(args: string[], cwd: string, env: Record<string, string> = {
 export function cliAsync(args: string[], cwd: string, env: Record<string, string> = {}): { pid: number; done: Promise<CliResult>; kill: () => void } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', HOME: cwd, ...env },
+    env: testEnv(cwd, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

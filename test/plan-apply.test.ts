@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cli, countBy, executions, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
+import { cli, countBy, executions, listTree, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
 
 test('apply creates every run once; a second plan shows no changes and a second apply does nothing', () => {
   const dir = tempDir();
@@ -125,6 +125,17 @@ test('apply without a terminal refuses to act without --yes', () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no terminal to confirm the plan in.*--yes/);
   assert.equal(fs.existsSync(path.join(dir, 'runs')), false);
+});
+
+test('apply --backend slurm where SLURM is not installed stops at once, naming the command, and writes nothing', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2 });
+  const before = listTree(dir);
+  const r = cli(['apply', '--yes', '--backend', 'slurm'], dir, { PATH: '/nonexistent' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^mensemble: `sbatch` was not found on PATH\. The slurm backend needs SLURM's client commands/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.deepEqual(listTree(dir), before);
 });
 
 test('runs removed from the configuration are planned for removal and only --prune deletes them', () => {

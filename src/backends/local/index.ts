@@ -27,6 +27,8 @@ export class LocalBackend implements Backend {
   readonly name = 'local';
   readonly defaultPollSeconds = 1;
 
+  async preflight(): Promise<void> {}
+
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const files = localJobFiles(request.runDir, request.attempt);
     for (const f of [files.pid, files.exit]) fs.rmSync(f, { force: true });

@@ -27,6 +27,11 @@ export class SlurmBackend implements Backend {
   private accounting: boolean | undefined;
   private readonly missingSince = new Map<string, number>();
 
+  async preflight(): Promise<void> {
+    // Throws a UserError naming the missing command when SLURM's clients are not installed.
+    await runSlurm('sbatch', ['--version']);
+  }
+
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const identity = jobIdentity(request);
     const since = new Date();

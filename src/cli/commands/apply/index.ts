@@ -24,6 +24,7 @@ export interface ApplyFlags extends CommonFlags {
 export async function applyCommand(config: string | undefined, flags: ApplyFlags): Promise<number> {
   const ctx = commandContext(config, flags);
   // Everything that can be wrong with the input fails here, before the lock or any file is written.
+  await ctx.backend.preflight();
   const desired = await desiredState(ctx.spec, ctx.targets);
   const lock = acquireLock(ensembleStateDir(ctx.spec), `mensemble apply ${process.argv.slice(3).join(' ')}`.trim());
   const onSignal = (signal: NodeJS.Signals) => {
