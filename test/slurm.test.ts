@@ -207,7 +207,7 @@ test('maxjobs: 2 is never exceeded in the scheduler', { skip }, async () => {
   assert.equal(executions(dir).length, 8);
 });
 
-test('scheduler load: one squeue per poll cycle whatever the ensemble size', { skip, timeout: 240_000 }, () => {
+test('scheduler load: one squeue per poll cycle whatever the ensemble size', { skip, timeout: 240_000 }, (t) => {
   const calls = (runs: number) => {
     const dir = tempDir();
     slurmEnsemble(dir, { runs, maxjobs: runs, sleep: 0 });
@@ -220,6 +220,7 @@ test('scheduler load: one squeue per poll cycle whatever the ensemble size', { s
   };
   const small = calls(10);
   const large = calls(50);
+  for (const [runs, m] of [[10, small], [50, large]] as const) t.diagnostic(`${runs} runs in ${m.seconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(m.counts))}`);
   assert.equal(small.counts.get('sbatch'), 10);
   assert.equal(large.counts.get('sbatch'), 50, 'one submission per run');
   for (const { counts, seconds } of [small, large]) {

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../util/errors.js';
 import { BackendUnavailableError, type Backend, type JobStatus, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
 import type { AttemptRecord } from '../../state/run-state.js';
 import { hasIdentity, jobIdentity } from './identity.js';
 import { AccountingDisabled, accountedJobs, controllerJobs, queuedJobs, type SlurmJobInfo } from './queries.js';
-import { SlurmCommandError, runSlurm, withRetry } from './run-command.js';
+import { SlurmCommandError, commandMissing, runSlurm, withRetry } from './run-command.js';
 import { sbatchArgs } from './sbatch-args.js';
 import { mapSlurmState } from './states.js';
 import { crashPoint } from '../../util/test-hooks.js';
@@ -28,8 +31,10 @@ export class SlurmBackend implements Backend {
   private readonly missingSince = new Map<string, number>();
 
   async preflight(): Promise<void> {
-    // Throws a UserError naming the missing command when SLURM's clients are not installed.
-    await runSlurm('sbatch', ['--version']);
+    // Only a look along PATH: no process, no call to the controller.
+    for (const command of ['sbatch', 'squeue', 'scontrol', 'scancel'] as const) {
+      if (!onPath(command)) throw commandMissing(command);
+    }
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
@@ -80,8 +85,8 @@ export class SlurmBackend implements Backend {
         accounted = await this.query(() => accountedJobs({ jobIds: left.map((j) => j.record.jobId!) }));
         this.accounting = true;
       } catch (err) {
-        if (!(err instanceof AccountingDisabled)) throw err;
-        this.accounting = false;
+        if (err instanceof AccountingDisabled) this.accounting = false;
+        // Any other sacct trouble (database down, no permission): the controller answers this cycle.
       }
     }
     let controller: Map<string, SlurmJobInfo> | undefined;
@@ -163,15 +168,33 @@ export class SlurmBackend implements Backend {
     return this.query(() => withRetry(what, fn, RETRY_BUDGET_MS, notify));
   }
 
-  /** Runs a scheduler call; a transient failure becomes BackendUnavailableError, which never fails a run. */
+  /**
+   * Runs a scheduler call. A transient failure becomes BackendUnavailableError,
+   * which never fails a run; any other failure of a SLURM command is the
+   * user's to see, as one paragraph (a UserError), not an internal error.
+   */
   private async query<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof SlurmCommandError && err.transient) throw new BackendUnavailableError(err.message);
+      if (err instanceof SlurmCommandError) {
+        if (err.transient) throw new BackendUnavailableError(err.message);
+        throw new UserError(`SLURM refused a request: ${err.message}`);
+      }
       throw err;
     }
   }
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir || '.', command), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The scheduler's job is this attempt's (and not another job that reuses its id). */

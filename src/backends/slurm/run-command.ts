@@ -40,6 +40,10 @@ export function isTransientMessage(text: string): boolean {
 
 const TIMEOUT_MS: Record<SlurmCommand, number> = { sbatch: 60_000, squeue: 30_000, sacct: 60_000, scontrol: 30_000, scancel: 30_000 };
 
+export function commandMissing(command: string): UserError {
+  return new UserError(`\`${command}\` was not found on PATH. The slurm backend needs SLURM's client commands (sbatch, squeue, sacct, scontrol, scancel); run mensemble on a cluster's login node, or use --backend local.`);
+}
+
 /**
  * Runs one SLURM command with an argument array (never through a shell),
  * in `cwd`, with a time limit. Returns stdout; throws SlurmCommandError.
@@ -55,9 +59,7 @@ export async function runSlurm(command: SlurmCommand, args: readonly string[], o
     env: { SLURM_TIME_FORMAT: 'standard' },
   });
   const stderr = String(result.stderr ?? '').trim();
-  if ((result as { code?: string }).code === 'ENOENT') {
-    throw new UserError(`\`${command}\` was not found on PATH. The slurm backend needs SLURM's client commands (sbatch, squeue, sacct, scontrol, scancel); run mensemble on a cluster's login node, or use --backend local.`);
-  }
+  if ((result as { code?: string }).code === 'ENOENT') throw commandMissing(command);
   if (result.timedOut) throw new SlurmCommandError(`${command} did not answer within ${TIMEOUT_MS[command] / 1000} s`, true);
   if (result.exitCode !== 0) {
     if (options.accept?.(stderr)) return String(result.stdout ?? '');
