@@ -8,8 +8,9 @@ import { planCommand } from './commands/plan/index.js';
 import { schemaCommand } from './commands/schema/index.js';
 import { statusCommand } from './commands/status/index.js';
 import { validateCommand } from './commands/validate/index.js';
+import { watchCommand } from './commands/watch/index.js';
 
-const COMMANDS = ['plan', 'apply', 'status', 'cancel', 'validate', 'schema'];
+const COMMANDS = ['plan', 'apply', 'watch', 'status', 'cancel', 'validate', 'schema'];
 
 function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
   return command
@@ -48,6 +49,15 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble apply --target sweep/co2-400-s1')
     .action((config: string | undefined, flags) => {
       exit = applyCommand(config, flags);
+    });
+
+  withCommon(cli.command('watch [config]', 'Re-plan on every save of the configuration, .mensemblerc or a template, and show what changed'))
+    .option('--apply', 'Also render new and changed runs that no job has used yet (never submits, never touches jobs)')
+    .option('--debounce <ms>', 'Milliseconds of quiet before re-planning (default 75)')
+    .example('mensemble watch')
+    .example('mensemble watch ensemble.yaml --apply')
+    .action((config: string | undefined, flags) => {
+      exit = watchCommand(config, flags);
     });
 
   withCommon(cli.command('status [config]', 'Where every run stands: counts by state per batch, and each run not completed'))
