@@ -5,6 +5,7 @@ import type { Plan } from '../../../plan/types.js';
 import { acquireLock } from '../../../state/lock.js';
 import { isActive, latestAttempt } from '../../../state/run-state.js';
 import { jsonReporter, lineReporter, resultLine } from '../../../ui/apply-view.js';
+import { LiveProgress } from '../../../ui/live-progress.js';
 import { planJson, renderPlan } from '../../../ui/plan-view.js';
 import { UserError } from '../../../util/errors.js';
 import { commandContext, type CommonFlags } from '../../options.js';
@@ -49,6 +50,8 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
       return 0;
     }
     if (changes && !flags.yes) await confirm();
+    const live = !flags.json && process.stdout.isTTY ? new LiveProgress(plan, ctx.colors, (s) => process.stdout.write(s)) : undefined;
+    const reporter = flags.json ? jsonReporter() : (live?.report ?? lineReporter(ctx.colors));
     const result = await executePlan(
       computed,
       ctx.backend,
@@ -61,8 +64,8 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
         submitRate: ctx.submitRate,
         shell: ctx.shell,
       },
-      flags.json ? jsonReporter() : lineReporter(ctx.colors),
-    );
+      reporter,
+    ).finally(() => live?.stop());
     if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
     else process.stdout.write(`\n${resultLine(result, ctx.colors)}\n`);
     return result.failed.length > 0 ? 1 : 0;

@@ -1,0 +1,134 @@
+import type { ApplyEvent, Reporter } from '../apply/events.js';
+import type { Plan } from '../plan/types.js';
+import type { Colors } from './color.js';
+
+type RunPhase = 'waiting' | 'rendered' | 'queued' | 'running' | 'completed' | 'failed';
+
+const FINAL_OK = 'completed';
+const RECENT = 5;
+const BAR = 24;
+const FRAME_MS = 100;
+
+/**
+ * Live progress for a terminal: a line per batch (a bar, counts by state),
+ * the elapsed time and the last few events, redrawn in place at most ten
+ * times a second. Warnings are printed above it and stay. Only for
+ * terminals: without one, apply prints plain lines (lineReporter).
+ */
+export class LiveProgress {
+  private readonly runs = new Map<string, Map<string, RunPhase>>();
+  private readonly recent: string[] = [];
+  private drawn = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly started = Date.now();
+  /** Keeps the elapsed time moving while nothing happens (long jobs). */
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(
+    plan: Plan,
+    private readonly c: Colors,
+    private readonly write: (s: string) => void,
+  ) {
+    for (const e of plan.entries) {
+      if (e.action === 'none' || e.action === 'remove') continue;
+      const batch = this.runs.get(e.batch) ?? new Map<string, RunPhase>();
+      batch.set(e.id, 'waiting');
+      this.runs.set(e.batch, batch);
+    }
+    this.ticker = setInterval(() => this.schedule(), 1000);
+    this.ticker.unref();
+  }
+
+  readonly report: Reporter = (event: ApplyEvent) => {
+    if (event.batch && event.runId) this.track(event);
+    const who = event.runId ? `${event.batch ? `${event.batch}/` : ''}${event.runId}` : (event.batch ?? 'ensemble');
+    const line = `${who}: ${event.message}`;
+    if (event.kind === 'warn') {
+      this.clear();
+      this.write(`${this.c.yellow('warning:')} ${line}\n`);
+      this.drawn = 0;
+    }
+    this.recent.push(line);
+    if (this.recent.length > RECENT) this.recent.shift();
+    this.schedule();
+  };
+
+  /** Draws the final frame and leaves it on screen. */
+  stop(): void {
+    clearInterval(this.ticker);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.draw();
+  }
+
+  private track(event: ApplyEvent): void {
+    const batch = this.runs.get(event.batch!);
+    if (!batch) return;
+    const phase = phaseOf(event);
+    if (phase) batch.set(event.runId!, phase);
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.draw();
+    }, FRAME_MS);
+  }
+
+  private clear(): void {
+    // Up to the first line of the last frame, then erase to the end of the screen.
+    if (this.drawn > 0) this.write(`\u001b[${this.drawn}A\r\u001b[0J`);
+  }
+
+  private draw(): void {
+    const lines = this.frame();
+    this.clear();
+    this.write(`${lines.join('\n')}\n`);
+    this.drawn = lines.length;
+  }
+
+  frame(): string[] {
+    const c = this.c;
+    const width = Math.max(...[...this.runs.keys()].map((b) => b.length), 5);
+    const lines: string[] = [];
+    for (const [batch, runs] of this.runs) {
+      const count = (p: RunPhase) => [...runs.values()].filter((x) => x === p).length;
+      const done = count('completed');
+      const failed = count('failed');
+      const total = runs.size;
+      const filled = total === 0 ? BAR : Math.round(((done + failed) / total) * BAR);
+      const bar = `${c.green('█'.repeat(filled))}${c.dim('░'.repeat(BAR - filled))}`;
+      const parts = [`${done + failed}/${total}`, c.green(`${done} completed`), `${count('running')} running`, `${count('queued')} queued`];
+      if (failed > 0) parts.push(c.red(`${failed} failed`));
+      lines.push(`${c.bold(batch.padEnd(width))} ${bar} ${parts.join('  ')}`);
+    }
+    lines.push(c.dim(`elapsed ${elapsed(Date.now() - this.started)}`));
+    for (const r of this.recent) lines.push(c.dim(`  ${truncate(r, (process.stdout.columns || 100) - 3)}`));
+    return lines;
+  }
+}
+
+function phaseOf(event: ApplyEvent): RunPhase | undefined {
+  switch (event.kind) {
+    case 'render':
+      return 'rendered';
+    case 'submit':
+    case 'adopt':
+    case 'job':
+      return event.state === 'running' ? 'running' : event.state === 'queued' ? 'queued' : undefined;
+    case 'done':
+      return event.state === FINAL_OK ? 'completed' : 'failed';
+    default:
+      return undefined;
+  }
+}
+
+function elapsed(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}

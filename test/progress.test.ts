@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { BIN, sweepEnsemble, tempDir } from './helpers.js';
+
+function envWithout(...names: string[]): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const n of names) delete env[n];
+  return env;
+}
+
+test('apply without a terminal prints plain lines with no escape codes at all', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 3 });
+  const r = spawnSync(process.execPath, [BIN, 'apply', '--yes'], { cwd: dir, encoding: 'utf8', env: { ...envWithout('NO_COLOR', 'FORCE_COLOR'), HOME: dir } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /\u001b/);
+  assert.match(r.stdout, /^\d\d:\d\d:\d\d {2}sweep\/r1: submitted job \d+ \(attempt 1\)$/m);
+});
+
+test('apply in a terminal shows live progress: a bar per batch, counts, elapsed time, redrawn in place; NO_COLOR drops the colours only', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 3 });
+  // `script` gives the command a pseudo-terminal, as an interactive session would.
+  const run = (env: NodeJS.ProcessEnv) =>
+    spawnSync('script', ['-qfec', `${process.execPath} ${BIN} apply --yes`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...env, HOME: dir, COLUMNS: '120' } });
+  const r = run(envWithout('NO_COLOR', 'FORCE_COLOR'));
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const plain = r.stdout.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+  assert.match(plain, /sweep █+ 3\/3 {2}3 completed {2}0 running {2}0 queued/);
+  assert.match(plain, /elapsed \d\d:\d\d/);
+  assert.match(r.stdout, /\u001b\[\d+A\r\u001b\[0J/, 'frames are redrawn in place');
+  assert.match(r.stdout, /\u001b\[32m/, 'in colour');
+  assert.match(plain, /Apply complete: 3 completed, 0 failed\./);
+
+  const again = tempDir();
+  sweepEnsemble(again, { runs: 2 });
+  const nc = spawnSync('script', ['-qfec', `${process.execPath} ${BIN} apply --yes`, '/dev/null'], { cwd: again, encoding: 'utf8', env: { ...envWithout('FORCE_COLOR'), NO_COLOR: '1', HOME: again } });
+  assert.equal(nc.status, 0, nc.stdout);
+  assert.match(nc.stdout, /\u001b\[\d+A/, 'still redrawn in place');
+  assert.doesNotMatch(nc.stdout, /\u001b\[(3\d|1|2|22|39)m/, 'but without colours');
+});
