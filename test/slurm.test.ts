@@ -72,6 +72,7 @@ test('a failing job is FAILED with its exit code and retried up to max_attempts;
     retry: 2,
     jobBody: `#!/bin/sh
 echo "{{ run.id }}" >> ../../executions.log
+echo "hello from {{ run.id }}"
 {% if n == 2 %}exit 3{% endif %}
 {% if n == 3 %}sleep 60{% endif %}
 echo done > output.txt
@@ -104,6 +105,9 @@ echo done > output.txt
   const text = cli(['status'], dir).stdout;
   assert.match(text, /r2\s+\d+\s+failed\s+2\s+\S+\s+exit 3/);
   assert.match(text, /r3\s+\d+\s+cancelled/);
+  const logs = cli(['logs', 'r2'], dir);
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.equal(logs.stdout, `==> runs/r2/slurm-${byId.get('r2')!.jobId}.out <==\nhello from r2\n`, 'logs shows the latest attempt\'s SLURM output file');
 });
 
 test('mensemble cancel cancels queued and running jobs and records them', { skip }, async () => {

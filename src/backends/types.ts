@@ -70,6 +70,8 @@ export interface Backend {
   cancel(jobs: readonly TrackedJob[]): Promise<void>;
   /** The user's active jobs whose names start with `match` (model-ensembler's `jobs` check). */
   countActiveJobs(match: string): Promise<number>;
+  /** Files holding the job's output (stdout, stderr), wherever the backend put them; they may not exist yet. */
+  outputFiles(job: { runDir: string; jobFile: string; options: Record<string, unknown>; record: AttemptRecord }): string[];
   /** Submits an extra script (model-ensembler's `submit` task); returns its job id. */
   submitScript(script: string, cwd: string): Promise<string>;
 }

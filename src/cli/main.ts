@@ -4,13 +4,14 @@ import { UserError, UserErrors } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { applyCommand } from './commands/apply/index.js';
 import { cancelCommand } from './commands/cancel/index.js';
+import { logsCommand } from './commands/logs/index.js';
 import { planCommand } from './commands/plan/index.js';
 import { schemaCommand } from './commands/schema/index.js';
 import { statusCommand } from './commands/status/index.js';
 import { validateCommand } from './commands/validate/index.js';
 import { watchCommand } from './commands/watch/index.js';
 
-const COMMANDS = ['plan', 'apply', 'watch', 'status', 'cancel', 'validate', 'schema'];
+const COMMANDS = ['plan', 'apply', 'watch', 'status', 'logs', 'cancel', 'validate', 'schema'];
 
 function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
   return command
@@ -65,6 +66,16 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble status ensemble.yaml --backend slurm --json')
     .action((config: string | undefined, flags) => {
       exit = statusCommand(config, flags);
+    });
+
+  withCommon(cli.command('logs <run> [config]', "A run's job output and task logs, wherever the backend put them"))
+    .option('-f, --follow', 'Keep printing new output until the job ends (Ctrl-C to stop)')
+    .option('--attempt <n>', 'An earlier attempt (default: the latest)')
+    .option('--poll-interval <seconds>', 'With --follow: seconds between job state queries (default: .mensemblerc, else the backend default)')
+    .example('mensemble logs co2-280-s1')
+    .example('mensemble logs sweep/co2-280-s1 ensemble.yaml --follow')
+    .action((run: string, config: string | undefined, flags) => {
+      exit = logsCommand(run, config, flags);
     });
 
   withCommon(cli.command('cancel [config]', "Cancel the ensemble's queued and running jobs and record them as cancelled"))

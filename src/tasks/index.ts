@@ -50,7 +50,8 @@ function resolvePath(ctx: TaskContext, written: string, where: string): string {
   }
 }
 
-function logName(task: TaskSpec, log: unknown): string | undefined {
+/** The log file a task with `log:` writes, relative to its working directory. */
+export function logName(task: TaskSpec, log: unknown): string | undefined {
   if (log === true) return `${task.phase}.${task.index}.${task.name}.log`;
   if (typeof log === 'string' && log) return log;
   return undefined;

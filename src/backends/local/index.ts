@@ -111,6 +111,10 @@ export class LocalBackend implements Backend {
     return 0;
   }
 
+  outputFiles(job: { runDir: string; record: AttemptRecord }): string[] {
+    return [(job.record.backendData?.log as string | undefined) ?? localJobFiles(job.runDir, job.record.attempt).log];
+  }
+
   async submitScript(script: string, cwd: string): Promise<string> {
     // The local "scheduler" starts it at once, detached, its output beside it.
     const log = fs.openSync(path.resolve(cwd, `${path.basename(script)}.log`), 'a');

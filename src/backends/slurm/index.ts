@@ -6,6 +6,7 @@ import type { AttemptRecord } from '../../state/run-state.js';
 import { hasIdentity, jobIdentity } from './identity.js';
 import { AccountingDisabled, accountedJobs, controllerJobs, queuedJobs, type SlurmJobInfo } from './queries.js';
 import { SlurmCommandError, commandMissing, runSlurm, withRetry } from './run-command.js';
+import { slurmOutputFiles } from './output-files.js';
 import { sbatchArgs } from './sbatch-args.js';
 import { mapSlurmState } from './states.js';
 import { crashPoint } from '../../util/test-hooks.js';
@@ -157,6 +158,10 @@ export class SlurmBackend implements Backend {
   async countActiveJobs(match: string): Promise<number> {
     const out = await this.query(() => runSlurm('squeue', ['--me', '--all', '--noheader', '--format=%j']));
     return out.split('\n').filter((name) => name !== '' && name.startsWith(match)).length;
+  }
+
+  outputFiles(job: { runDir: string; jobFile: string; options: Record<string, unknown>; record: AttemptRecord }): string[] {
+    return job.record.jobId === undefined ? [] : slurmOutputFiles(job.runDir, job.jobFile, job.options, job.record.jobId);
   }
 
   async submitScript(script: string, cwd: string): Promise<string> {

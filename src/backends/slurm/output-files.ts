@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fg from 'fast-glob';
+
+/**
+ * Where SLURM wrote a job's output: `--output`/`--error` from the batch's
+ * `slurm:` options (they win), else from the job file's `#SBATCH` lines,
+ * else `slurm-%j.out` in the working directory. Patterns are expanded as
+ * sbatch does (%j %A job id, %x job name, %u user, %% a percent sign); a
+ * pattern with other fields (%N node, %a task...) is matched as a glob.
+ */
+export function slurmOutputFiles(runDir: string, jobFile: string, options: Record<string, unknown>, jobId: string): string[] {
+  const header = sbatchHeader(path.join(runDir, jobFile));
+  const pick = (long: string, short: string): string | undefined => {
+    const fromOptions = options[long] ?? options[short];
+    if (typeof fromOptions === 'string') return fromOptions;
+    return header.get(long) ?? header.get(short);
+  };
+  const jobName = (typeof options['job-name'] === 'string' ? options['job-name'] : undefined) ?? header.get('job-name') ?? header.get('J') ?? path.basename(runDir);
+  const patterns = [pick('output', 'o') ?? 'slurm-%j.out', pick('error', 'e')].filter((p): p is string => p !== undefined);
+  const files: string[] = [];
+  for (const pattern of patterns) {
+    const expanded = expand(pattern, jobId, jobName);
+    const absolute = path.resolve(runDir, expanded);
+    if (!expanded.includes('*')) files.push(absolute);
+    else files.push(...fg.sync(fg.convertPathToPattern(path.dirname(absolute)) + '/' + path.basename(absolute), { onlyFiles: true }));
+  }
+  return [...new Set(files)];
+}
+
+function expand(pattern: string, jobId: string, jobName: string): string {
+  return pattern.replace(/%(\d*)([%AjxuaNnstJ])/g, (_m, _width: string, field: string) => {
+    switch (field) {
+      case '%':
+        return '%';
+      case 'A':
+      case 'j':
+        return jobId;
+      case 'x':
+        return jobName;
+      case 'u':
+        return os.userInfo().username;
+      default:
+        return '*';
+    }
+  });
+}
+
+/** `#SBATCH --key=value`, `--key value` and `-k value` lines before the first command. */
+function sbatchHeader(file: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || (trimmed.startsWith('#') && !trimmed.startsWith('#SBATCH'))) continue;
+    if (!trimmed.startsWith('#SBATCH')) break;
+    const m = /^#SBATCH\s+(?:--([a-z-]+)(?:=|\s+)(\S+)|-([A-Za-z])\s*(\S+))/.exec(trimmed);
+    if (m) out.set(m[1] ?? m[3]!, m[2] ?? m[4]!);
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createBackend } from '../backends/index.js';
+import type { Backend } from '../backends/types.js';
+import type { PlanEntry } from '../plan/types.js';
+import { latestAttempt, type AttemptRecord } from '../state/run-state.js';
+import { logName } from '../tasks/index.js';
+import { UserError } from '../util/errors.js';
+import { didYouMean } from '../util/suggest.js';
+
+export interface RunLogs {
+  entry: PlanEntry;
+  attempt: AttemptRecord | undefined;
+  /** Job output first, then task logs; files that do not exist yet are listed too. */
+  files: Array<{ path: string; kind: 'job' | 'task' }>;
+}
+
+/** The run named `batch/id` or just `id` (when no other batch has that id). */
+export function findRun(entries: readonly PlanEntry[], name: string): PlanEntry {
+  const exact = entries.filter((e) => e.desired && (`${e.batch}/${e.id}` === name || e.id === name));
+  if (exact.length === 1) return exact[0]!;
+  if (exact.length > 1) throw new UserError(`Run \`${name}\` is in several batches (${exact.map((e) => `${e.batch}/${e.id}`).join(', ')}); name it as <batch>/<run id>.`);
+  const names = entries.filter((e) => e.desired).map((e) => `${e.batch}/${e.id}`);
+  throw new UserError(`No run \`${name}\` in this ensemble.${didYouMean(name, [...names, ...names.map((n) => n.split('/')[1]!)])} \`mensemble status\` lists the runs.`);
+}
+
+/** Where a run's job output and task logs are, for its latest attempt (or the one asked for). */
+export function runLogs(entry: PlanEntry, backend: Backend, attemptNumber?: number): RunLogs {
+  const run = entry.desired!;
+  const state = entry.observed?.state;
+  const attempt = attemptNumber === undefined ? state && latestAttempt(state) : state?.attempts.filter((a) => a.attempt === attemptNumber).at(-1);
+  if (attemptNumber !== undefined && !attempt) throw new UserError(`Run ${entry.batch}/${entry.id} has no attempt ${attemptNumber}.`);
+  const files: RunLogs['files'] = [];
+  if (attempt) {
+    const owner = attempt.backend === backend.name ? backend : createBackend(attempt.backend);
+    for (const f of owner.outputFiles({ runDir: run.dir, jobFile: run.batch.jobFile, options: run.batch.slurm, record: attempt })) files.push({ path: f, kind: 'job' });
+  }
+  for (const task of [...run.batch.tasks.pre_run, ...run.batch.tasks.post_run]) {
+    const name = logName(task, task.args.log);
+    if (!name) continue;
+    const cwd = typeof task.args.cwd === 'string' ? path.resolve(run.dir, task.args.cwd) : run.dir;
+    const file = path.resolve(cwd, name);
+    if (fs.existsSync(file)) files.push({ path: file, kind: 'task' });
+  }
+  return { entry, attempt, files };
+}

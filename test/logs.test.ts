@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { cli, cliAsync, sweepEnsemble, tempDir, writeTree } from './helpers.js';
+
+const JOB = `#!/bin/sh
+echo "{{ run.id }}" >> ../../executions.log
+echo "step 1 of {{ run.id }}"
+sleep {{ pause }}
+echo "step 2 of {{ run.id }}"
+echo done > output.txt
+`;
+
+test('logs shows a run\'s job output and its task logs; unknown runs get a clear error', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2, jobBody: JOB.replace('{{ pause }}', '0') });
+  const config = path.join(dir, 'mensemble.yaml');
+  fs.appendFileSync(config, `      post_run:\n        - name: execute\n          args: {cmd: "echo archived; pwd", log: true}\n`);
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const r = cli(['logs', 'r2'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `==> runs/r2/job-1.log <==\nstep 1 of r2\nstep 2 of r2\n\n==> runs/r2/post_run.0.execute.log <==\narchived\n${fs.realpathSync(path.join(dir, 'runs', 'r2'))}`);
+  assert.equal(cli(['logs', 'sweep/r1'], dir).stdout.split('\n')[1], 'step 1 of r1');
+  const bad = cli(['logs', 'r9'], dir);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /No run `r9` in this ensemble\. Did you mean/);
+});
+
+test('logs --follow prints output as the job writes it and ends when the job ends', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1, jobBody: JOB.replace('{{ pause }}', '2') });
+  writeTree(dir, { '.mensemblerc': 'poll_interval: 0.2\n' });
+  assert.equal(cli(['apply', '--yes', '--no-wait'], dir).code, 0);
+  const follow = cliAsync(['logs', 'r1', '--follow'], dir);
+  const r = await follow.done;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '==> runs/r1/job-1.log <==\nstep 1 of r1\nstep 2 of r1\n');
+  assert.match(r.stderr, /job \d+ completed/);
+});
