@@ -12,6 +12,8 @@ export interface LockHolder {
   command: string;
   /** Kernel start time of the holder, so a reused pid is not mistaken for the holder. */
   processStart?: string;
+  /** Where a detached apply writes its output. */
+  log?: string;
 }
 
 export interface Lock {
@@ -27,7 +29,7 @@ export interface Lock {
 export function acquireLock(ensembleStateDir: string, command: string): Lock {
   fs.mkdirSync(ensembleStateDir, { recursive: true });
   const file = path.join(ensembleStateDir, 'lock');
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, processStart: processStartTime(process.pid) };
+  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, processStart: processStartTime(process.pid), log: process.env.MENSEMBLE_DETACHED_LOG || undefined };
   for (let tries = 0; tries < 5; tries++) {
     try {
       const fd = fs.openSync(file, 'wx', 0o644);
@@ -78,6 +80,12 @@ export function readHolder(file: string): LockHolder | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The live process holding the ensemble's lock, if any (for `status`). */
+export function currentHolder(ensembleStateDir: string): LockHolder | undefined {
+  const holder = readHolder(path.join(ensembleStateDir, 'lock'));
+  return holder && holderIsAlive(holder) ? holder : undefined;
 }
 
 function holderIsAlive(holder: LockHolder): boolean {

@@ -1,6 +1,9 @@
 import readline from 'node:readline/promises';
 import { executePlan } from '../../../apply/executor.js';
+import { DetachFailed, detachApply } from '../../../apply/detach.js';
 import { desiredState, ensembleStateDir, observeAndDiff } from '../../../plan/compute.js';
+import type { DesiredState } from '../../../plan/desired.js';
+import { displayPath } from '../../../util/paths.js';
 import type { Plan } from '../../../plan/types.js';
 import { acquireLock } from '../../../state/lock.js';
 import { isActive, latestAttempt } from '../../../state/run-state.js';
@@ -8,7 +11,7 @@ import { jsonReporter, lineReporter, resultLine } from '../../../ui/apply-view.j
 import { LiveProgress } from '../../../ui/live-progress.js';
 import { planJson, renderPlan } from '../../../ui/plan-view.js';
 import { UserError } from '../../../util/errors.js';
-import { commandContext, type CommonFlags } from '../../options.js';
+import { commandContext, type CommandContext, type CommonFlags } from '../../options.js';
 
 export interface ApplyFlags extends CommonFlags {
   yes?: boolean;
@@ -19,6 +22,7 @@ export interface ApplyFlags extends CommonFlags {
   pollInterval?: number;
   checkInterval?: number;
   submitRate?: number;
+  detach?: boolean;
 }
 
 /** `mensemble apply`: plan, confirm, converge. */
@@ -27,6 +31,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
   // Everything that can be wrong with the input fails here, before the lock or any file is written.
   await ctx.backend.preflight();
   const desired = await desiredState(ctx.spec, ctx.targets);
+  if (flags.detach) return detach(ctx, desired, flags);
   const lock = acquireLock(ensembleStateDir(ctx.spec), `mensemble apply ${process.argv.slice(3).join(' ')}`.trim());
   const onSignal = (signal: NodeJS.Signals) => {
     lock.release();
@@ -73,6 +78,33 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     lock.release();
+  }
+}
+
+/**
+ * `apply --detach`: show the plan and confirm here, then carry it out in a
+ * background process that takes the lock itself; its output goes to a log
+ * in `.mensemble/`, and `status` shows that it runs.
+ */
+async function detach(ctx: CommandContext, desired: DesiredState, flags: ApplyFlags): Promise<number> {
+  const { plan } = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning });
+  refuseForeignJobs(plan, ctx.backend.name);
+  if (!flags.json) process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
+  const s = plan.summary;
+  const changes = s.create + s.update + s.replace + s.retry + s.resume + (flags.prune ? s.remove : 0) > 0;
+  if (!changes && s.inflight === 0) return 0;
+  if (changes && !flags.yes) await confirm();
+  const args = process.argv.slice(2).filter((a) => a !== '--detach' && a !== '-d');
+  if (!args.includes('--yes') && !args.includes('-y')) args.push('--yes');
+  try {
+    const child = await detachApply(process.argv[1]!, args, ensembleStateDir(ctx.spec), process.cwd());
+    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'detached', pid: child.pid, log: child.log, finished: child.finished })}\n`);
+    else if (child.finished) process.stdout.write(`\nThe background apply already finished; its log: ${displayPath(child.log)}\n`);
+    else process.stdout.write(`\nApplying in the background: pid ${child.pid}, log ${displayPath(child.log)}\n\`mensemble status\` shows progress; it is safe to log out.\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof DetachFailed) throw new UserError(err.message);
+    throw err;
   }
 }
 
