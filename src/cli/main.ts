@@ -4,6 +4,7 @@ import { UserError, UserErrors } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { applyCommand } from './commands/apply/index.js';
 import { cancelCommand } from './commands/cancel/index.js';
+import { initCommand } from './commands/init/index.js';
 import { logsCommand } from './commands/logs/index.js';
 import { planCommand } from './commands/plan/index.js';
 import { schemaCommand } from './commands/schema/index.js';
@@ -11,7 +12,7 @@ import { statusCommand } from './commands/status/index.js';
 import { validateCommand } from './commands/validate/index.js';
 import { watchCommand } from './commands/watch/index.js';
 
-const COMMANDS = ['plan', 'apply', 'watch', 'status', 'logs', 'cancel', 'validate', 'schema'];
+const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'cancel', 'validate', 'schema'];
 
 function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
   return command
@@ -92,7 +93,15 @@ export async function main(argv: string[]): Promise<number> {
       exit = validateCommand(config, flags);
     });
 
-  cli.command('schema', 'Print the configuration JSON Schema (for editors)').action(() => {
+  cli
+    .command('init [dir]', 'Create a working ensemble to start from (configuration, templates, .mensemblerc)')
+    .option('--json', 'Machine-readable output')
+    .example('mensemble init my-ensemble')
+    .action((dir: string | undefined, flags) => {
+      exit = initCommand(dir, flags);
+    });
+
+  cli.command('schema', 'Print the configuration JSON Schema (for editors)').example('mensemble schema > mensemble.schema.json').action(() => {
     exit = schemaCommand();
   });
 
