@@ -7,12 +7,13 @@ import { cancelCommand } from './commands/cancel/index.js';
 import { initCommand } from './commands/init/index.js';
 import { logsCommand } from './commands/logs/index.js';
 import { planCommand } from './commands/plan/index.js';
+import { reportCommand } from './commands/report/index.js';
 import { schemaCommand } from './commands/schema/index.js';
 import { statusCommand } from './commands/status/index.js';
 import { validateCommand } from './commands/validate/index.js';
 import { watchCommand } from './commands/watch/index.js';
 
-const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'cancel', 'validate', 'schema'];
+const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'validate', 'schema'];
 
 function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
   return command
@@ -78,6 +79,13 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble logs sweep/co2-280-s1 ensemble.yaml --follow')
     .action((run: string, config: string | undefined, flags) => {
       exit = logsCommand(run, config, flags);
+    });
+
+  withCommon(cli.command('report [config]', 'Write a self-contained HTML report: summary by batch and state, a timeline of every run, attempts'))
+    .option('-o, --output <file>', 'Where to write it (default: mensemble-report.html)')
+    .example('mensemble report -o report.html')
+    .action((config: string | undefined, flags) => {
+      exit = reportCommand(config, flags);
     });
 
   withCommon(cli.command('cancel [config]', "Cancel the ensemble's queued and running jobs and record them as cancelled"))

@@ -71,7 +71,8 @@ export class SlurmBackend implements Backend {
       const state = info && isOurs(info, job) ? mapSlurmState(info.state) : undefined;
       if (info && state) {
         this.missingSince.delete(job.record.jobId!);
-        out.set(job, { state, reason: info.reason, startedAt: info.startTime ?? job.record.startedAt });
+        // For a pending job squeue's start time is only the scheduler's guess: record it once it runs.
+        out.set(job, { state, reason: info.reason, startedAt: state === 'running' ? (info.startTime ?? job.record.startedAt) : undefined });
       } else left.push(job);
     }
     if (left.length > 0) await this.resolveLeft(left, out);
@@ -219,7 +220,8 @@ function pickAccounted(rows: readonly SlurmJobInfo[], job: TrackedJob): SlurmJob
 
 function statusOf(info: SlurmJobInfo, state: NonNullable<ReturnType<typeof mapSlurmState>>): JobStatus {
   const status: JobStatus = { state, startedAt: info.startTime, endedAt: info.endTime };
-  if (state === 'queued' || state === 'running') return { state, startedAt: info.startTime, reason: info.reason };
+  if (state === 'queued') return { state, reason: info.reason };
+  if (state === 'running') return { state, startedAt: info.startTime, reason: info.reason };
   status.exitCode = info.exitCode ?? null;
   const reasons: string[] = [];
   if (info.signal) reasons.push(`killed by signal ${info.signal}`);

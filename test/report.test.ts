@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ROOT, cli, sweepEnsemble, tempDir } from './helpers.js';
+
+/** Debian's chromium, installed by scripts/ensure-chromium.sh; a skip reason where that cannot be done (never under CI). */
+function chromium(): { path?: string; skip?: string } {
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'ensure-chromium.sh')], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status === 0) return { path: r.stdout.trim() };
+  const reason = `chromium is not available: ${(r.stderr || String(r.error)).trim().split('\n').at(-1)}`;
+  if (process.env.CI === 'true') throw new Error(`the report test must run under CI, but ${reason}`);
+  return { skip: `report browser test skipped: ${reason}` };
+}
+
+const browser = chromium();
+
+test('report writes one self-contained HTML file whose timeline renders in headless Chromium with one bar per run', { skip: browser.skip }, () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, {
+    runs: 4,
+    jobBody: `#!/bin/sh
+echo "{{ run.id }}" >> ../../executions.log
+{% if n == 3 %}exit 4{% endif %}
+echo done > output.txt
+`,
+  });
+  assert.equal(cli(['apply', '--yes'], dir).code, 1, 'r3 fails');
+  const ok = cli(['report', '-o', 'out/report.html'], dir);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /Wrote out\/report\.html: 4 runs, 4 with jobs\./);
+  const html = fs.readFileSync(path.join(dir, 'out', 'report.html'), 'utf8');
+  assert.doesNotMatch(html, /(src|href)\s*=\s*["']?(https?:)?\/\//i, 'nothing is fetched when it is opened');
+  assert.doesNotMatch(html, /@import|url\(/i);
+
+  const profile = tempDir('mensemble-chromium-');
+  const dom = spawnSync(
+    browser.path!,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--dump-dom', `file://${path.join(dir, 'out', 'report.html')}`],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(dom.status, 0, dom.stderr);
+  const bars = [...dom.stdout.matchAll(/<g class="run-bar" data-run="([^"]+)" data-state="([^"]+)">/g)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(bars, [
+    ['sweep/r1', 'completed'],
+    ['sweep/r2', 'completed'],
+    ['sweep/r3', 'failed'],
+    ['sweep/r4', 'completed'],
+  ], 'one bar per run, drawn by the page itself');
+  assert.match(dom.stdout, /<td>sweep\/r3<\/td><td>1<\/td><td>\d+<\/td><td>failed<\/td><td>4<\/td>/, 'attempts with exit codes');
+  assert.match(dom.stdout, /<th>median queued<\/th><th>median running<\/th>/);
+});
