@@ -164,6 +164,17 @@ test('unknown command and unknown option get a suggestion, not a stack', () => {
   const o = cli(['plan', '--nope'], dir);
   assert.equal(o.code, 1);
   assert.match(o.stderr, /Unknown option `--nope`/);
+  const y = cli(['apply', '--yse'], dir);
+  assert.match(y.stderr, /^mensemble: Unknown option `--yse`\. Did you mean `--yes`\?/);
+});
+
+test('every command\'s --help shows examples', () => {
+  const dir = tempDir();
+  for (const command of ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'validate', 'schema']) {
+    const r = cli([command, '--help'], dir);
+    assert.equal(r.code, 0, command);
+    assert.match(r.stdout, new RegExp(`Examples:\\n\\s*mensemble ${command}`), `${command} --help`);
+  }
 });
 
 test('a bad .mensemblerc names file, line and setting', () => {

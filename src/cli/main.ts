@@ -131,11 +131,16 @@ export async function main(argv: string[]): Promise<number> {
     await cli.runMatchedCommand();
     return exit ? await exit : 0;
   } catch (err) {
-    return report(err, verbose);
+    return report(err, verbose, optionNames(cli.matchedCommand ?? cli.globalCommand));
   }
 }
 
-function report(err: unknown, verbose: boolean): number {
+/** Every `--long` option a command accepts (for "did you mean"). */
+function optionNames(command: { options: Array<{ rawName: string }> } | undefined): string[] {
+  return (command?.options ?? []).flatMap((o) => o.rawName.match(/--[a-z][a-z-]*/g) ?? []);
+}
+
+function report(err: unknown, verbose: boolean, options: string[] = []): number {
   if (err instanceof UserErrors) {
     process.stderr.write(`mensemble: ${err.problems.length} problem${err.problems.length > 1 ? 's' : ''}:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
     return err.exitCode;
@@ -148,7 +153,8 @@ function report(err: unknown, verbose: boolean): number {
   // cac's own parse errors (unknown or malformed options) are the user's, not ours.
   if (err instanceof Error && err.name === 'CACError') {
     const unknown = /Unknown option `(.+)`/.exec(message);
-    process.stderr.write(`mensemble: ${message}.${unknown ? ' See `mensemble <command> --help` for the options.' : ''}\n`);
+    const suggestion = unknown ? didYouMean(unknown[1]!, options) : '';
+    process.stderr.write(`mensemble: ${message}.${suggestion}${unknown ? ' See `mensemble <command> --help` for the options.' : ''}\n`);
     return 1;
   }
   process.stderr.write(`mensemble: internal error: ${message}${verbose ? `\n${(err as Error).stack ?? ''}` : ' (run with --verbose for the stack trace)'}\n`);
