@@ -98,12 +98,39 @@ function templateError(err: unknown, name: string, inlineSource?: string): UserE
     }
     return new UserError(`${shown}:${line}:${column}: template error: ${detail}`);
   }
+  // Nunjucks gives no position for what runs off the end of the file: find the opener left unclosed.
+  const open = source !== undefined && /expected (variable|block) end|end of file|unexpected end/i.test(detail) ? unclosedAt(source) : undefined;
+  if (open) return new UserError(`${shown}:${open.line}:${open.column}: template error: ${detail} (\`${open.what}\` here is never closed).`);
   const filter = /filter not found: (\S+)/.exec(detail);
   if (filter && source !== undefined) {
     const lineNo = source.split('\n').findIndex((l) => new RegExp(`\\|\\s*${filter[1]}\\b`).test(l));
     if (lineNo >= 0) return new UserError(`${shown}:${lineNo + 1}: template error: unknown filter \`${filter[1]}\`.`);
   }
   return new UserError(`${shown}: template error: ${detail}`);
+}
+
+/** The first `{{`/`{%`/`{#` without its closer, else the innermost block tag (`{% if %}`, `{% for %}`...) without its end tag. */
+export function unclosedAt(source: string): { line: number; column: number; what: string } | undefined {
+  const at = (index: number) => {
+    const before = source.slice(0, index).split('\n');
+    return { line: before.length, column: before[before.length - 1]!.length + 1 };
+  };
+  const closers: Record<string, string> = { '{{': '}}', '{%': '%}', '{#': '#}' };
+  const blocks: Array<{ name: string; index: number }> = [];
+  const tag = /\{\{|\{%-?|\{#/g;
+  for (let m = tag.exec(source); m; m = tag.exec(source)) {
+    const opener = m[0].slice(0, 2);
+    const close = source.indexOf(closers[opener]!, m.index + 2);
+    if (close < 0) return { ...at(m.index), what: opener };
+    if (opener === '{%') {
+      const word = /^\s*-?\s*(\w+)/.exec(source.slice(m.index + 2, close))?.[1] ?? '';
+      if (/^(if|for|macro|block|call|filter|raw|set)$/.test(word) && !(word === 'set' && source.slice(m.index, close).includes('='))) blocks.push({ name: word, index: m.index });
+      else if (word.startsWith('end') && blocks.length > 0 && blocks[blocks.length - 1]!.name === word.slice(3)) blocks.pop();
+    }
+    tag.lastIndex = close + 2;
+  }
+  const last = blocks.pop();
+  return last ? { ...at(last.index), what: `{% ${last.name}` } : undefined;
 }
 
 function readSafely(file: string): string | undefined {
