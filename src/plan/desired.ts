@@ -50,24 +50,32 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
   const wanted = targetFilter(targets, idsByBatch);
 
   const runs: DesiredRun[] = [];
+  const optionsByBatch = new Map(spec.batches.map((b) => [b.index, canonicalJson(b.slurm)]));
   for (const r of identities) {
     if (!wanted(r.batch.name, r.id)) continue;
     const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };
     const files = renderRun(templateSets.get(r.batch.index)!, { ...vars, run: vars });
     const varsCanonical: Record<string, string> = {};
     for (const key of Object.keys(vars).sort()) varsCanonical[key] = canonicalJson(vars[key]);
-    const options = canonicalJson(r.batch.slurm);
-    const inputHash = hash64(
-      canonicalJson({
-        vars: varsCanonical,
-        files: files.map((f) => [f.path, f.kind, 'mode' in f ? f.mode : null, f.hash]),
-        jobFile: r.batch.jobFile,
-        options,
-      }),
-    );
+    const options = optionsByBatch.get(r.batch.index)!;
+    const inputHash = hash64(hashInput(varsCanonical, files, r.batch.jobFile, options));
     runs.push({ id: r.id, batch: r.batch, idx: r.input.idx, dir: r.dir, vars, varsCanonical, options, files, inputHash, where: r.input.where });
   }
   return { runs, allDirs: new Set(identities.map((r) => r.dir)), templateSets };
+}
+
+/**
+ * The text a run's input hash is taken of. It is, byte for byte,
+ * canonicalJson({ vars, files, jobFile, options }) (keys in sorted order),
+ * written out directly because this runs once per run on every plan; the
+ * bytes must never change, or every run of every ensemble would be planned
+ * for replacement.
+ */
+export function hashInput(varsCanonical: Record<string, string>, files: DesiredRun['files'], jobFile: string, options: string): string {
+  const tuples = JSON.stringify(files.map((f) => [f.path, f.kind, 'mode' in f && f.mode !== undefined ? f.mode : null, f.hash]));
+  let vars = '';
+  for (const key of Object.keys(varsCanonical).sort()) vars += `${vars ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(varsCanonical[key])}`;
+  return `{"files":${tuples},"jobFile":${JSON.stringify(jobFile)},"options":${JSON.stringify(options)},"vars":{${vars}}}`;
 }
 
 // Control characters, path separators and NUL make ids unsafe as directory names.
