@@ -1,0 +1,63 @@
+// Builds benchmark ensembles. `upToDate` writes every run's directory and a
+// completed attempt through mensemble's own modules (no job processes), so a
+// 100,000-run "already applied" ensemble takes seconds to prepare.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadEnsemble } from '../../dist/config/load.js';
+import { desiredState } from '../../dist/plan/compute.js';
+import { writeRun } from '../../dist/apply/write-run.js';
+import { writeRunState } from '../../dist/state/run-state.js';
+
+export const ONE_KB_TEMPLATE = (name) => `# ${name}: ${'x'.repeat(900)}\nrun = {{ run.id }}\na = {{ a }}\nb = {{ b }}\nscale = {{ scale }}\n`;
+
+/** An ensemble of `runs` runs (matrix a x b) with two 1 KB templates and a data file of `dataBytes`. */
+export function makeEnsemble(runs, { dataBytes = 1024, job = '#!/bin/sh\ntrue\n', maxjobs = 50, maxruns = 1000, dir } = {}) {
+  const root = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `mensemble-bench-${runs}-`));
+  const b = Math.min(runs, 100);
+  const a = Math.ceil(runs / b);
+  if (a * b !== runs) throw new Error(`runs must be a multiple of ${b}`);
+  fs.mkdirSync(path.join(root, 'template'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'template', 'model.nml.j2'), ONE_KB_TEMPLATE('model.nml'));
+  fs.writeFileSync(path.join(root, 'template', 'job.sh.j2'), `#!/bin/sh\n# ${'y'.repeat(900)}\n${job.replace(/^#!.*\n/, '')}`, { mode: 0o755 });
+  fs.writeFileSync(path.join(root, 'template', 'data.bin'), Buffer.alloc(dataBytes, 7));
+  fs.writeFileSync(
+    path.join(root, 'mensemble.yaml'),
+    `ensemble:
+  vars: { scale: 1.5 }
+  batches:
+    - name: sweep
+      basedir: ./runs
+      templatedir: ../template
+      templates: [model.nml.j2, job.sh.j2]
+      job_file: job.sh
+      maxruns: ${maxruns}
+      maxjobs: ${maxjobs}
+      run_id: "a{{ a }}-b{{ b }}"
+      matrix:
+        a: [${Array.from({ length: a }, (_, i) => i).join(', ')}]
+        b: [${Array.from({ length: b }, (_, i) => i).join(', ')}]
+`,
+  );
+  fs.writeFileSync(path.join(root, '.mensemblerc'), 'poll_interval: 0.2\n');
+  return root;
+}
+
+/** Marks every run of the ensemble as rendered and completed, as a finished apply would leave it. */
+export async function upToDate(root) {
+  const spec = loadEnsemble(path.join(root, 'mensemble.yaml'), { extraVars: {} });
+  const desired = await desiredState(spec, []);
+  const at = new Date().toISOString();
+  for (const run of desired.runs) {
+    const state = writeRun(run, undefined);
+    state.attempts.push({ attempt: 1, inputHash: run.inputHash, backend: 'local', state: 'completed', jobId: '1', exitCode: 0, submittedAt: at, startedAt: at, endedAt: at });
+    state.completed = { inputHash: run.inputHash, at, outcome: 'completed' };
+    writeRunState(run.dir, state);
+  }
+}
+
+export const median = (values) => {
+  const s = [...values].sort((x, y) => x - y);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
