@@ -2,16 +2,6 @@
 import { cac } from 'cac';
 import { UserError, UserErrors } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { applyCommand } from './commands/apply/index.js';
-import { cancelCommand } from './commands/cancel/index.js';
-import { initCommand } from './commands/init/index.js';
-import { logsCommand } from './commands/logs/index.js';
-import { planCommand } from './commands/plan/index.js';
-import { reportCommand } from './commands/report/index.js';
-import { schemaCommand } from './commands/schema/index.js';
-import { statusCommand } from './commands/status/index.js';
-import { validateCommand } from './commands/validate/index.js';
-import { watchCommand } from './commands/watch/index.js';
 
 const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'validate', 'schema'];
 
@@ -36,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble plan')
     .example('mensemble plan ensemble.yaml --target sweep --json')
     .action((config: string | undefined, flags) => {
-      exit = planCommand(config, flags);
+      exit = import('./commands/plan/index.js').then((m) => m.planCommand(config, flags));
     });
 
   withCommon(cli.command('apply [config]', 'Converge the ensemble: render, submit, wait, run tasks'))
@@ -52,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble apply examples/quickstart/mensemble.yaml --yes')
     .example('mensemble apply --target sweep/co2-400-s1')
     .action((config: string | undefined, flags) => {
-      exit = applyCommand(config, flags);
+      exit = import('./commands/apply/index.js').then((m) => m.applyCommand(config, flags));
     });
 
   withCommon(cli.command('watch [config]', 'Re-plan on every save of the configuration, .mensemblerc or a template, and show what changed'))
@@ -61,14 +51,14 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble watch')
     .example('mensemble watch ensemble.yaml --apply')
     .action((config: string | undefined, flags) => {
-      exit = watchCommand(config, flags);
+      exit = import('./commands/watch/index.js').then((m) => m.watchCommand(config, flags));
     });
 
   withCommon(cli.command('status [config]', 'Where every run stands: counts by state per batch, and each run not completed'))
     .example('mensemble status')
     .example('mensemble status ensemble.yaml --backend slurm --json')
     .action((config: string | undefined, flags) => {
-      exit = statusCommand(config, flags);
+      exit = import('./commands/status/index.js').then((m) => m.statusCommand(config, flags));
     });
 
   withCommon(cli.command('logs <run> [config]', "A run's job output and task logs, wherever the backend put them"))
@@ -78,27 +68,27 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble logs co2-280-s1')
     .example('mensemble logs sweep/co2-280-s1 ensemble.yaml --follow')
     .action((run: string, config: string | undefined, flags) => {
-      exit = logsCommand(run, config, flags);
+      exit = import('./commands/logs/index.js').then((m) => m.logsCommand(run, config, flags));
     });
 
   withCommon(cli.command('report [config]', 'Write a self-contained HTML report: summary by batch and state, a timeline of every run, attempts'))
     .option('-o, --output <file>', 'Where to write it (default: mensemble-report.html)')
     .example('mensemble report -o report.html')
     .action((config: string | undefined, flags) => {
-      exit = reportCommand(config, flags);
+      exit = import('./commands/report/index.js').then((m) => m.reportCommand(config, flags));
     });
 
   withCommon(cli.command('cancel [config]', "Cancel the ensemble's queued and running jobs and record them as cancelled"))
     .example('mensemble cancel')
     .example('mensemble cancel ensemble.yaml --target sweep')
     .action((config: string | undefined, flags) => {
-      exit = cancelCommand(config, flags);
+      exit = import('./commands/cancel/index.js').then((m) => m.cancelCommand(config, flags));
     });
 
   withCommon(cli.command('validate [config]', 'Check the configuration and that every template renders'))
     .example('mensemble validate ensemble.yaml')
     .action((config: string | undefined, flags) => {
-      exit = validateCommand(config, flags);
+      exit = import('./commands/validate/index.js').then((m) => m.validateCommand(config, flags));
     });
 
   cli
@@ -106,11 +96,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'Machine-readable output')
     .example('mensemble init my-ensemble')
     .action((dir: string | undefined, flags) => {
-      exit = initCommand(dir, flags);
+      exit = import('./commands/init/index.js').then((m) => m.initCommand(dir, flags));
     });
 
   cli.command('schema', 'Print the configuration JSON Schema (for editors)').example('mensemble schema > mensemble.schema.json').action(() => {
-    exit = schemaCommand();
+    exit = import('./commands/schema/index.js').then((m) => m.schemaCommand());
   });
 
   cli.help();

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { formatLocation } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { PRECOMPILED_VALIDATOR, SCHEMA_AJV_OPTIONS } from './schema-options.js';
 import { formatKeyPath, locate, type KeyPath, type YamlSource } from './source.js';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema/mensemble.schema.json', import.meta.url));
@@ -15,13 +17,24 @@ export function loadSchema(): JsonSchema {
   return compiled().schema;
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * The build precompiles the schema (scripts/build-validator.mjs); running
+ * from the sources, or if that file is missing, ajv compiles it here.
+ */
 function compiled(): { schema: JsonSchema; validate: ValidateFunction } {
   if (!cached) {
     const schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')) as JsonSchema;
-    // strictTypes/strictRequired are off because the task `if/then` branches
-    // refine `args` without restating its type.
-    const ajv = new Ajv2020.default({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
-    cached = { schema, validate: ajv.compile(schema) };
+    let validate: ValidateFunction | undefined;
+    try {
+      const mod = require(`./${PRECOMPILED_VALIDATOR}`) as { default?: ValidateFunction } & ValidateFunction;
+      validate = mod.default ?? mod;
+    } catch {
+      const Ajv2020 = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+      validate = new Ajv2020.default(SCHEMA_AJV_OPTIONS).compile(schema);
+    }
+    cached = { schema, validate };
   }
   return cached;
 }
