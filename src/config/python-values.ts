@@ -9,12 +9,14 @@
 
 /** A YAML float. Arithmetic and comparisons see the number (valueOf); printing sees Python's repr. */
 export class PyFloat {
+  /** Computed once: one YAML float is printed for every run of a batch. */
+  private repr: string | undefined;
   constructor(readonly value: number) {}
   valueOf(): number {
     return this.value;
   }
   toString(): string {
-    return pyFloatRepr(this.value);
+    return (this.repr ??= pyFloatRepr(this.value));
   }
 }
 
@@ -114,7 +116,7 @@ export function toPlain(value: unknown): unknown {
  */
 export function canonicalJson(value: unknown): string {
   if (value instanceof PyFloat) {
-    return Number.isFinite(value.value) ? pyFloatRepr(value.value) : JSON.stringify(pyFloatRepr(value.value));
+    return Number.isFinite(value.value) ? value.toString() : JSON.stringify(value.toString());
   }
   if (value === undefined) return 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

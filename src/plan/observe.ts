@@ -13,15 +13,15 @@ export function observeRuns(runs: readonly DesiredRun[]): Map<string, ObservedRu
 }
 
 export function observeDir(dir: string): ObservedRun {
-  const exists = fs.existsSync(dir);
-  if (!exists) return { dir, exists, drift: [] };
+  // The state file first: for an applied ensemble that is one read per run, no extra stat.
   try {
     const state = readRunState(dir);
-    return { dir, exists, state, drift: state ? detectDrift(dir, state) : [] };
+    if (state) return { dir, exists: true, state, drift: detectDrift(dir, state) };
   } catch (err) {
-    if (err instanceof CorruptStateError) return { dir, exists, corrupt: err.message, drift: [] };
+    if (err instanceof CorruptStateError) return { dir, exists: true, corrupt: err.message, drift: [] };
     throw err;
   }
+  return { dir, exists: fs.existsSync(dir), drift: [] };
 }
 
 /** Files mensemble wrote that no longer match what it wrote. Cheap when nothing changed (stat only). */
