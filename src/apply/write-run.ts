@@ -22,11 +22,11 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
         continue;
       case 'rendered':
         fs.mkdirSync(path.dirname(target), { recursive: true });
-        writeFileAtomic(target, file.content, file.mode);
+        writeFileAtomic(target, file.content, file.mode, NOT_DURABLE);
         break;
       case 'copy':
         fs.mkdirSync(path.dirname(target), { recursive: true });
-        copyFileAtomic(file.source, target, file.mode);
+        copyFileAtomic(file.source, target, file.mode, NOT_DURABLE);
         break;
       case 'symlink':
         fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -56,6 +56,10 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
     tasks: previous?.tasks ?? {},
     completed: previous?.completed,
   };
-  writeRunState(run.dir, state);
+  // The render record need not survive a power cut: lost, the run is rendered
+  // again. The intent to submit, written next, is durable (run-lifecycle.ts).
+  writeRunState(run.dir, state, NOT_DURABLE);
   return state;
 }
+
+const NOT_DURABLE = { durable: false } as const;

@@ -8,17 +8,29 @@ function tempName(target: string): string {
 }
 
 /**
+ * `durable: false` skips the fsyncs: the write is still atomic for readers
+ * and for a crash of mensemble itself (the page cache survives), but not
+ * for a power cut. Rendering uses it (about 0.3 ms saved per file here):
+ * nothing outside acts on a rendered run until its intent to submit is
+ * written durably, and drift detection finds files a power cut damaged.
+ */
+export interface WriteOptions {
+  durable?: boolean;
+}
+
+/**
  * Writes a file so that a reader (or a crash) sees either the old content or
  * the new, never a mix: temp file in the same folder, fsync, rename, then an
  * fsync of the folder so the rename itself survives a power cut.
  */
-export function writeFileAtomic(target: string, data: string | Uint8Array, mode?: number): void {
+export function writeFileAtomic(target: string, data: string | Uint8Array, mode?: number, options: WriteOptions = {}): void {
+  const durable = options.durable ?? true;
   const temp = tempName(target);
   const fd = fs.openSync(temp, 'w', mode ?? 0o666);
   try {
     fs.writeFileSync(fd, data);
     if (mode !== undefined) fs.fchmodSync(fd, mode);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(temp, { force: true });
@@ -31,18 +43,20 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, mode?
     fs.rmSync(temp, { force: true });
     throw err;
   }
-  syncDir(path.dirname(target));
+  if (durable) syncDir(path.dirname(target));
 }
 
 /** Copies a file atomically (copy-on-write where the file system can). */
-export function copyFileAtomic(source: string, target: string, mode: number): void {
+export function copyFileAtomic(source: string, target: string, mode: number, options: WriteOptions = {}): void {
   const temp = tempName(target);
   try {
     fs.copyFileSync(source, temp, fs.constants.COPYFILE_FICLONE);
     fs.chmodSync(temp, mode);
-    const fd = fs.openSync(temp, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
+    if (options.durable ?? true) {
+      const fd = fs.openSync(temp, 'r');
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+    }
     fs.renameSync(temp, target);
   } catch (err) {
     fs.rmSync(temp, { force: true });
@@ -62,8 +76,8 @@ export function symlinkAtomic(linkTarget: string, target: string): void {
   }
 }
 
-export function writeJsonAtomic(target: string, value: unknown): void {
-  writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
+export function writeJsonAtomic(target: string, value: unknown, options: WriteOptions = {}): void {
+  writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`, undefined, options);
 }
 
 /** Reads a JSON file; undefined if it does not exist. Throws on unreadable or corrupt content. */

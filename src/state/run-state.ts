@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readJsonFile, writeJsonAtomic } from './atomic-write.js';
+import { readJsonFile, writeJsonAtomic, type WriteOptions } from './atomic-write.js';
 
 /** Job states, SLURM's final states included so every backend speaks one vocabulary. */
 export type JobState =
@@ -102,9 +102,9 @@ export function readRunState(runDir: string): RunState | undefined {
   return state;
 }
 
-export function writeRunState(runDir: string, state: RunState): void {
+export function writeRunState(runDir: string, state: RunState, options: WriteOptions = {}): void {
   fs.mkdirSync(path.join(runDir, STATE_DIR), { recursive: true });
-  writeJsonAtomic(runStatePath(runDir), state);
+  writeJsonAtomic(runStatePath(runDir), state, options);
 }
 
 export function taskKey(phase: string, index: number, name: string): string {
