@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fg from 'fast-glob';
+import { sbatchHeader } from './job-file-header.js';
 
 /**
  * Where SLURM wrote a job's output: `--output`/`--error` from the batch's
@@ -45,23 +45,4 @@ function expand(pattern: string, jobId: string, jobName: string): string {
         return '*';
     }
   });
-}
-
-/** `#SBATCH --key=value`, `--key value` and `-k value` lines before the first command. */
-function sbatchHeader(file: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '' || (trimmed.startsWith('#') && !trimmed.startsWith('#SBATCH'))) continue;
-    if (!trimmed.startsWith('#SBATCH')) break;
-    const m = /^#SBATCH\s+(?:--([a-z-]+)(?:=|\s+)(\S+)|-([A-Za-z])\s*(\S+))/.exec(trimmed);
-    if (m) out.set(m[1] ?? m[3]!, m[2] ?? m[4]!);
-  }
-  return out;
 }
