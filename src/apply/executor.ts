@@ -9,6 +9,7 @@ import { isActive, latestAttempt, runStatePath } from '../state/run-state.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { hash64 } from '../util/hash.js';
 import type { Reporter } from './events.js';
+import { ArrayGate } from './array-gate.js';
 import { JobWatcher } from './job-watcher.js';
 import { driveRun, type RunOutcome } from './run-lifecycle.js';
 import { RateLimiter } from './rate-limit.js';
@@ -25,6 +26,8 @@ export interface ApplyOptions {
   checkInterval: number;
   /** Most submissions per second. */
   submitRate: number;
+  /** Submit batches as job arrays unless a batch says otherwise (`array:`). */
+  array: boolean;
   shell: string;
   signal?: AbortSignal;
 }
@@ -75,10 +78,12 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
     for (const batch of spec.batches) {
       const entries = work.filter((e) => e.batch === batch.name);
       if (entries.length === 0) continue;
-      report({ kind: 'batch', batch: batch.name, message: `batch ${batch.name}: ${entries.length} run${entries.length > 1 ? 's' : ''} to work on (maxruns ${batch.maxruns}, maxjobs ${batch.maxjobs})` });
+      const arrays = (batch.array ?? options.array) && ArrayGate.supported(backend) ? new ArrayGate(backend, batch.maxjobs, submitGate) : undefined;
+      report({ kind: 'batch', batch: batch.name, message: `batch ${batch.name}: ${entries.length} run${entries.length > 1 ? 's' : ''} to work on (maxruns ${batch.maxruns}, maxjobs ${batch.maxjobs}${arrays ? ', as job arrays' : ''})` });
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name);
-      const slots = new Slots(batch.maxjobs);
-      const ctx = { backend, watcher, slots, submitGate, report, ensembleKey: hash64(spec.configFile), noWait: options.noWait, taskContext };
+      // With arrays the scheduler holds the tasks back (`%maxjobs`); mensemble does not count slots itself.
+      const slots = new Slots(arrays ? Number.POSITIVE_INFINITY : batch.maxjobs);
+      const ctx = { backend, watcher, slots, submitGate, arrays, report, ensembleKey: hash64(spec.configFile), noWait: options.noWait, taskContext };
       let pendingHere = 0;
       await pool(entries, batch.maxruns, async (entry) => {
         let outcome: RunOutcome;

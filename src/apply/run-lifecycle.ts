@@ -5,6 +5,7 @@ import { outcome } from '../plan/diff.js';
 import { attemptsFor, isActive, latestAttempt, taskKey, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
 import { crashPoint } from '../util/test-hooks.js';
+import type { ArrayGate } from './array-gate.js';
 import type { ApplyEvent, Reporter } from './events.js';
 import type { JobWatcher } from './job-watcher.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -18,6 +19,8 @@ export interface RunDriverContext {
   watcher: JobWatcher;
   slots: Slots;
   submitGate: RateLimiter;
+  /** Set when the batch is submitted as job arrays: submissions go through it, and SLURM enforces maxjobs. */
+  arrays?: ArrayGate;
   report: Reporter;
   ensembleKey: string;
   noWait: boolean;
@@ -128,12 +131,14 @@ function request(run: DesiredRun, attempt: number, state: RunState, ctx: RunDriv
 async function submit(attempt: number, state: RunState, run: DesiredRun, ctx: RunDriverContext, save: () => void, say: (k: string, m: string, e?: Partial<ApplyEvent>) => void): Promise<void> {
   const record: AttemptRecord = { attempt, inputHash: run.inputHash, backend: ctx.backend.name, state: 'submitting', submittedAt: now() };
   // The intent is on disk before the job exists: a crash from here on is resolved by adoption, never by a second submission.
-  await ctx.submitGate.take();
+  // Arrays pass the rate limit once per sbatch, in the gate.
+  if (!ctx.arrays) await ctx.submitGate.take();
   state.attempts.push(record);
   save();
   crashPoint('before-submit');
   try {
-    const result = await ctx.backend.submit(request(run, attempt, state, ctx));
+    const req = request(run, attempt, state, ctx);
+    const result = ctx.arrays ? await ctx.arrays.submit(req, record, save) : await ctx.backend.submit(req);
     crashPoint('after-submit');
     Object.assign(record, { jobId: result.jobId, state: result.state, backendData: result.backendData, startedAt: result.startedAt });
     save();

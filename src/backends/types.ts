@@ -72,6 +72,14 @@ export interface Backend {
   countActiveJobs(match: string): Promise<number>;
   /** Files holding the job's output (stdout, stderr), wherever the backend put them; they may not exist yet. */
   outputFiles(job: { runDir: string; jobFile: string; options: Record<string, unknown>; record: AttemptRecord }): string[];
+  /**
+   * Optional: submits many attempts as job arrays, at most `throttle` of
+   * their tasks running at once. Before anything reaches the scheduler,
+   * `recordIntent` is called for every request with the facts needed to find
+   * its task again after a crash; the caller makes them durable. Each
+   * request maps to its result, or to the error that kept it from being submitted.
+   */
+  submitArray?(requests: readonly SubmitRequest[], throttle: number, recordIntent: (request: SubmitRequest, backendData: Record<string, unknown>) => void): Promise<Map<SubmitRequest, SubmitResult | Error>>;
   /** Submits an extra script (model-ensembler's `submit` task); returns its job id. */
   submitScript(script: string, cwd: string): Promise<string>;
 }

@@ -10,7 +10,7 @@ type Obj = Record<string, unknown>;
 
 const TASK_LISTS = ['pre_batch', 'pre_run', 'post_run', 'post_batch'] as const;
 /** Batch keys that are not template variables (model-ensembler drops task lists and runs; mensemble's extensions too). */
-const NOT_TEMPLATE_VARS = new Set<string>([...TASK_LISTS, 'runs', 'matrix', 'run_id', 'vars', 'slurm', 'retry']);
+const NOT_TEMPLATE_VARS = new Set<string>([...TASK_LISTS, 'runs', 'matrix', 'run_id', 'vars', 'slurm', 'retry', 'array']);
 /** model-ensembler drops these when unset rather than passing null. */
 const DROPPED_WHEN_UNSET = ['cluster', 'email', 'nodes', 'ntasks', 'length'];
 const REQUIRED_AFTER_MERGE = ['templatedir', 'templates', 'job_file', 'basedir', 'maxruns', 'maxjobs'];
@@ -131,6 +131,7 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     batchVars,
     slurm: (merged.slurm ?? {}) as Record<string, string | number | boolean>,
     maxAttempts: Number((merged.retry as Obj | undefined)?.max_attempts ?? 1),
+    array: typeof merged.array === 'boolean' ? merged.array : undefined,
     where: formatKeyPath(keyPath),
     location: locate(source, keyPath),
   };

@@ -13,6 +13,7 @@ export interface RcSettings {
   submit_rate?: number;
   color?: 'auto' | 'always' | 'never';
   shell?: string;
+  array?: boolean;
   /** Where the settings came from, for messages; undefined when no file was found. */
   file?: string;
 }
@@ -25,6 +26,7 @@ const RULES: Record<Exclude<keyof RcSettings, 'file'>, KeyRule> = {
   submit_rate: { check: (v) => typeof v === 'number' && v > 0, expected: 'a number of submissions per second above 0' },
   color: { check: (v) => v === 'auto' || v === 'always' || v === 'never', expected: '`auto`, `always` or `never`' },
   shell: { check: (v) => typeof v === 'string' && v.length > 0, expected: 'the path of a shell' },
+  array: { check: (v) => typeof v === 'boolean', expected: '`true` or `false`' },
 };
 
 export const RC_NAME = '.mensemblerc';

@@ -43,6 +43,8 @@ export interface BatchSpec {
   batchVars: Record<string, unknown>;
   slurm: Record<string, string | number | boolean>;
   maxAttempts: number;
+  /** Submit as job arrays; undefined: the `array` setting of .mensemblerc decides. */
+  array?: boolean;
   where: string;
   location: SourceLocation;
 }

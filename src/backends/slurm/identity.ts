@@ -11,9 +11,18 @@ export function jobIdentity(request: Pick<SubmitRequest, 'ensembleKey' | 'attemp
   return `mensemble:${request.ensembleKey}:${request.attempt}:${request.runId}`;
 }
 
+/** The identity of a job array: every task carries it. */
+export function arrayIdentity(ensembleKey: string, arrayKey: string): string {
+  return `mensemble:${ensembleKey}:array:${arrayKey}`;
+}
+
 export function commentFor(request: SubmitRequest): string {
-  const own = request.options.comment;
-  const identity = jobIdentity(request);
+  return withOwnComment(jobIdentity(request), request.options);
+}
+
+/** mensemble's identity, then the user's own `comment:` option if any. */
+export function withOwnComment(identity: string, options: SubmitRequest['options']): string {
+  const own = options.comment;
   return own === undefined || own === false || own === '' ? identity : `${identity} ${String(own)}`;
 }
 

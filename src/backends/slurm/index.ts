@@ -3,11 +3,12 @@ import path from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { BackendUnavailableError, type Backend, type JobStatus, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
 import type { AttemptRecord } from '../../state/run-state.js';
-import { hasIdentity, jobIdentity } from './identity.js';
-import { AccountingDisabled, accountedJobs, controllerJobs, queuedJobs, type SlurmJobInfo } from './queries.js';
+import { groupForArrays, newArrayKey, prepareArray, splitArrayId, type ArrayGroup } from './array.js';
+import { arrayIdentity, hasIdentity, jobIdentity } from './identity.js';
+import { AccountingDisabled, accountedJobs, controllerJobs, maxArraySize, queuedJobs, type SlurmJobInfo } from './queries.js';
 import { SlurmCommandError, commandMissing, runSlurm, withRetry } from './run-command.js';
 import { slurmOutputFiles } from './output-files.js';
-import { sbatchArgs } from './sbatch-args.js';
+import { arraySbatchArgs, sbatchArgs } from './sbatch-args.js';
 import { mapSlurmState } from './states.js';
 import { crashPoint } from '../../util/test-hooks.js';
 
@@ -30,6 +31,8 @@ export class SlurmBackend implements Backend {
   /** Unknown until sacct first answers; false on clusters without accounting storage. */
   private accounting: boolean | undefined;
   private readonly missingSince = new Map<string, number>();
+  /** MaxArraySize, asked of the controller once per process. */
+  private arraySize: number | undefined;
 
   async preflight(): Promise<void> {
     // Only a look along PATH: no process, no call to the controller.
@@ -45,8 +48,8 @@ export class SlurmBackend implements Backend {
     return this.retrying('sbatch', request.notify, async () => {
       // A transient failure may have hidden a job that was in fact created: look before submitting again.
       if (tries++ > 0) {
-        const found = await this.find(request.runDir, identity, since, new Set(request.knownJobIds));
-        if (found) return found;
+        const found = await this.find(identity, request.runDir, since, new Set(request.knownJobIds));
+        if (found) return adopted(found, { comment: identity, workDir: request.runDir });
       }
       const out = await runSlurm('sbatch', sbatchArgs(request), { cwd: request.runDir });
       crashPoint('after-sbatch');
@@ -57,7 +60,88 @@ export class SlurmBackend implements Backend {
   }
 
   async recover(request: SubmitRequest, intent: AttemptRecord): Promise<SubmitResult | undefined> {
-    return this.retrying('finding an earlier submission', request.notify, () => this.find(request.runDir, jobIdentity(request), new Date(intent.submittedAt), new Set(request.knownJobIds)));
+    const data = intent.backendData;
+    const known = new Set(request.knownJobIds);
+    const since = new Date(intent.submittedAt);
+    if (typeof data?.array === 'string' && typeof data.comment === 'string' && typeof data.task === 'number' && typeof data.workDir === 'string') {
+      // One task of an array: the array is found by its identity, the task by its index.
+      const task = data.task;
+      const found = await this.retrying('finding an earlier array submission', request.notify, () =>
+        this.find(data.comment as string, data.workDir as string, since, known, (info) => splitArrayId(info.jobId)?.task === task),
+      );
+      return found && adopted(found, { ...data, arrayJobId: splitArrayId(found.jobId)?.arrayJobId });
+    }
+    const identity = jobIdentity(request);
+    const found = await this.retrying('finding an earlier submission', request.notify, () => this.find(identity, request.runDir, since, known));
+    return found && adopted(found, { comment: identity, workDir: request.runDir });
+  }
+
+  /**
+   * Job arrays: the requests are grouped by what their tasks must share
+   * (job file, options, `#SBATCH` lines), each group split at the cluster's
+   * MaxArraySize, and each part submitted with one sbatch after its intent
+   * (array key and task index) is recorded. Parts of one group run one after
+   * another (`--dependency=afterany`), so `throttle` holds across them.
+   */
+  async submitArray(requests: readonly SubmitRequest[], throttle: number, recordIntent: (request: SubmitRequest, backendData: Record<string, unknown>) => void): Promise<Map<SubmitRequest, SubmitResult | Error>> {
+    const out = new Map<SubmitRequest, SubmitResult | Error>();
+    this.arraySize ??= await this.query(maxArraySize).catch(() => 1001);
+    if (this.arraySize < 1) {
+      // Arrays are disabled on this cluster (MaxArraySize=0): one job per run, as without `array: true`.
+      for (const request of requests) {
+        try {
+          out.set(request, await this.submit(request));
+        } catch (err) {
+          out.set(request, err as Error);
+        }
+      }
+      return out;
+    }
+    for (const group of groupForArrays(requests)) {
+      let previous: string | undefined;
+      for (let start = 0, part = 0; start < group.requests.length; start += this.arraySize, part++) {
+        const members = group.requests.slice(start, start + this.arraySize);
+        try {
+          previous = await this.submitArrayPart(group, members, part, throttle, previous, recordIntent, out);
+        } catch (err) {
+          for (const request of members) out.set(request, err as Error);
+        }
+      }
+    }
+    return out;
+  }
+
+  private async submitArrayPart(
+    group: ArrayGroup,
+    members: SubmitRequest[],
+    part: number,
+    throttle: number,
+    after: string | undefined,
+    recordIntent: (request: SubmitRequest, backendData: Record<string, unknown>) => void,
+    out: Map<SubmitRequest, SubmitResult | Error>,
+  ): Promise<string> {
+    const first = members[0]!;
+    const key = newArrayKey(members, part);
+    const identity = arrayIdentity(first.ensembleKey, key);
+    const prepared = prepareArray(group, members, key);
+    const dataOf = (task: number) => ({ comment: identity, workDir: prepared.dir, array: key, task });
+    // Durable before sbatch: after a crash from here on, each run finds its task again by key and index.
+    members.forEach((request, task) => recordIntent(request, dataOf(task)));
+    const since = new Date();
+    let tries = 0;
+    const arrayJobId = await this.retrying('sbatch (job array)', first.notify, async () => {
+      if (tries++ > 0) {
+        const found = await this.find(identity, prepared.dir, since, new Set());
+        if (found) return splitArrayId(found.jobId)?.arrayJobId ?? found.jobId;
+      }
+      const printed = await runSlurm('sbatch', arraySbatchArgs(first, prepared, identity, group.jobName, throttle, after), { cwd: prepared.dir });
+      crashPoint('after-sbatch');
+      const id = printed.trim().split(/\s+/).pop()?.split(';')[0] ?? '';
+      if (!/^\d+$/.test(id)) throw new SlurmCommandError(`sbatch printed no job id (it printed ${JSON.stringify(printed.trim().slice(0, 200))})`, false);
+      return id;
+    });
+    members.forEach((request, task) => out.set(request, { jobId: `${arrayJobId}_${task}`, state: 'queued', backendData: { ...dataOf(task), arrayJobId } }));
+    return arrayJobId;
   }
 
   async refresh(jobs: readonly TrackedJob[]): Promise<Map<TrackedJob, JobStatus>> {
@@ -115,25 +199,22 @@ export class SlurmBackend implements Backend {
     }
   }
 
-  /** The job submitted with this identity, wherever the scheduler still shows it. */
-  private async find(runDir: string, identity: string, since: Date, knownJobIds: ReadonlySet<string>): Promise<SubmitResult | undefined> {
-    const adopt = (info: SlurmJobInfo): SubmitResult => ({
-      jobId: info.jobId,
-      state: mapSlurmState(info.state) ?? 'queued',
-      startedAt: info.startTime,
-      backendData: { comment: identity, workDir: runDir },
-    });
-    const fresh = (info: SlurmJobInfo) => !knownJobIds.has(info.jobId);
-    for (const info of (await queuedJobs()).values()) if (hasIdentity(info, identity) && fresh(info)) return adopt(info);
-    for (const info of (await controllerJobs()).values()) if (hasIdentity(info, identity) && fresh(info)) return adopt(info);
+  /**
+   * The job submitted with this identity (and passing `accept`), wherever
+   * the scheduler still shows it: the queue, the controller, or accounting
+   * (which keeps no comments: there the working directory and submit time tell).
+   */
+  private async find(identity: string, workDir: string, since: Date, knownJobIds: ReadonlySet<string>, accept: (info: SlurmJobInfo) => boolean = () => true): Promise<SlurmJobInfo | undefined> {
+    const wanted = (info: SlurmJobInfo) => !knownJobIds.has(info.jobId) && accept(info);
+    for (const info of (await queuedJobs()).values()) if (hasIdentity(info, identity) && wanted(info)) return info;
+    for (const info of (await controllerJobs()).values()) if (hasIdentity(info, identity) && wanted(info)) return info;
     if (this.accounting === false) return undefined;
     try {
       const rows = await accountedJobs({ since: slurmLocalTime(new Date(since.getTime() - CLOCK_SLACK_MS)) });
       this.accounting = true;
-      const match = rows
-        .filter((r) => fresh(r) && r.workDir === runDir && r.submitTime !== undefined && Date.parse(r.submitTime) >= since.getTime() - CLOCK_SLACK_MS)
+      return rows
+        .filter((r) => wanted(r) && r.workDir === workDir && r.submitTime !== undefined && Date.parse(r.submitTime) >= since.getTime() - CLOCK_SLACK_MS)
         .sort((a, b) => Date.parse(b.submitTime!) - Date.parse(a.submitTime!))[0];
-      return match ? adopt(match) : undefined;
     } catch (err) {
       if (!(err instanceof AccountingDisabled)) throw err;
       this.accounting = false;
@@ -157,7 +238,7 @@ export class SlurmBackend implements Backend {
   }
 
   async countActiveJobs(match: string): Promise<number> {
-    const out = await this.query(() => runSlurm('squeue', ['--me', '--all', '--noheader', '--format=%j']));
+    const out = await this.query(() => runSlurm('squeue', ['--me', '--all', '--array', '--noheader', '--format=%j']));
     return out.split('\n').filter((name) => name !== '' && name.startsWith(match)).length;
   }
 
@@ -190,6 +271,10 @@ export class SlurmBackend implements Backend {
       throw err;
     }
   }
+}
+
+function adopted(info: SlurmJobInfo, backendData: Record<string, unknown>): SubmitResult {
+  return { jobId: info.jobId, state: mapSlurmState(info.state) ?? 'queued', startedAt: info.startTime, backendData };
 }
 
 function onPath(command: string): boolean {

@@ -1,5 +1,6 @@
 import { parseExitCode, parseSlurmTime } from './states.js';
 import { runSlurm } from './run-command.js';
+import { expandArrayId } from './array.js';
 
 /** One job as the scheduler describes it, whichever command told us. */
 export interface SlurmJobInfo {
@@ -23,25 +24,28 @@ const SEP = '\x1f';
 /**
  * The user's jobs in the queue (pending, running, completing), in one call
  * whatever the ensemble's size: `squeue --me` costs the controller the same
- * for one job as for thousands, unlike one call per job.
+ * for one job as for thousands, unlike one call per job. `--array` lists
+ * every task of a job array on its own line (`12_7`), pending ones too.
  */
 export async function queuedJobs(): Promise<Map<string, SlurmJobInfo>> {
   const format = ['%i', '%T', '%r', '%V', '%S', '%Z', '%k'].join(SEP);
-  const out = await runSlurm('squeue', ['--me', '--all', '--noheader', `--format=${format}`]);
+  const out = await runSlurm('squeue', ['--me', '--all', '--array', '--noheader', `--format=${format}`]);
   const jobs = new Map<string, SlurmJobInfo>();
   for (const line of out.split('\n')) {
     if (!line) continue;
     const [jobId, state, reason, submit, start, workDir, ...comment] = line.split(SEP);
     if (!jobId || !state) continue;
-    jobs.set(jobId, {
-      jobId,
-      state,
-      reason: reason && reason !== 'None' ? reason : undefined,
-      submitTime: parseSlurmTime(submit),
-      startTime: parseSlurmTime(start),
-      workDir,
-      comment: nullable(comment.join(SEP)),
-    });
+    for (const id of expandArrayId(jobId)) {
+      jobs.set(id, {
+        jobId: id,
+        state,
+        reason: reason && reason !== 'None' ? reason : undefined,
+        submitTime: parseSlurmTime(submit),
+        startTime: parseSlurmTime(start),
+        workDir,
+        comment: nullable(comment.join(SEP)),
+      });
+    }
   }
   return jobs;
 }
@@ -56,7 +60,8 @@ export class AccountingDisabled extends Error {}
  * directory and submit time.
  */
 export async function accountedJobs(query: { jobIds: readonly string[] } | { since: string }): Promise<SlurmJobInfo[]> {
-  const fields = 'JobIDRaw,State,ExitCode,Submit,Start,End,WorkDir,Reason';
+  // JobID names array tasks `12_7` (JobIDRaw would give each task's own number); plain jobs are the same in both.
+  const fields = 'JobID,State,ExitCode,Submit,Start,End,WorkDir,Reason';
   const base = ['-X', '--noheader', '--parsable2', `--delimiter=${SEP}`, `--format=${fields}`];
   const calls: string[][] = [];
   if ('since' in query) calls.push([...base, `--starttime=${query.since}`]);
@@ -71,8 +76,8 @@ export async function accountedJobs(query: { jobIds: readonly string[] } | { sin
       const [jobId, state, exit, submit, start, end, workDir, reason] = line.split(SEP);
       if (!jobId || !state) continue;
       const code = parseExitCode(exit);
-      rows.push({
-        jobId,
+      for (const id of expandArrayId(jobId)) rows.push({
+        jobId: id,
         state,
         exitCode: code.exitCode,
         signal: code.signal,
@@ -97,11 +102,14 @@ export async function controllerJobs(): Promise<Map<string, SlurmJobInfo>> {
   const jobs = new Map<string, SlurmJobInfo>();
   for (const line of out.split('\n')) {
     const fields = parseOneLiner(line);
-    const jobId = fields.get('JobId');
     const state = fields.get('JobState');
-    if (!jobId || !state) continue;
+    const arrayJobId = fields.get('ArrayJobId');
+    const taskIds = fields.get('ArrayTaskId');
+    // An array task is known by `<array job>_<task>`, as squeue and sacct name it; pending tasks share one line.
+    const ids = arrayJobId && taskIds ? expandArrayId(`${arrayJobId}_[${taskIds}]`) : [fields.get('JobId')];
+    if (!state) continue;
     const code = parseExitCode(fields.get('ExitCode'));
-    jobs.set(jobId, {
+    for (const jobId of ids) if (jobId) jobs.set(jobId, {
       jobId,
       state,
       comment: nullable(fields.get('Comment')),
@@ -140,4 +148,11 @@ export function parseOneLiner(line: string): Map<string, string> {
 
 function nullable(value: string | undefined): string | undefined {
   return value === undefined || value === '' || value === '(null)' ? undefined : value;
+}
+
+/** The cluster's MaxArraySize (task indices run from 0 to MaxArraySize - 1; 0: arrays are disabled); SLURM's default when it cannot be read. */
+export async function maxArraySize(): Promise<number> {
+  const out = await runSlurm('scontrol', ['show', 'config']);
+  const m = /^\s*MaxArraySize\s*=\s*(\d+)/m.exec(out);
+  return m ? Number(m[1]) : 1001;
 }

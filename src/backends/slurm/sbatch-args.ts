@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { SubmitRequest } from '../types.js';
-import { commentFor } from './identity.js';
+import type { PreparedArray } from './array.js';
+import { commentFor, withOwnComment } from './identity.js';
 import { sbatchHeader } from './job-file-header.js';
 
 /**
@@ -19,11 +20,34 @@ export function sbatchArgs(request: SubmitRequest): string[] {
   const header = sbatchHeader(path.join(request.runDir, request.jobFile));
   const named = options['job-name'] !== undefined || options.J !== undefined || header.has('job-name') || header.has('J');
   if (!named) args.push(`--job-name=${request.runId}`);
+  args.push(...optionFlags(options, new Set(['comment'])), request.jobFile);
+  return args;
+}
+
+/**
+ * The sbatch arguments for a job array of `prepared.size` tasks running the
+ * wrapper: `--array=0-N%throttle`; the wrapper's own output (only its
+ * complaints, the jobs' output goes to the run directories) appended to one
+ * log per array; optionally after an earlier array of the same batch, so
+ * that arrays split at MaxArraySize never run more than `throttle` tasks together.
+ */
+export function arraySbatchArgs(first: SubmitRequest, prepared: PreparedArray, identity: string, jobName: string, throttle: number, after?: string): string[] {
+  const args = ['--parsable', `--comment=${withOwnComment(identity, first.options)}`];
+  if (first.options.requeue === undefined) args.push('--no-requeue');
+  args.push(`--job-name=${jobName}`, `--array=0-${prepared.size - 1}%${Math.max(1, throttle)}`, `--output=${path.join(prepared.dir, 'slurm-%A.log')}`, '--open-mode=append');
+  if (after) args.push(`--dependency=afterany:${after}`);
+  // Per-run options are applied by each task (output, error) or shared (job name) above.
+  args.push(...optionFlags(first.options, new Set(['comment', 'job-name', 'J', 'output', 'o', 'error', 'e'])));
+  args.push(prepared.script, prepared.list);
+  return args;
+}
+
+function optionFlags(options: SubmitRequest['options'], skip: ReadonlySet<string>): string[] {
+  const args: string[] = [];
   for (const [key, value] of Object.entries(options)) {
-    if (key === 'comment' || value === false) continue;
+    if (skip.has(key) || value === false) continue;
     if (key.length === 1) args.push(`-${key}`, ...(value === true ? [] : [String(value)]));
     else args.push(value === true ? `--${key}` : `--${key}=${String(value)}`);
   }
-  args.push(request.jobFile);
   return args;
 }

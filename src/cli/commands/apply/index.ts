@@ -23,6 +23,7 @@ export interface ApplyFlags extends CommonFlags {
   checkInterval?: number;
   submitRate?: number;
   detach?: boolean;
+  array?: boolean;
 }
 
 /** `mensemble apply`: plan, confirm, converge. */
@@ -67,6 +68,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
         pollInterval: ctx.pollInterval,
         checkInterval: ctx.checkInterval,
         submitRate: ctx.submitRate,
+        array: flags.array ?? ctx.rc.array ?? false,
         shell: ctx.shell,
       },
       reporter,
