@@ -107,6 +107,7 @@ SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
 ReturnToService=2
 MinJobAge=300
+MaxArraySize=25
 KillWait=2
 OverTimeLimit=0
 SlurmdParameters=config_overrides

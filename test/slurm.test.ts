@@ -286,6 +286,90 @@ test('model-ensembler parity on SLURM: its example runs with its #SBATCH lines; 
   assert.match(applied.stdout, /submit: extra\.sh is job \d+/);
 });
 
+test('job arrays: 30 runs as arrays split at MaxArraySize, each run once; resumed after SIGKILL twice; a failed task retried alone', { skip, timeout: 300_000 }, async () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, {
+    runs: 30,
+    maxjobs: 5,
+    retry: 2,
+    jobBody: `#!/bin/sh
+#SBATCH --time=5
+echo "{{ run.id }}" >> ../../executions.log
+echo "hello from {{ run.id }}"
+{% if n == 7 %}if [ ! -f failed-once ]; then touch failed-once; exit 3; fi{% endif %}
+sleep 0.5
+echo done > output.txt
+`,
+  });
+  fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
+  const shims = countingShims(dir);
+  const env = { PATH: shims.path };
+  // 1. Killed right after the first array's sbatch returned, before any task id was recorded.
+  const crashed = cli(['apply', '--yes'], dir, { ...env, MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' });
+  assert.equal(crashed.code, 128, crashed.stderr);
+  const r1 = readState(path.join(dir, 'runs', 'r1')).attempts[0];
+  assert.equal(r1.state, 'submitting');
+  assert.equal(typeof r1.backendData.array, 'string', 'the intent names its array before sbatch');
+  assert.match(cli(['plan'], dir).stdout, /30 to resume/);
+  // 2. Resumed, and killed again while tasks run.
+  const resumed = cliAsync(['apply', '--yes'], dir, env);
+  await waitUntil('some tasks ran', () => executions(dir).length >= 8, 120);
+  resumed.kill();
+  assert.equal((await resumed.done).code, 137);
+  // 3. Resumed to the end.
+  const r = cli(['apply', '--yes'], dir, env);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /Apply complete: \d+ completed, 0 failed/);
+  assert.match(r.stdout, /as job arrays/);
+  assert.match(cli(['plan'], dir).stdout, /No changes\. 30 runs up to date/);
+
+  const counts = countBy(executions(dir));
+  for (let n = 1; n <= 30; n++) assert.equal(counts.get(`r${n}`), n === 7 ? 2 : 1, `r${n} ran ${counts.get(`r${n}`)} times`);
+  const states = Array.from({ length: 30 }, (_, i) => readState(path.join(dir, 'runs', `r${i + 1}`)));
+  const arrays = new Set(states.map((st) => String(st.attempts[0].jobId).split('_')[0]));
+  assert.equal(arrays.size, 2, `30 runs with MaxArraySize=25 make two arrays (${[...arrays].join(', ')})`);
+  for (const st of states) {
+    assert.match(st.attempts[0].jobId, /^\d+_\d+$/, 'array tasks are recorded as <array>_<task>');
+    assert.equal(st.attempts.length, st.id === 'r7' ? 2 : 1);
+  }
+  const retried = states[6].attempts;
+  assert.equal(retried[0].state, 'failed');
+  assert.equal(retried[0].exitCode, 3);
+  assert.notEqual(retried[1].jobId.split('_')[0], retried[0].jobId.split('_')[0], 'the retry went out as an array of its own');
+  // The scheduler's own records: 31 array tasks under this ensemble, each run's task id once.
+  const accounted = [...(await accountedJobsSettled(dir, 31)).values()].flat();
+  assert.equal(accounted.length, 31, `sacct holds ${accounted.length} tasks`);
+  const recorded = states.flatMap((st) => st.attempts.map((a: { jobId: string }) => a.jobId)).sort();
+  assert.deepEqual(accounted.map((j) => j.id).sort(), recorded);
+  // Three sbatch calls in all: the two arrays (before the first crash) and the retry.
+  assert.equal(countBy(shims.calls()).get('sbatch'), 3, JSON.stringify(Object.fromEntries(countBy(shims.calls()))));
+  const logs = cli(['logs', 'r5'], dir);
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.equal(logs.stdout, `==> runs/r5/slurm-${states[4].attempts[0].jobId}.out <==\nhello from r5\n`, 'each task\'s output is in its own run directory');
+  assert.deepEqual(statusJson(dir).summary, { completed: 30 });
+});
+
+test('a per-user submit limit (MaxSubmitJobs) is waited out, not failed', { skip, timeout: 240_000 }, async () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, { runs: 2, maxjobs: 2, sleep: 0.2 });
+  const counter = path.join(dir, 'sbatch-calls');
+  // Beside the real sbatch: the first three calls are refused as a real cluster refuses at the limit.
+  writeTree(dir, {
+    'limited/sbatch*': `#!/bin/bash
+exec 9>>'${counter}.lock'; flock 9
+n=$(( $(cat '${counter}' 2>/dev/null || echo 0) + 1 )); echo $n > '${counter}'
+if [ $n -le 3 ]; then echo 'sbatch: error: QOSMaxSubmitJobPerUserLimit' >&2; echo 'sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit limit, user'"'"'s size and/or time limits)' >&2; exit 1; fi
+exec /usr/bin/sbatch "$@"
+`,
+  });
+  const r = cli(['apply', '--yes'], dir, { PATH: `${path.join(dir, 'limited')}:${process.env.PATH}` });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /a per-user job limit is reached .*waiting \d+ s/);
+  assert.match(r.stdout, /Apply complete: 2 completed, 0 failed/);
+  const jobs = await accountedJobsSettled(dir, 2);
+  for (const id of ['r1', 'r2']) assert.equal(jobs.get(path.join(dir, 'runs', id))?.length, 1, `${id}: one job`);
+});
+
 test('without accounting, final states come from the controller (scontrol)', { skip, timeout: 240_000 }, () => {
   assert.equal(ensureCluster('no-accounting'), undefined);
   const dir = tempDir();

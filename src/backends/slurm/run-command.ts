@@ -31,11 +31,21 @@ const TRANSIENT = [
   /slurmctld.*not responding/i,
   /problem talking to the database/i,
   /transport endpoint/i,
-  /MaxSubmitJob|job submit limit|QOSMaxSubmitJobPerUserLimit|AssocMaxSubmitJobLimit/i,
 ];
 
+/**
+ * A per-user or per-account limit on queued jobs (MaxSubmitJobs and its QOS
+ * and association variants): our own jobs leaving the queue make room, so
+ * these are waited out however long that takes, never counted as failures.
+ */
+const SUBMIT_LIMIT = /MaxSubmitJob|job submit limit|QOSMaxSubmitJobPerUserLimit|AssocMaxSubmitJobLimit|QOSMaxJobsPerUserLimit/i;
+
 export function isTransientMessage(text: string): boolean {
-  return TRANSIENT.some((re) => re.test(text));
+  return SUBMIT_LIMIT.test(text) || TRANSIENT.some((re) => re.test(text));
+}
+
+export function isSubmitLimit(err: unknown): boolean {
+  return err instanceof SlurmCommandError && SUBMIT_LIMIT.test(`${err.message}\n${err.stderr}`);
 }
 
 const TIMEOUT_MS: Record<SlurmCommand, number> = { sbatch: 60_000, squeue: 30_000, sacct: 60_000, scontrol: 30_000, scancel: 30_000 };
@@ -77,8 +87,9 @@ function firstLine(text: string): string {
 
 /**
  * Calls `fn` until it succeeds, waiting 1, 2, 4 ... up to 30 s between tries
- * while it fails transiently, for at most `budgetMs`. Permanent failures and
- * the last transient one are thrown.
+ * while it fails transiently, for at most `budgetMs` (a per-user submit
+ * limit is waited out without a budget). Permanent failures and the last
+ * transient one are thrown.
  */
 export async function withRetry<T>(what: string, fn: () => Promise<T>, budgetMs: number, onRetry?: (message: string) => void): Promise<T> {
   const deadline = Date.now() + budgetMs;
@@ -87,8 +98,10 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, budgetMs:
     try {
       return await fn();
     } catch (err) {
-      if (!(err instanceof SlurmCommandError) || !err.transient || Date.now() + delay > deadline) throw err;
-      onRetry?.(`${what}: ${err.message}; trying again in ${Math.round(delay / 1000)} s`);
+      if (!(err instanceof SlurmCommandError) || !err.transient) throw err;
+      const limited = isSubmitLimit(err);
+      if (!limited && Date.now() + delay > deadline) throw err;
+      onRetry?.(limited ? `${what}: a per-user job limit is reached (${err.message}); waiting ${Math.round(delay / 1000)} s for jobs to leave the queue` : `${what}: ${err.message}; trying again in ${Math.round(delay / 1000)} s`);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 30_000);
     }
