@@ -28,6 +28,7 @@ export function cli(args: string[], cwd: string, env: Record<string, string> = {
     env: testEnv(cwd, env),
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 120_000,
+    maxBuffer: 1 << 28,
   });
   return { code: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout, stderr: r.stderr };
 }

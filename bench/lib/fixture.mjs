@@ -45,6 +45,8 @@ export function makeEnsemble(runs, { dataBytes = 1024, job = '#!/bin/sh\ntrue\n'
 
 /** Marks every run of the ensemble as rendered and completed, as a finished apply would leave it. */
 export async function upToDate(root) {
+  // An applied ensemble has its state folder (lock, hash cache, render memo).
+  fs.mkdirSync(path.join(root, '.mensemble'), { recursive: true });
   const spec = loadEnsemble(path.join(root, 'mensemble.yaml'), { extraVars: {} });
   const desired = await desiredState(spec, []);
   const at = new Date().toISOString();

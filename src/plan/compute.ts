@@ -7,6 +7,7 @@ import { STATE_DIR } from '../state/run-state.js';
 import { initHashing } from '../util/hash.js';
 import { buildDesiredState, type DesiredState } from './desired.js';
 import { diff } from './diff.js';
+import { RenderMemo } from './render-memo.js';
 import { findOrphans, observeRuns, refreshJobs } from './observe.js';
 import { batchFullyTargeted, type Target } from './targets.js';
 import type { Plan } from './types.js';
@@ -27,11 +28,14 @@ export function ensembleStateDir(spec: EnsembleSpec): string {
 }
 
 /** config -> desired state. Every error in the user's input surfaces here, before anything is written. */
-export async function desiredState(spec: EnsembleSpec, targets: readonly Target[]): Promise<DesiredState> {
+export async function desiredState(spec: EnsembleSpec, targets: readonly Target[], options: { renderAll?: boolean } = {}): Promise<DesiredState> {
   await initHashing();
   const cache = new HashCache(path.join(ensembleStateDir(spec), 'hash-cache.json'));
-  const desired = buildDesiredState(spec, targets, cache);
+  // `renderAll` (validate) renders every run: the memo would skip runs that rendered before.
+  const memo = options.renderAll ? undefined : new RenderMemo(path.join(ensembleStateDir(spec), 'render-memo.json'));
+  const desired = buildDesiredState(spec, targets, cache, memo);
   cache.save();
+  memo?.save();
   return desired;
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canonicalJson } from '../config/python-values.js';
-import { hashInput } from './desired.js';
+import { canonicalVarsText, hashInput } from './desired.js';
 
 test('the input hash text is exactly the canonical JSON it replaced (hashes of existing runs must not change)', () => {
   const vars = { b: '2', a: '"x"', '10': '1.0', '9': 'null', 'ü': '[1,2]' };
@@ -17,5 +17,5 @@ test('the input hash text is exactly the canonical JSON it replaced (hashes of e
     jobFile: 'job.sh',
     options: '{"partition":"debug"}',
   });
-  assert.equal(hashInput(vars, files, 'job.sh', '{"partition":"debug"}'), expected);
+  assert.equal(hashInput(canonicalVarsText(vars), files, 'job.sh', '{"partition":"debug"}'), expected);
 });

@@ -2,11 +2,12 @@ import path from 'node:path';
 import { canonicalJson } from '../config/python-values.js';
 import type { BatchSpec, EnsembleSpec, RunInput } from '../config/types.js';
 import { compileInline } from '../render/jinja/environment.js';
-import { renderRun } from '../render/render-run.js';
+import { renderRun, type DesiredFile } from '../render/render-run.js';
 import { loadTemplateSet, type TemplateSet } from '../render/template-set.js';
 import type { HashCache } from '../state/hash-cache.js';
 import { UserError, UserErrors, formatLocation } from '../util/errors.js';
 import { hash64 } from '../util/hash.js';
+import type { RenderMemo } from './render-memo.js';
 import type { DesiredRun } from './types.js';
 import { targetFilter, type Target } from './targets.js';
 
@@ -27,9 +28,11 @@ interface RunIdentity {
 
 /**
  * config -> desired state: every run's id, directory, variables, rendered
- * files (in memory) and input hash. Reads templates, writes nothing.
+ * files (in memory) and input hash. Reads templates, writes nothing. With a
+ * memo, runs rendered before with the same render key take their input hash
+ * from it and render only when their files are asked for.
  */
-export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[], cache: HashCache): DesiredState {
+export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[], cache: HashCache, memo?: RenderMemo): DesiredState {
   const templateSets = new Map<number, TemplateSet>();
   const identities: RunIdentity[] = [];
   for (const batch of spec.batches) {
@@ -54,12 +57,34 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
   for (const r of identities) {
     if (!wanted(r.batch.name, r.id)) continue;
     const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };
-    const files = renderRun(templateSets.get(r.batch.index)!, { ...vars, run: vars });
+    const set = templateSets.get(r.batch.index)!;
     const varsCanonical: Record<string, string> = {};
     for (const key of Object.keys(vars).sort()) varsCanonical[key] = canonicalJson(vars[key]);
     const options = optionsByBatch.get(r.batch.index)!;
-    const inputHash = hash64(hashInput(varsCanonical, files, r.batch.jobFile, options));
-    runs.push({ id: r.id, batch: r.batch, idx: r.input.idx, dir: r.dir, vars, varsCanonical, options, files, inputHash, where: r.input.where });
+    const varsText = canonicalVarsText(varsCanonical);
+    // Rendered files stay unrendered until someone asks (apply, a changed run's reasons) when the memo knows the hash.
+    let files: DesiredFile[] | undefined;
+    const render = () => (files ??= renderRun(set, { ...vars, run: vars }));
+    const renderKey = hash64(`${set.fingerprint}\0${r.batch.jobFile}\0${options}\0${varsText}`);
+    let inputHash = memo?.get(renderKey);
+    if (inputHash === undefined) {
+      inputHash = hash64(hashInput(varsText, render(), r.batch.jobFile, options));
+      memo?.set(renderKey, inputHash);
+    }
+    runs.push({
+      id: r.id,
+      batch: r.batch,
+      idx: r.input.idx,
+      dir: r.dir,
+      vars,
+      varsCanonical,
+      options,
+      get files() {
+        return render();
+      },
+      inputHash,
+      where: r.input.where,
+    });
   }
   return { runs, allDirs: new Set(identities.map((r) => r.dir)), templateSets };
 }
@@ -71,11 +96,16 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
  * bytes must never change, or every run of every ensemble would be planned
  * for replacement.
  */
-export function hashInput(varsCanonical: Record<string, string>, files: DesiredRun['files'], jobFile: string, options: string): string {
+export function hashInput(varsText: string, files: DesiredRun['files'], jobFile: string, options: string): string {
   const tuples = JSON.stringify(files.map((f) => [f.path, f.kind, 'mode' in f && f.mode !== undefined ? f.mode : null, f.hash]));
+  return `{"files":${tuples},"jobFile":${JSON.stringify(jobFile)},"options":${JSON.stringify(options)},"vars":{${varsText}}}`;
+}
+
+/** The variables part of the hash input: `"key":"<canonical JSON>"` pairs in sorted key order. */
+export function canonicalVarsText(varsCanonical: Record<string, string>): string {
   let vars = '';
   for (const key of Object.keys(varsCanonical).sort()) vars += `${vars ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(varsCanonical[key])}`;
-  return `{"files":${tuples},"jobFile":${JSON.stringify(jobFile)},"options":${JSON.stringify(options)},"vars":{${vars}}}`;
+  return vars;
 }
 
 // Control characters, path separators and NUL make ids unsafe as directory names.

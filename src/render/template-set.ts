@@ -4,6 +4,7 @@ import type { BatchSpec } from '../config/types.js';
 import { UserError, formatLocation } from '../util/errors.js';
 import { displayPath } from '../util/paths.js';
 import type { HashCache } from '../state/hash-cache.js';
+import { hash64 } from '../util/hash.js';
 import { createEnvironment, type TemplateEnvironment } from './jinja/environment.js';
 
 /** One entry of the template folder, as found on disk. */
@@ -18,7 +19,17 @@ export interface TemplateSet {
   dir: string;
   env: TemplateEnvironment;
   entries: TemplateEntry[];
+  /**
+   * A hash of everything in the folder that can change what a run renders
+   * (names, modes, template text, copied files' hashes, link targets) and of
+   * the renderer's own version: equal fingerprints and equal variables
+   * render equal files.
+   */
+  fingerprint: string;
 }
+
+/** Bump when a change to mensemble's renderer changes the output of some template. */
+const RENDERER_VERSION = 1;
 
 /** Scans a batch's template folder. Every run of the batch shares the result. */
 export function loadTemplateSet(batch: BatchSpec, cache: HashCache): TemplateSet {
@@ -64,5 +75,16 @@ export function loadTemplateSet(batch: BatchSpec, cache: HashCache): TemplateSet
   if (!outputs.has(batch.jobFile)) {
     throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.job_file: \`${batch.jobFile}\` is neither a rendered template nor a file in ${displayPath(dir)}.`);
   }
-  return { dir, env: createEnvironment(dir), entries };
+  return { dir, env: createEnvironment(dir), entries, fingerprint: fingerprintOf(dir, entries) };
+}
+
+function fingerprintOf(dir: string, entries: readonly TemplateEntry[]): string {
+  const parts: unknown[] = [RENDERER_VERSION];
+  for (const e of entries) {
+    if (e.kind === 'template') parts.push([e.kind, e.rel, e.output, e.mode, hash64(fs.readFileSync(path.join(dir, e.rel)))]);
+    else if (e.kind === 'copy') parts.push([e.kind, e.rel, e.mode, e.hash]);
+    else if (e.kind === 'dir') parts.push([e.kind, e.rel, e.mode]);
+    else parts.push([e.kind, e.rel, e.target]);
+  }
+  return hash64(JSON.stringify(parts));
 }

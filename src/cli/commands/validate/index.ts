@@ -5,7 +5,7 @@ import { commandContext, type CommonFlags } from '../../options.js';
 /** `mensemble validate`: the configuration, its templates and run ids, checked without touching any run. */
 export async function validateCommand(config: string | undefined, flags: CommonFlags): Promise<number> {
   const ctx = commandContext(config, flags);
-  const desired = await desiredState(ctx.spec, ctx.targets);
+  const desired = await desiredState(ctx.spec, ctx.targets, { renderAll: true });
   const batches = ctx.spec.batches.length;
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ version: 1, valid: true, file: ctx.spec.configFile, batches, runs: desired.runs.length })}\n`);
