@@ -11,30 +11,51 @@ import { writeRunState, type FileRecord, type RunState } from '../state/run-stat
  * plan still shows as needing this render.
  */
 export function writeRun(run: DesiredRun, previous: RunState | undefined): RunState {
+  // A directory that did not exist has no reader and no old content to protect: files are
+  // written in place (no temp file and rename). A crash part-way leaves a directory without
+  // state, which the next plan shows as `create` and which is then rewritten atomically.
+  const fresh = previous === undefined && !fs.existsSync(run.dir);
   fs.mkdirSync(run.dir, { recursive: true });
+  const made = new Set<string>([run.dir]);
+  const parentOf = (target: string) => {
+    const parent = path.dirname(target);
+    if (!made.has(parent)) fs.mkdirSync(parent, { recursive: true });
+    made.add(parent);
+  };
   const files: Record<string, FileRecord> = {};
   for (const file of run.files) {
     const target = path.join(run.dir, file.path);
+    let stat: fs.Stats;
     switch (file.kind) {
       case 'dir':
         fs.mkdirSync(target, { recursive: true, mode: file.mode });
+        made.add(target);
         files[file.path] = { kind: 'dir', hash: file.hash, mode: file.mode };
         continue;
       case 'rendered':
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        writeFileAtomic(target, file.content, file.mode, NOT_DURABLE);
+        parentOf(target);
+        if (fresh) stat = writeInPlace(target, file.mode, (fd) => fs.writeFileSync(fd, file.content));
+        else {
+          writeFileAtomic(target, file.content, file.mode, NOT_DURABLE);
+          stat = fs.statSync(target);
+        }
         break;
       case 'copy':
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        copyFileAtomic(file.source, target, file.mode, NOT_DURABLE);
+        parentOf(target);
+        if (fresh) {
+          fs.copyFileSync(file.source, target, fs.constants.COPYFILE_FICLONE);
+          stat = writeInPlace(target, file.mode, () => undefined, 'r+');
+        } else {
+          copyFileAtomic(file.source, target, file.mode, NOT_DURABLE);
+          stat = fs.statSync(target);
+        }
         break;
       case 'symlink':
-        fs.mkdirSync(path.dirname(target), { recursive: true });
+        parentOf(target);
         symlinkAtomic(file.target, target);
         files[file.path] = { kind: 'symlink', hash: file.hash };
         continue;
     }
-    const stat = fs.statSync(target);
     files[file.path] = { kind: file.kind, hash: file.hash, mode: file.mode, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
   }
   // Files an earlier render wrote that the templates no longer produce.
@@ -63,3 +84,15 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
 }
 
 const NOT_DURABLE = { durable: false } as const;
+
+/** Opens `target`, lets `fill` write it, sets the exact mode (as the template has it) and returns its stat. */
+function writeInPlace(target: string, mode: number, fill: (fd: number) => void, flags = 'w'): fs.Stats {
+  const fd = fs.openSync(target, flags, mode);
+  try {
+    fill(fd);
+    fs.fchmodSync(fd, mode);
+    return fs.fstatSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
