@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../state/atomic-write.js';
 import { hash64 } from '../../util/hash.js';
 import type { SubmitRequest } from '../types.js';
-import { parseHeaderLine, sbatchHeaderLines } from './job-file-header.js';
+import { headerOptions, jobOption, parseHeaderLine, sbatchHeaderLines } from './job-file-header.js';
 
 /**
  * Job arrays: many runs of one batch in one sbatch call. SLURM starts every
@@ -24,45 +24,27 @@ export interface ArrayGroup {
   header: string[];
   /** The job name every task shares: the runs' own when they agree, else the batch name. */
   jobName: string;
+  /** Where each run's task sends its output: the run's `--output`/`--error` pattern, else SLURM's array default. */
+  outputs: Map<SubmitRequest, { output: string; error: string }>;
 }
 
+/** Groups the requests for arrays, reading each run's job file once. */
 export function groupForArrays(requests: readonly SubmitRequest[]): ArrayGroup[] {
   const groups = new Map<string, ArrayGroup & { names: Set<string> }>();
   for (const request of requests) {
     const lines = sbatchHeaderLines(path.join(request.runDir, request.jobFile));
+    const header = headerOptions(lines);
+    const option = (long: string, short: string) => jobOption(request.options, header, long, short);
     const shared = lines.filter((l) => !PER_TASK.has(parseHeaderLine(l)?.key ?? ''));
-    const name = nameOf(request, lines);
+    const name = option('job-name', 'J') ?? request.batch;
     const key = JSON.stringify([request.batch, request.jobFile, request.options, shared]);
-    const group = groups.get(key) ?? { requests: [], header: shared, jobName: name, names: new Set<string>() };
+    const group: ArrayGroup & { names: Set<string> } = groups.get(key) ?? { requests: [], header: shared, jobName: name, outputs: new Map(), names: new Set<string>() };
     group.requests.push(request);
+    group.outputs.set(request, { output: option('output', 'o') ?? 'slurm-%A_%a.out', error: option('error', 'e') ?? '' });
     group.names.add(name);
     groups.set(key, group);
   }
   return [...groups.values()].map(({ names, ...g }) => ({ ...g, jobName: names.size === 1 ? g.jobName : g.requests[0]!.batch }));
-}
-
-function nameOf(request: SubmitRequest, lines: readonly string[]): string {
-  const fromOptions = request.options['job-name'] ?? request.options.J;
-  if (typeof fromOptions === 'string') return fromOptions;
-  for (const l of lines) {
-    const option = parseHeaderLine(l);
-    if (option && (option.key === 'job-name' || option.key === 'J')) return option.value;
-  }
-  return request.batch;
-}
-
-/** Where a task sends its output: the run's `--output`/`--error` pattern (options win over `#SBATCH`), else SLURM's array default. */
-export function taskOutputPatterns(request: SubmitRequest): { output: string; error: string } {
-  const header = new Map<string, string>();
-  for (const l of sbatchHeaderLines(path.join(request.runDir, request.jobFile))) {
-    const option = parseHeaderLine(l);
-    if (option) header.set(option.key, option.value);
-  }
-  const pick = (long: string, short: string): string | undefined => {
-    const v = request.options[long] ?? request.options[short];
-    return typeof v === 'string' ? v : (header.get(long) ?? header.get(short));
-  };
-  return { output: pick('output', 'o') ?? 'slurm-%A_%a.out', error: pick('error', 'e') ?? '' };
 }
 
 /** One array as written to disk before it is submitted. */
@@ -85,7 +67,7 @@ export function prepareArray(group: ArrayGroup, requests: readonly SubmitRequest
   fs.mkdirSync(dir, { recursive: true });
   const lines: string[] = [];
   for (const r of requests) {
-    const { output, error } = taskOutputPatterns(r);
+    const { output, error } = group.outputs.get(r)!;
     for (const value of [r.runDir, r.jobFile, output, error]) {
       if (/[\n\r]/.test(value)) throw new Error(`array mode cannot list ${JSON.stringify(value)}: it contains a line break`);
       lines.push(value);

@@ -8,7 +8,7 @@ import { arrayIdentity, hasIdentity, jobIdentity } from './identity.js';
 import { AccountingDisabled, accountedJobs, controllerJobs, maxArraySize, queuedJobs, type SlurmJobInfo } from './queries.js';
 import { SlurmCommandError, commandMissing, runSlurm, withRetry } from './run-command.js';
 import { slurmOutputFiles } from './output-files.js';
-import { arraySbatchArgs, sbatchArgs } from './sbatch-args.js';
+import { arraySbatchArgs, printedJobId, sbatchArgs } from './sbatch-args.js';
 import { mapSlurmState } from './states.js';
 import { crashPoint } from '../../util/test-hooks.js';
 
@@ -44,19 +44,20 @@ export class SlurmBackend implements Backend {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const identity = jobIdentity(request);
     const since = new Date();
-    let tries = 0;
-    return this.retrying('sbatch', request.notify, async () => {
-      // A transient failure may have hidden a job that was in fact created: look before submitting again.
-      if (tries++ > 0) {
+    const backendData = { comment: identity, workDir: request.runDir };
+    return this.sbatchLookingFirst(
+      'sbatch',
+      request.notify,
+      async () => {
         const found = await this.find(identity, request.runDir, since, new Set(request.knownJobIds));
-        if (found) return adopted(found, { comment: identity, workDir: request.runDir });
-      }
-      const out = await runSlurm('sbatch', sbatchArgs(request), { cwd: request.runDir });
-      crashPoint('after-sbatch');
-      const jobId = out.trim().split(/\s+/).pop()?.split(';')[0] ?? '';
-      if (!/^\d+(_\d+)?$/.test(jobId)) throw new SlurmCommandError(`sbatch printed no job id (it printed ${JSON.stringify(out.trim().slice(0, 200))})`, false);
-      return { jobId, state: 'queued', backendData: { comment: identity, workDir: request.runDir } };
-    });
+        return found && adopted(found, backendData);
+      },
+      async () => {
+        const out = await runSlurm('sbatch', sbatchArgs(request), { cwd: request.runDir });
+        crashPoint('after-sbatch');
+        return { jobId: printedJobId(out, /^\d+(_\d+)?$/), state: 'queued', backendData };
+      },
+    );
   }
 
   async recover(request: SubmitRequest, intent: AttemptRecord): Promise<SubmitResult | undefined> {
@@ -128,18 +129,19 @@ export class SlurmBackend implements Backend {
     // Durable before sbatch: after a crash from here on, each run finds its task again by key and index.
     members.forEach((request, task) => recordIntent(request, dataOf(task)));
     const since = new Date();
-    let tries = 0;
-    const arrayJobId = await this.retrying('sbatch (job array)', first.notify, async () => {
-      if (tries++ > 0) {
+    const arrayJobId = await this.sbatchLookingFirst(
+      'sbatch (job array)',
+      first.notify,
+      async () => {
         const found = await this.find(identity, prepared.dir, since, new Set());
-        if (found) return splitArrayId(found.jobId)?.arrayJobId ?? found.jobId;
-      }
-      const printed = await runSlurm('sbatch', arraySbatchArgs(first, prepared, identity, group.jobName, throttle, after), { cwd: prepared.dir });
-      crashPoint('after-sbatch');
-      const id = printed.trim().split(/\s+/).pop()?.split(';')[0] ?? '';
-      if (!/^\d+$/.test(id)) throw new SlurmCommandError(`sbatch printed no job id (it printed ${JSON.stringify(printed.trim().slice(0, 200))})`, false);
-      return id;
-    });
+        return found && (splitArrayId(found.jobId)?.arrayJobId ?? found.jobId);
+      },
+      async () => {
+        const printed = await runSlurm('sbatch', arraySbatchArgs(first, prepared, identity, group.jobName, throttle, after), { cwd: prepared.dir });
+        crashPoint('after-sbatch');
+        return printedJobId(printed, /^\d+$/);
+      },
+    );
     members.forEach((request, task) => out.set(request, { jobId: `${arrayJobId}_${task}`, state: 'queued', backendData: { ...dataOf(task), arrayJobId } }));
     return arrayJobId;
   }
@@ -249,6 +251,22 @@ export class SlurmBackend implements Backend {
   async submitScript(script: string, cwd: string): Promise<string> {
     const out = await this.query(() => runSlurm('sbatch', ['--parsable', script], { cwd }));
     return out.trim().split(';')[0]!;
+  }
+
+  /**
+   * One submission, retried while the scheduler is unreachable. A transient
+   * failure may hide a job that was in fact created, so before each retry
+   * `look` searches for it; what it finds is adopted, not submitted again.
+   */
+  private async sbatchLookingFirst<T>(what: string, notify: ((message: string) => void) | undefined, look: () => Promise<T | undefined>, sbatch: () => Promise<T>): Promise<T> {
+    let tries = 0;
+    return this.retrying(what, notify, async () => {
+      if (tries++ > 0) {
+        const found = await look();
+        if (found !== undefined) return found;
+      }
+      return sbatch();
+    });
   }
 
   private async retrying<T>(what: string, notify: ((message: string) => void) | undefined, fn: () => Promise<T>): Promise<T> {

@@ -30,10 +30,25 @@ export function parseHeaderLine(line: string): { key: string; value: string } | 
 
 /** The options of a job file's `#SBATCH` lines, by key. */
 export function sbatchHeader(file: string): Map<string, string> {
+  return headerOptions(sbatchHeaderLines(file));
+}
+
+/** The options set by `#SBATCH` lines, by key (a later line wins, as in sbatch). */
+export function headerOptions(lines: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const line of sbatchHeaderLines(file)) {
+  for (const line of lines) {
     const option = parseHeaderLine(line);
     if (option) out.set(option.key, option.value);
   }
   return out;
+}
+
+/**
+ * An sbatch option as the job gets it: the batch's `slurm:` options (long
+ * or one-letter key) win over the job file's `#SBATCH` lines.
+ */
+export function jobOption(options: Record<string, unknown>, header: ReadonlyMap<string, string>, long: string, short: string): string | undefined {
+  const fromOptions = options[long] ?? options[short];
+  if (typeof fromOptions === 'string') return fromOptions;
+  return header.get(long) ?? header.get(short);
 }

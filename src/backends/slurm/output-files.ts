@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { splitArrayId } from './array.js';
-import { sbatchHeader } from './job-file-header.js';
+import { jobOption, sbatchHeader } from './job-file-header.js';
 
 /**
  * Where SLURM wrote a job's output: `--output`/`--error` from the batch's
@@ -13,11 +13,7 @@ import { sbatchHeader } from './job-file-header.js';
  */
 export function slurmOutputFiles(runDir: string, jobFile: string, options: Record<string, unknown>, jobId: string): string[] {
   const header = sbatchHeader(path.join(runDir, jobFile));
-  const pick = (long: string, short: string): string | undefined => {
-    const fromOptions = options[long] ?? options[short];
-    if (typeof fromOptions === 'string') return fromOptions;
-    return header.get(long) ?? header.get(short);
-  };
+  const pick = (long: string, short: string) => jobOption(options, header, long, short);
   const jobName = (typeof options['job-name'] === 'string' ? options['job-name'] : undefined) ?? header.get('job-name') ?? header.get('J') ?? path.basename(runDir);
   const patterns = [pick('output', 'o') ?? (splitArrayId(jobId) ? 'slurm-%A_%a.out' : 'slurm-%j.out'), pick('error', 'e')].filter((p): p is string => p !== undefined);
   const files: string[] = [];

@@ -3,6 +3,7 @@ import type { SubmitRequest } from '../types.js';
 import type { PreparedArray } from './array.js';
 import { commentFor, withOwnComment } from './identity.js';
 import { sbatchHeader } from './job-file-header.js';
+import { SlurmCommandError } from './run-command.js';
 
 /**
  * The sbatch argument list for one attempt: mensemble's own flags, then the
@@ -50,4 +51,11 @@ function optionFlags(options: SubmitRequest['options'], skip: ReadonlySet<string
     else args.push(value === true ? `--${key}` : `--${key}=${String(value)}`);
   }
   return args;
+}
+
+/** The job id `sbatch --parsable` printed (`<id>` or `<id>;<cluster>`), checked against `pattern`. */
+export function printedJobId(printed: string, pattern: RegExp): string {
+  const id = printed.trim().split(/\s+/).pop()?.split(';')[0] ?? '';
+  if (!pattern.test(id)) throw new SlurmCommandError(`sbatch printed no job id (it printed ${JSON.stringify(printed.trim().slice(0, 200))})`, false);
+  return id;
 }
