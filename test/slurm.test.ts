@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { ROOT, cli, cliAsync, countBy, executions, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
-import { accountedJobsSettled, countingShims, ensureCluster, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
+import { accountedJobsSettled, countingShims, ensureCluster, faultySbatch, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
 import { tearDown } from './slurm/cluster.js';
 
 const skip = ensureCluster('accounting');
@@ -169,19 +169,16 @@ test('fault injection: sbatch that reports a timeout after creating the job, or 
   slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 0.5 });
   // Beside the real sbatch: call 1 of every 3 submits for real and then claims a timeout,
   // call 2 fails without submitting, call 3 is the real sbatch.
-  const counter = path.join(dir, 'sbatch-calls');
-  writeTree(dir, {
-    'faulty/sbatch*': `#!/bin/bash
-exec 9>>'${counter}.lock'; flock 9
-n=$(( $(cat '${counter}' 2>/dev/null || echo 0) + 1 )); echo $n > '${counter}'
-case $(( n % 3 )) in
+  const faulty = faultySbatch(
+    dir,
+    `case $(( n % 3 )) in
   1) /usr/bin/sbatch "$@" > /dev/null; echo 'sbatch: error: Socket timed out on send/recv operation' >&2; exit 1 ;;
   2) echo 'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)' >&2; exit 1 ;;
   *) exec /usr/bin/sbatch "$@" ;;
 esac
 `,
-  });
-  const r = cli(['apply', '--yes'], dir, { PATH: `${path.join(dir, 'faulty')}:${process.env.PATH}` });
+  );
+  const r = cli(['apply', '--yes'], dir, { PATH: faulty });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /sbatch: sbatch failed: .*Socket timed out.*trying again in 1 s/);
   assert.match(r.stdout, /Apply complete: 4 completed, 0 failed/);
@@ -352,17 +349,14 @@ echo done > output.txt
 test('a per-user submit limit (MaxSubmitJobs) is waited out, not failed', { skip, timeout: 240_000 }, async () => {
   const dir = tempDir();
   slurmEnsemble(dir, { runs: 2, maxjobs: 2, sleep: 0.2 });
-  const counter = path.join(dir, 'sbatch-calls');
   // Beside the real sbatch: the first three calls are refused as a real cluster refuses at the limit.
-  writeTree(dir, {
-    'limited/sbatch*': `#!/bin/bash
-exec 9>>'${counter}.lock'; flock 9
-n=$(( $(cat '${counter}' 2>/dev/null || echo 0) + 1 )); echo $n > '${counter}'
-if [ $n -le 3 ]; then echo 'sbatch: error: QOSMaxSubmitJobPerUserLimit' >&2; echo 'sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit limit, user'"'"'s size and/or time limits)' >&2; exit 1; fi
+  const limited = faultySbatch(
+    dir,
+    `if [ $n -le 3 ]; then echo 'sbatch: error: QOSMaxSubmitJobPerUserLimit' >&2; echo 'sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit limit, user'"'"'s size and/or time limits)' >&2; exit 1; fi
 exec /usr/bin/sbatch "$@"
 `,
-  });
-  const r = cli(['apply', '--yes'], dir, { PATH: `${path.join(dir, 'limited')}:${process.env.PATH}` });
+  );
+  const r = cli(['apply', '--yes'], dir, { PATH: limited });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /a per-user job limit is reached .*waiting \d+ s/);
   assert.match(r.stdout, /Apply complete: 2 completed, 0 failed/);

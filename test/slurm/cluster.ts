@@ -95,3 +95,20 @@ export function countingShims(dir: string): { path: string; calls: () => string[
     calls: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),
   };
 }
+
+/**
+ * A fault-injecting sbatch placed before the real one on PATH: `body` is
+ * bash that sees the call's number (1, 2, ...) in `$n` and decides whether
+ * to fail, to call /usr/bin/sbatch, or both. Returns the PATH to run with.
+ */
+export function faultySbatch(dir: string, body: string): string {
+  const counter = path.join(dir, 'sbatch-calls');
+  const folder = path.join(dir, 'faulty');
+  writeTree(folder, {
+    'sbatch*': `#!/bin/bash
+exec 9>>'${counter}.lock'; flock 9
+n=$(( $(cat '${counter}' 2>/dev/null || echo 0) + 1 )); echo $n > '${counter}'
+${body}`,
+  });
+  return `${folder}:${process.env.PATH}`;
+}
