@@ -10,7 +10,12 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-/** Quiet time after the last run arrives before its array is submitted, and the longest any run waits. */
+/**
+ * Quiet time after the last run arrives before its array is submitted, and
+ * the longest any run waits. Both only apply while some run of the batch is
+ * still on its way to the submit step: once every run in flight has arrived,
+ * the array goes out at once.
+ */
 const QUIET_MS = 150;
 const MOST_MS = 2000;
 
@@ -26,6 +31,8 @@ export class ArrayGate {
   private waiting: Waiting[] = [];
   private timer: NodeJS.Timeout | undefined;
   private firstAt = 0;
+  /** Runs in flight that have not reached the submit step yet. */
+  private readonly approaching = new Set<string>();
 
   constructor(
     private readonly backend: Required<Pick<Backend, 'submitArray'>>,
@@ -38,14 +45,30 @@ export class ArrayGate {
     return typeof backend.submitArray === 'function';
   }
 
+  /** A run of the batch has started and may come to the submit step. */
+  approach(runId: string): void {
+    this.approaching.add(runId);
+  }
+
+  /** The run is done with this apply (submitted, adopted, failed or finished): nothing more to wait for from it. */
+  leave(runId: string): void {
+    if (this.approaching.delete(runId)) this.reschedule();
+  }
+
   submit(request: SubmitRequest, record: AttemptRecord, save: () => void): Promise<SubmitResult> {
     return new Promise((resolve, reject) => {
       if (this.waiting.length === 0) this.firstAt = Date.now();
       this.waiting.push({ request, record, save, resolve, reject });
-      if (this.timer) clearTimeout(this.timer);
-      const delay = Math.max(0, Math.min(QUIET_MS, this.firstAt + MOST_MS - Date.now()));
-      this.timer = setTimeout(() => void this.flush(), delay);
+      this.approaching.delete(request.runId);
+      this.reschedule();
     });
+  }
+
+  private reschedule(): void {
+    if (this.waiting.length === 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    const delay = this.approaching.size === 0 ? 0 : Math.max(0, Math.min(QUIET_MS, this.firstAt + MOST_MS - Date.now()));
+    this.timer = setTimeout(() => void this.flush(), delay);
   }
 
   private async flush(): Promise<void> {

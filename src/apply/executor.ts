@@ -87,12 +87,15 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       let pendingHere = 0;
       await pool(entries, batch.maxruns, async (entry) => {
         let outcome: RunOutcome;
+        arrays?.approach(entry.id);
         try {
           outcome = await driveRun(entry, ctx);
         } catch (err) {
           if (!(err instanceof TaskFailure || err instanceof UserError)) throw err;
           report({ kind: 'done', batch: batch.name, runId: entry.id, message: `failed: ${errorMessage(err)}`, state: 'failed' });
           outcome = 'failed';
+        } finally {
+          arrays?.leave(entry.id);
         }
         const list = outcome === 'completed' ? result.completed : outcome === 'failed' ? result.failed : result.pending;
         list.push(`${batch.name}/${entry.id}`);

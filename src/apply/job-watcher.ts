@@ -11,14 +11,20 @@ interface Waiter {
 /**
  * Waits for many jobs with one backend query per cycle for all of them, so
  * scheduler load does not grow with the ensemble. The interval starts at
- * `pollInterval` and backs off (up to 8x) while nothing changes. A failed
- * query is retried next cycle; it never turns a job into a failure.
+ * `pollInterval` and stays there while jobs keep changing state; once
+ * nothing has changed for `BACKOFF_AFTER` intervals (long jobs) it backs off,
+ * up to 8x. Short jobs are so seen to end within one interval, and long ones
+ * cost few queries. A failed query is retried next cycle; it never turns a
+ * job into a failure.
  */
+const BACKOFF_AFTER = 6;
+
 export class JobWatcher {
   private readonly waiters = new Set<Waiter>();
   private timer: NodeJS.Timeout | undefined;
   private interval: number;
   private polling = false;
+  private lastChangeAt = Date.now();
   /** Set while queries fail, so an outage is reported once, and its end once. */
   private failingSince: number | undefined;
 
@@ -35,6 +41,7 @@ export class JobWatcher {
     return new Promise((resolve) => {
       this.waiters.add({ job, resolve, onChange });
       this.interval = this.pollIntervalMs;
+      this.lastChangeAt = Date.now();
       this.schedule(Math.min(this.interval, 200));
     });
   }
@@ -83,7 +90,9 @@ export class JobWatcher {
     } finally {
       this.polling = false;
     }
-    this.interval = changed ? this.pollIntervalMs : Math.min(this.interval * 1.5, this.pollIntervalMs * 8);
+    if (changed) this.lastChangeAt = Date.now();
+    const quietFor = Date.now() - this.lastChangeAt;
+    this.interval = quietFor < BACKOFF_AFTER * this.pollIntervalMs ? this.pollIntervalMs : Math.min(this.interval * 1.5, this.pollIntervalMs * 8);
     if (this.waiters.size > 0) this.schedule(this.interval);
   }
 }
