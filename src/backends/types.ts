@@ -53,6 +53,8 @@ export interface Backend {
   readonly name: string;
   /** Poll interval (seconds) when neither a flag nor .mensemblerc sets one. */
   readonly defaultPollSeconds: number;
+  /** Submissions per second when neither a flag nor .mensemblerc sets one (Infinity: not spaced). */
+  readonly defaultSubmitRate: number;
   /** Fails with a UserError, before anything is written, when the backend cannot work here at all. */
   preflight(): Promise<void>;
   /** Starts an attempt. Must not return before the job exists in the backend. */

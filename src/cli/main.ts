@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--poll-interval <seconds>', 'Seconds between job status queries (default: .mensemblerc, else 1 local, 5 slurm; backs off to 8x while nothing changes)')
     .option('--check-interval <seconds>', 'Seconds between tries of a failing check (default: .mensemblerc, else 30)')
     .option('-d, --detach', 'Confirm here, then apply in the background (log in .mensemble/; `status` shows it)')
-    .option('--submit-rate <per-second>', 'Most job submissions per second (default: .mensemblerc, else 10)')
+    .option('--submit-rate <per-second>', 'Most job submissions per second (default: .mensemblerc, else 10 on slurm, unlimited on local)')
     .option('--array', 'Submit batches as SLURM job arrays unless a batch sets `array: false` (default: .mensemblerc `array`, else off)')
     .example('mensemble apply examples/quickstart/mensemble.yaml --yes')
     .example('mensemble apply --target sweep/co2-400-s1')

@@ -70,11 +70,11 @@ export function commandContext(configArg: string | undefined, flags: CommonFlags
   const targets = parseTargets(asList(flags.target));
   const extraVars = parseExtraVars(asList(flags.x));
   const colorSetting = flags.color === false ? 'never' : process.argv.includes('--color') ? 'always' : rc.color;
-  const spec = loadEnsemble(file, { extraVars });
+  const spec = loadEnsemble(file, { extraVars, maxConfigMb: rc.max_config_mb });
   const backend = createBackend(flags.backend ?? rc.backend ?? 'local');
   const pollInterval = positive(flags.pollInterval, '--poll-interval') ?? rc.poll_interval ?? backend.defaultPollSeconds;
   const checkInterval = positive(flags.checkInterval, '--check-interval') ?? rc.check_interval ?? 30;
-  const submitRate = positive(flags.submitRate, '--submit-rate', 'a number of submissions per second above 0') ?? rc.submit_rate ?? DEFAULT_SUBMIT_RATE;
+  const submitRate = positive(flags.submitRate, '--submit-rate', 'a number of submissions per second above 0') ?? rc.submit_rate ?? backend.defaultSubmitRate;
   return {
     spec,
     rc,
@@ -87,9 +87,6 @@ export function commandContext(configArg: string | undefined, flags: CommonFlags
     submitRate,
   };
 }
-
-/** Submissions per second: SLURM takes about 8 ms an sbatch, so this leaves the controller room for everyone else. */
-export const DEFAULT_SUBMIT_RATE = 10;
 
 function positive(value: unknown, flag: string, expected = 'a number of seconds above 0'): number | undefined {
   if (value === undefined) return undefined;

@@ -3,6 +3,7 @@ import { UserError, UserErrors, formatLocation } from '../util/errors.js';
 import { resolveInside } from '../util/paths.js';
 import { toPlain } from './python-values.js';
 import { schemaProblems } from './schema.js';
+import { taskPathProblems } from './task-paths.js';
 import { formatKeyPath, locate, readYamlFile, toValue, type KeyPath, type YamlSource } from './source.js';
 import type { BatchSpec, EnsembleSpec, RunInput, TaskPhase, TaskSpec } from './types.js';
 
@@ -17,12 +18,14 @@ const REQUIRED_AFTER_MERGE = ['templatedir', 'templates', 'job_file', 'basedir',
 
 export interface LoadOptions {
   extraVars?: Record<string, string>;
+  /** Largest configuration read, in MB (.mensemblerc `max_config_mb`). */
+  maxConfigMb?: number;
 }
 
 /** Reads, validates and normalises a configuration file. Throws UserError(s) naming file, line and key. */
 export function loadEnsemble(configFile: string, options: LoadOptions = {}): EnsembleSpec {
   const file = path.resolve(configFile);
-  const source = readYamlFile(file);
+  const source = readYamlFile(file, 'configuration', options.maxConfigMb);
   const value = toValue(source);
   const problems = schemaProblems(source, toPlain(value));
   if (problems.length > 0) throw new UserErrors(problems);
@@ -64,14 +67,18 @@ function normalise(source: YamlSource, file: string, root: Obj, options: LoadOpt
       else throw err;
     }
   });
+  const preProcess = tasks(ensemble.pre_process, 'pre_process', ['ensemble', 'pre_process']);
+  const postProcess = tasks(ensemble.post_process, 'post_process', ['ensemble', 'post_process']);
+  problems.push(...taskPathProblems(source, preProcess, ['ensemble', 'pre_process'], dir));
+  problems.push(...taskPathProblems(source, postProcess, ['ensemble', 'post_process'], dir));
   if (problems.length > 0) throw new UserErrors(problems);
 
   return {
     configFile: file,
     dir,
     source,
-    preProcess: tasks(ensemble.pre_process, 'pre_process', ['ensemble', 'pre_process']),
-    postProcess: tasks(ensemble.post_process, 'post_process', ['ensemble', 'post_process']),
+    preProcess,
+    postProcess,
     batches,
     extraVars: options.extraVars ?? {},
   };
@@ -90,12 +97,7 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
   };
   const basedir = pathProblem('basedir', () => resolveInside(dir, String(merged.basedir), 'basedir'));
   // model-ensembler changes into basedir before it resolves templatedir.
-  const templatedir = pathProblem('templatedir', () => {
-    const written = String(merged.templatedir);
-    const resolved = path.resolve(basedir, written);
-    if (path.isAbsolute(written)) return path.normalize(written);
-    return resolveInside(dir, path.relative(dir, resolved) || '.', 'templatedir (relative to basedir)');
-  });
+  const templatedir = pathProblem('templatedir', () => resolveInside(dir, String(merged.templatedir), 'templatedir (relative to basedir)', basedir));
   const templates = (merged.templates as string[]).map((t, i) => {
     if (path.isAbsolute(t) || path.normalize(t).split(path.sep).includes('..')) {
       throw new UserError(`${formatLocation(locate(source, [...keyPath, 'templates', i]))}: ${formatKeyPath([...keyPath, 'templates', i])}: the template \`${t}\` must be a path inside templatedir.`);
@@ -110,6 +112,10 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     batchVars[k] = v;
   }
 
+  const batchTasks = Object.fromEntries(TASK_LISTS.map((phase) => [phase, tasks(merged[phase], phase, [...keyPath, phase])])) as BatchSpec['tasks'];
+  const problems = TASK_LISTS.flatMap((phase) => taskPathProblems(source, batchTasks[phase], [...keyPath, phase], dir, basedir));
+  if (problems.length > 0) throw new UserErrors(problems);
+
   return {
     index,
     name,
@@ -120,14 +126,10 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     maxruns: Number(merged.maxruns),
     maxjobs: Number(merged.maxjobs),
     repeat: merged.repeat === true,
-    tasks: {
-      pre_batch: tasks(merged.pre_batch, 'pre_batch', [...keyPath, 'pre_batch']),
-      pre_run: tasks(merged.pre_run, 'pre_run', [...keyPath, 'pre_run']),
-      post_run: tasks(merged.post_run, 'post_run', [...keyPath, 'post_run']),
-      post_batch: tasks(merged.post_batch, 'post_batch', [...keyPath, 'post_batch']),
-    },
+    tasks: batchTasks,
     runs: runInputs(source, merged, keyPath),
     runIdTemplate: typeof merged.run_id === 'string' ? merged.run_id : undefined,
+    runIdLocation: locate(source, [...keyPath, 'run_id']),
     batchVars,
     slurm: (merged.slurm ?? {}) as Record<string, string | number | boolean>,
     maxAttempts: Number((merged.retry as Obj | undefined)?.max_attempts ?? 1),

@@ -14,6 +14,8 @@ export interface RcSettings {
   color?: 'auto' | 'always' | 'never';
   shell?: string;
   array?: boolean;
+  /** Largest configuration file read, in MB (default 2). */
+  max_config_mb?: number;
   /** Where the settings came from, for messages; undefined when no file was found. */
   file?: string;
 }
@@ -27,6 +29,7 @@ const RULES: Record<Exclude<keyof RcSettings, 'file'>, KeyRule> = {
   color: { check: (v) => v === 'auto' || v === 'always' || v === 'never', expected: '`auto`, `always` or `never`' },
   shell: { check: (v) => typeof v === 'string' && v.length > 0, expected: 'the path of a shell' },
   array: { check: (v) => typeof v === 'boolean', expected: '`true` or `false`' },
+  max_config_mb: { check: (v) => typeof v === 'number' && v > 0, expected: 'a size in MB above 0' },
 };
 
 export const RC_NAME = '.mensemblerc';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Document, isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { UserError, UserErrors, formatLocation, type SourceLocation } from '../util/errors.js';
 import { displayPath } from '../util/paths.js';
 import { pythonScalar } from './python-values.js';
@@ -13,18 +13,38 @@ export interface YamlSource {
 
 export type KeyPath = ReadonlyArray<string | number>;
 
-/** Larger configuration files are certainly a mistake (or an attack); refuse before parsing. */
-const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+/**
+ * Larger configuration files are most likely a mistake (or an attack), and
+ * are refused before parsing. 2 MB holds about 35,000 runs written out one
+ * per line and is read in about 1.2 s; cartesian sweeps belong in
+ * `matrix:`, and `max_config_mb` in .mensemblerc raises the limit for long
+ * lists of sampled runs.
+ */
+export const DEFAULT_MAX_CONFIG_MB = 2;
 /** Nesting deeper than this is no configuration anyone writes. */
 const MAX_DEPTH = 64;
+/** Values a document may hold once its aliases are expanded. */
+const MAX_EXPANDED_VALUES = 1_000_000;
 
-export function readYamlFile(file: string, what = 'configuration'): YamlSource {
+export function readYamlFile(file: string, what = 'configuration', maxMb = DEFAULT_MAX_CONFIG_MB): YamlSource {
+  const maxBytes = Math.floor(maxMb * 1024 * 1024);
   let bytes: Buffer;
   try {
     const stat = fs.statSync(file);
     if (!stat.isFile()) throw new UserError(`The ${what} ${displayPath(file)} is not a file.`);
-    if (stat.size > MAX_CONFIG_BYTES) {
-      throw new UserError(`The ${what} ${displayPath(file)} is ${stat.size} bytes; more than ${MAX_CONFIG_BYTES} bytes is not a configuration mensemble will read.`);
+    if (stat.size > maxBytes) {
+      // Only the head is read, to say on which line the limit is passed.
+      const head = Buffer.alloc(maxBytes);
+      const fd = fs.openSync(file, 'r');
+      try {
+        fs.readSync(fd, head, 0, maxBytes, 0);
+      } finally {
+        fs.closeSync(fd);
+      }
+      throw new UserError(
+        `${displayPath(file)}:${lineOfOffset(head, maxBytes)}: the ${what} passes ${maxMb} MB at this line (it is ${(stat.size / 1024 / 1024).toFixed(1)} MB in all), more than mensemble reads. ` +
+          'Generate cartesian sweeps with `matrix:` rather than listing them; for a long list of sampled runs, raise `max_config_mb` in .mensemblerc.',
+      );
     }
     bytes = fs.readFileSync(file);
   } catch (err) {
@@ -37,9 +57,16 @@ export function readYamlFile(file: string, what = 'configuration'): YamlSource {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
+    if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+      throw new UserError(`${displayPath(file)}:1: the ${what} is UTF-16 (it starts with a UTF-16 byte order mark). Save the file as UTF-8.`);
+    }
     const at = firstInvalidUtf8(bytes);
-    const line = bytes.subarray(0, at).toString('latin1').split('\n').length;
-    throw new UserError(`${displayPath(file)}:${line}: the ${what} is not valid UTF-8 (invalid byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}). Save the file as UTF-8.`);
+    throw new UserError(`${displayPath(file)}:${lineOfOffset(bytes, at)}: the ${what} is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}). Save the file as UTF-8.`);
+  }
+  const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(text);
+  if (control) {
+    const before = text.slice(0, control.index).split('\n');
+    throw new UserError(`${displayPath(file)}:${before.length}:${before.at(-1)!.length + 1}: the ${what} contains the control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}, which YAML does not allow; is it a binary file?`);
   }
   return parseYamlText(displayPath(file), text);
 }
@@ -49,23 +76,21 @@ export function parseYamlText(file: string, text: string): YamlSource {
   // YAML 1.1 with merge keys, as PyYAML reads model-ensembler configurations.
   const doc = parseDocument(text, { version: '1.1', merge: true, lineCounter, prettyErrors: false, uniqueKeys: true });
   const source: YamlSource = { file, doc, lineCounter };
-  if (doc.errors.length > 0) {
-    throw new UserErrors(
-      doc.errors.map((e) => `${formatLocation(offsetLocation(source, e.pos[0]))}: YAML syntax error: ${firstLine(e.message)}`),
-    );
+  // Unknown tags (`!!python/object`...) are refused as PyYAML's safe_load refuses them, not read as plain values.
+  // After the first syntax error the parser's further complaints are mostly echoes of it: show the first only.
+  const problems = [...doc.errors.slice(0, 1), ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
+  if (problems.length > 0) {
+    throw new UserErrors(problems.map((e) => `${formatLocation(offsetLocation(source, e.pos[0]))}: ${yamlProblem(e.code, e.message, text.slice(e.pos[0], e.pos[1]))}`));
   }
   checkDepth(source);
+  checkAliasExpansion(source);
   applyPythonScalars(doc);
   return source;
 }
 
-/** The plain JavaScript value of the document; alias bombs are refused here. */
+/** The plain JavaScript value of the document (alias bombs were refused when it was parsed). */
 export function toValue(source: YamlSource): unknown {
-  try {
-    return source.doc.toJS({ maxAliasCount: 1000 });
-  } catch (err) {
-    throw new UserError(`${source.file}: ${(err as Error).message}. Aliases that expand exponentially ("billion laughs") are refused.`);
-  }
+  return source.doc.toJS({ maxAliasCount: -1 });
 }
 
 function applyPythonScalars(doc: Document.Parsed): void {
@@ -88,6 +113,45 @@ function checkDepth(source: YamlSource): void {
     else if (isNode(node) && 'items' in node && Array.isArray(node.items)) for (const item of node.items) walk(item, depth + 1);
   };
   walk(source.doc.contents, 0);
+}
+
+/**
+ * Refuses documents whose aliases expand to more values than any
+ * configuration has ("billion laughs"), naming the alias that goes over.
+ * Each node's expanded size is computed once, so this is linear in the
+ * written document.
+ */
+function checkAliasExpansion(source: YamlSource): void {
+  const sizes = new Map<unknown, number>();
+  // An alias names the last anchor of that name before it; the walk is in document order.
+  const anchors = new Map<string, unknown>();
+  let total = 0;
+  const size = (node: unknown): number => {
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    sizes.set(node, 1); // a node that reaches itself through an alias counts once
+    let n = 1;
+    if (isAlias(node)) {
+      const anchored = anchors.get(node.source);
+      if (anchored === undefined) {
+        throw new UserError(`${formatLocation(offsetLocation(source, node.range?.[0] ?? 0))}: the alias \`*${node.source}\` names no anchor: \`&${node.source}\` must be set before it.`);
+      }
+      n = size(anchored);
+      if (n > 1) {
+        total += n;
+        if (total > MAX_EXPANDED_VALUES) {
+          throw new UserError(`${formatLocation(offsetLocation(source, node.range?.[0] ?? 0))}: the alias \`*${node.source}\` makes the document expand to more than ${MAX_EXPANDED_VALUES.toLocaleString('en')} values; aliases that expand exponentially ("billion laughs") are refused.`);
+        }
+      }
+    } else {
+      if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
+      if (isMap(node)) for (const pair of node.items) n += size(pair.key) + size(pair.value);
+      else if (isSeq(node)) for (const item of node.items) n += size(item);
+    }
+    sizes.set(node, n);
+    return n;
+  };
+  size(source.doc.contents);
 }
 
 export function offsetLocation(source: YamlSource, offset: number): SourceLocation {
@@ -127,8 +191,20 @@ export function formatKeyPath(path: KeyPath): string {
   return out || '(document)';
 }
 
+function yamlProblem(code: string, message: string, written: string): string {
+  if (code === 'TAG_RESOLVE_FAILED') return `the YAML tag \`${written}\` is not one mensemble reads; a configuration holds plain values (strings, numbers, booleans, lists, mappings), as for PyYAML's safe_load.`;
+  if (code === 'MULTIPLE_DOCS') return 'a second YAML document starts here (`---`); a configuration is one document.';
+  return `YAML syntax error: ${firstLine(message)}`;
+}
+
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function lineOfOffset(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = bytes.indexOf(10); i >= 0 && i < offset; i = bytes.indexOf(10, i + 1)) line++;
+  return line;
 }
 
 function firstInvalidUtf8(bytes: Buffer): number {
@@ -145,5 +221,12 @@ function firstInvalidUtf8(bytes: Buffer): number {
       hi = mid;
     }
   }
-  return Math.min(lo, bytes.length - 1);
+  // The decoder fails at the byte that breaks a sequence; name the byte that began it.
+  const at = Math.min(lo, bytes.length - 1);
+  for (let back = 1; back <= 3 && at - back >= 0; back++) {
+    const b = bytes[at - back]!;
+    if (b >= 0xc0) return at - back;
+    if (b < 0x80) break;
+  }
+  return at;
 }

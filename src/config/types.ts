@@ -39,6 +39,8 @@ export interface BatchSpec {
   tasks: Record<'pre_batch' | 'pre_run' | 'post_run' | 'post_batch', TaskSpec[]>;
   runs: RunInput[];
   runIdTemplate?: string;
+  /** Where run_id is written (the batch, when it comes from batch_config). */
+  runIdLocation?: SourceLocation;
   /** Template-visible variables below the run level: ensemble vars < batch vars < batch keys. */
   batchVars: Record<string, unknown>;
   slurm: Record<string, string | number | boolean>;

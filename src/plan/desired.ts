@@ -38,7 +38,7 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
   for (const batch of spec.batches) {
     const set = loadTemplateSet(batch, cache);
     templateSets.set(batch.index, set);
-    const idTemplate = batch.runIdTemplate ? compileInline(set.env, batch.runIdTemplate, `${batch.where}.run_id`) : undefined;
+    const idTemplate = batch.runIdTemplate ? compileInline(set.env, batch.runIdTemplate, `${batch.where}.run_id`, batch.runIdLocation) : undefined;
     for (const input of batch.runs) {
       const base: Record<string, unknown> = { ...batch.batchVars, ...input.vars, idx: input.idx, batch_idx: 1 };
       const id = idTemplate ? idTemplate({ ...base, ...spec.extraVars, run: { ...base, ...spec.extraVars } }).trim() : `${batch.name}-${input.idx}`;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BatchSpec } from '../config/types.js';
 import { UserError, formatLocation } from '../util/errors.js';
-import { displayPath } from '../util/paths.js';
+import { displayPath, isInside } from '../util/paths.js';
 import type { HashCache } from '../state/hash-cache.js';
 import { hash64 } from '../util/hash.js';
 import { createEnvironment, type TemplateEnvironment } from './jinja/environment.js';
@@ -43,6 +43,7 @@ export function loadTemplateSet(batch: BatchSpec, cache: HashCache): TemplateSet
   if (!rootStat.isDirectory()) throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templatedir: ${displayPath(dir)} is not a folder.`);
 
   const templates = new Set(batch.templates);
+  const realRoot = fs.realpathSync(dir);
   const found = new Set<string>();
   const entries: TemplateEntry[] = [];
   const walk = (rel: string): void => {
@@ -52,7 +53,24 @@ export function loadTemplateSet(batch: BatchSpec, cache: HashCache): TemplateSet
       const full = path.join(dir, childRel);
       const stat = fs.lstatSync(full);
       if (stat.isSymbolicLink()) {
-        entries.push({ kind: 'symlink', rel: childRel, target: fs.readlinkSync(full) });
+        const target = fs.readlinkSync(full);
+        const leadsTo = path.resolve(path.dirname(full), target);
+        if (templates.has(childRel)) {
+          // A template is read where the link leads: only inside the template folder.
+          const real = fs.existsSync(leadsTo) ? fs.realpathSync(leadsTo) : leadsTo;
+          if (!isInside(realRoot, real)) {
+            throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templates: \`${childRel}\` in ${displayPath(dir)} is a symbolic link to ${target}, outside the template folder; a template must be a file inside it.`);
+          }
+          found.add(childRel);
+          entries.push({ kind: 'template', rel: childRel, output: childRel.replace(/\.j2$/, ''), mode: fs.statSync(full).mode & 0o7777 });
+        } else if (!path.isAbsolute(target) && !isInside(dir, leadsTo)) {
+          throw new UserError(
+            `${formatLocation(batch.location)}: ${batch.where}.templatedir: ${displayPath(full)} is a symbolic link to \`${target}\`, which climbs out of the template folder. ` +
+              'Each run directory gets a copy of the link, where it would lead somewhere else; make its target absolute if you mean a fixed place.',
+          );
+        } else {
+          entries.push({ kind: 'symlink', rel: childRel, target });
+        }
       } else if (stat.isDirectory()) {
         entries.push({ kind: 'dir', rel: childRel, mode: stat.mode & 0o7777 });
         walk(childRel);

@@ -5,9 +5,9 @@ import { execa } from 'execa';
 import { BackendUnavailableError } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import { UserError, errorMessage } from '../util/errors.js';
-import { resolveInside } from '../util/paths.js';
 import { STATE_DIR } from '../state/run-state.js';
-import { runShell, writeTaskLog } from './shell.js';
+import { placeInside } from '../util/paths.js';
+import { runShell } from './shell.js';
 import { substituteArgs } from './substitute.js';
 import { TaskFailure, type TaskContext } from './types.js';
 
@@ -39,15 +39,10 @@ export async function runTask(task: TaskSpec, ctx: TaskContext): Promise<void> {
   }
 }
 
-function resolvePath(ctx: TaskContext, written: string, where: string): string {
-  const base = ctx.run?.dir ?? ctx.ensembleDir;
-  if (path.isAbsolute(written)) return path.normalize(written);
-  try {
-    return resolveInside(ctx.ensembleDir, path.relative(ctx.ensembleDir, path.resolve(base, written)) || '.', where);
-  } catch (err) {
-    if (err instanceof UserError) throw new TaskFailure(where, err.message);
-    throw err;
-  }
+function resolvePath(ctx: TaskContext, written: string, where: string, base = ctx.run?.dir ?? ctx.ensembleDir): string {
+  const resolved = placeInside(ctx.ensembleDir, written, base);
+  if ('problem' in resolved) throw new TaskFailure(where, resolved.problem);
+  return resolved.path;
 }
 
 /** The log file a task with `log:` writes, relative to its working directory. */
@@ -60,7 +55,7 @@ export function logName(task: TaskSpec, log: unknown): string | undefined {
 async function execute(task: TaskSpec, ctx: TaskContext, cmd: string, cwd: string, shell: string, log: unknown): Promise<void> {
   const result = await runShell(shell, cmd, cwd, ctx.signal);
   const name = logName(task, log);
-  if (name) writeTaskLog(cwd, name, result.output);
+  if (name) fs.writeFileSync(resolvePath(ctx, name, `${task.where}.args.log`, cwd), result.output);
   if (result.exitCode !== 0) {
     throw new TaskFailure(task.where, `\`${cmd}\` exited with code ${result.exitCode}${tail(result.output)}`);
   }
@@ -74,7 +69,7 @@ async function check(task: TaskSpec, ctx: TaskContext, args: Record<string, unkn
   for (;;) {
     const result = await runShell(shell, cmd, cwd, ctx.signal);
     const name = logName(task, args.log);
-    if (name) writeTaskLog(cwd, name, result.output);
+    if (name) fs.writeFileSync(resolvePath(ctx, name, `${task.where}.args.log`, cwd), result.output);
     if (result.exitCode === 0) return;
     if (args.fail === true) throw new TaskFailure(task.where, `check \`${cmd}\` failed with code ${result.exitCode}${tail(result.output)}`);
     if (Date.now() + interval > deadline) throw new TaskFailure(task.where, `check \`${cmd}\` still failing after ${args.timeout} s`);

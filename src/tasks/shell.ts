@@ -23,8 +23,3 @@ export function defaultShell(): string {
   return '/bin/sh';
 }
 
-export function writeTaskLog(dir: string, name: string, output: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, output);
-  return file;
-}

@@ -10,9 +10,16 @@ export function substituteArgs(args: Record<string, unknown>, runVars: Record<st
   return out;
 }
 
+const RUN_REFERENCE = /^run\.([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** A `run.<key>` argument: its value is known only when the task runs for a run. */
+export function isRunReference(value: unknown): boolean {
+  return typeof value === 'string' && RUN_REFERENCE.test(value.trim());
+}
+
 function substitute(value: unknown, runVars: Record<string, unknown>): unknown {
   if (typeof value === 'string') {
-    const m = /^run\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(value.trim());
+    const m = RUN_REFERENCE.exec(value.trim());
     if (m && Object.hasOwn(runVars, m[1]!)) return runVars[m[1]!];
     return value;
   }

@@ -2,21 +2,28 @@ import path from 'node:path';
 import { UserError } from './errors.js';
 
 /**
- * Resolves a path from the configuration. Relative paths must stay inside
- * `base` (the ensemble's folder): a relative path that climbs out of it is
- * almost always a mistake and, on a shared cluster, a dangerous one. A path
- * the user wrote as absolute is taken as it is.
+ * Resolves a path from the configuration, written relative to `from`
+ * (default: `base`, the ensemble's folder). Relative paths must stay inside
+ * `base`: a relative path that climbs out of it is almost always a mistake
+ * and, on a shared cluster, a dangerous one. A path the user wrote as
+ * absolute is taken as it is.
  */
-export function resolveInside(base: string, written: string, what: string): string {
-  if (path.isAbsolute(written)) return path.normalize(written);
-  const resolved = path.resolve(base, written);
-  if (!isInside(base, resolved)) {
-    throw new UserError(
-      `${what} \`${written}\` resolves to ${resolved}, outside the ensemble's folder ${base}. ` +
-        'Relative paths must stay inside the folder that holds the configuration; write an absolute path if you really mean a place outside it.',
-    );
-  }
-  return resolved;
+export function placeInside(base: string, written: string, from = base): { path: string } | { problem: string } {
+  if (path.isAbsolute(written)) return { path: path.normalize(written) };
+  const resolved = path.resolve(from, written);
+  if (isInside(base, resolved)) return { path: resolved };
+  return {
+    problem:
+      `\`${written}\` resolves to ${resolved}, outside the ensemble's folder ${base}. ` +
+      'Relative paths must stay inside the folder that holds the configuration; write an absolute path if you really mean a place outside it.',
+  };
+}
+
+/** placeInside, throwing its problem as a UserError that starts with `what`. */
+export function resolveInside(base: string, written: string, what: string, from = base): string {
+  const placed = placeInside(base, written, from);
+  if ('problem' in placed) throw new UserError(`${what} ${placed.problem}`);
+  return placed.path;
 }
 
 export function isInside(base: string, candidate: string): boolean {

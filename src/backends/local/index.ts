@@ -26,6 +26,8 @@ const START_GRACE_MS = 3000;
 export class LocalBackend implements Backend {
   readonly name = 'local';
   readonly defaultPollSeconds = 1;
+  /** No scheduler to spare: maxjobs alone bounds what runs at once. */
+  readonly defaultSubmitRate = Number.POSITIVE_INFINITY;
 
   async preflight(): Promise<void> {}
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
-import { UserError } from '../../util/errors.js';
+import { UserError, formatLocation, type SourceLocation } from '../../util/errors.js';
 import { displayPath, isInside } from '../../util/paths.js';
 import { JINJA_FILTERS, installJinjaCompat } from './compat.js';
 
@@ -53,19 +53,23 @@ export function renderFile(env: TemplateEnvironment, name: string, context: obje
   }
 }
 
-/** A template written inline in the configuration (for example `run_id`). */
-export function compileInline(env: TemplateEnvironment, text: string, where: string): (context: object) => string {
+/**
+ * A template written inline in the configuration (for example `run_id`).
+ * `at` is where the configuration writes it; errors name that place.
+ */
+export function compileInline(env: TemplateEnvironment, text: string, where: string, at?: SourceLocation): (context: object) => string {
+  const inline = { text, at };
   let template: nunjucks.Template;
   try {
     template = new nunjucks.Template(text, env, where, true);
   } catch (err) {
-    throw templateError(err, where, text);
+    throw templateError(err, where, inline);
   }
   return (context) => {
     try {
       return template.render(context);
     } catch (err) {
-      throw templateError(err, where, text);
+      throw templateError(err, where, inline);
     }
   };
 }
@@ -74,9 +78,13 @@ export function compileInline(env: TemplateEnvironment, text: string, where: str
  * Turns a Nunjucks error into one paragraph naming the template file, line,
  * column and, for undefined values, the expression that was undefined.
  */
-function templateError(err: unknown, name: string, inlineSource?: string): UserError {
-  if (err instanceof UserError) return err;
+/** The loader's refusal of an include that leads outside the template folder; reported at the including line. */
+const OUTSIDE = /the template `([^`]*)` (is outside the template folder|is a link to)/;
+
+function templateError(err: unknown, name: string, inline?: { text: string; at?: SourceLocation }): UserError {
+  const inlineSource = inline?.text;
   const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof UserError && !OUTSIDE.test(message)) return err;
   const pathMatch = /^\(([^)]*)\)/.exec(message);
   const file = pathMatch && pathMatch[1] !== 'unknown path' ? pathMatch[1]! : name;
   const where = /\[Line (\d+), Column (\d+)\]/.exec(message);
@@ -89,24 +97,33 @@ function templateError(err: unknown, name: string, inlineSource?: string): UserE
     .pop() ?? message;
   const source = inlineSource ?? readSafely(file);
   const shown = inlineSource !== undefined ? name : displayPath(file);
+  // Inline templates are shown where the configuration writes them; template files by their own line and column.
+  const place = (line?: number, column?: number): string =>
+    inline?.at ? `${formatLocation(inline.at)}: ${name}` : `${shown}${line === undefined ? '' : `:${line}`}${column === undefined ? '' : `:${column}`}`;
+  const outside = OUTSIDE.exec(message);
+  if (outside && source !== undefined) {
+    const lineNo = source.split('\n').findIndex((l) => l.includes(outside[1]!));
+    const rest = message.slice(message.indexOf(outside[0]!) + outside[0]!.length - outside[2]!.length).split('\n')[0]!;
+    return new UserError(`${place(lineNo + 1, (source.split('\n')[lineNo]?.indexOf(outside[1]!) ?? 0) + 1)}: the included template \`${outside[1]}\` ${rest}`);
+  }
   if (where) {
     const line = Number(where[1]);
     const column = Number(where[2]);
     if (/undefined value/.test(detail) && source !== undefined) {
       const expression = expressionAt(source, line, column);
-      return new UserError(`${shown}:${line}:${column}: \`${expression}\` is undefined: no level of the configuration (ensemble vars, batch_config, the batch, the run, generated keys, -x) defines it.`);
+      return new UserError(`${place(line, column)}: \`${expression}\` is undefined: no level of the configuration (ensemble vars, batch_config, the batch, the run, generated keys, -x) defines it.`);
     }
-    return new UserError(`${shown}:${line}:${column}: template error: ${detail}`);
+    return new UserError(`${place(line, column)}: template error: ${detail}`);
   }
   // Nunjucks gives no position for what runs off the end of the file: find the opener left unclosed.
   const open = source !== undefined && /expected (variable|block) end|end of file|unexpected end/i.test(detail) ? unclosedAt(source) : undefined;
-  if (open) return new UserError(`${shown}:${open.line}:${open.column}: template error: ${detail} (\`${open.what}\` here is never closed).`);
+  if (open) return new UserError(`${place(open.line, open.column)}: template error: ${detail} (\`${open.what}\` here is never closed).`);
   const filter = /filter not found: (\S+)/.exec(detail);
   if (filter && source !== undefined) {
     const lineNo = source.split('\n').findIndex((l) => new RegExp(`\\|\\s*${filter[1]}\\b`).test(l));
-    if (lineNo >= 0) return new UserError(`${shown}:${lineNo + 1}: template error: unknown filter \`${filter[1]}\`.`);
+    if (lineNo >= 0) return new UserError(`${place(lineNo + 1)}: template error: unknown filter \`${filter[1]}\`.`);
   }
-  return new UserError(`${shown}: template error: ${detail}`);
+  return new UserError(`${place()}: template error: ${detail}`);
 }
 
 /** The first `{{`/`{%`/`{#` without its closer, else the innermost block tag (`{% if %}`, `{% for %}`...) without its end tag. */

@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { isRunReference } from '../tasks/substitute.js';
+import { formatLocation } from '../util/errors.js';
+import { placeInside } from '../util/paths.js';
+import { formatKeyPath, locate, type KeyPath, type YamlSource } from './source.js';
+import type { TaskSpec } from './types.js';
+
+/** A stand-in run directory: run ids are single safe path segments, so any one resolves alike. */
+const SOME_RUN = '<run>';
+
+/**
+ * Path arguments of tasks that would leave the ensemble's folder, found
+ * when the configuration is read rather than when the task runs (after
+ * hours of jobs). `run.<key>` arguments are only known per run; the task
+ * checks those itself.
+ */
+export function taskPathProblems(source: YamlSource, tasks: readonly TaskSpec[], keyPath: KeyPath, ensembleDir: string, basedir?: string): string[] {
+  const problems: string[] = [];
+  for (const task of tasks) {
+    const runTask = task.phase === 'pre_run' || task.phase === 'post_run';
+    const base = runTask && basedir ? path.join(basedir, SOME_RUN) : ensembleDir;
+    const check = (key: string, written: unknown, from: string): string | undefined => {
+      if (typeof written !== 'string' || written === '' || isRunReference(written)) return undefined;
+      const resolved = placeInside(ensembleDir, written, from);
+      if ('path' in resolved) return resolved.path;
+      const argPath = [...keyPath, task.index, 'args', key];
+      problems.push(`${formatLocation(locate(source, argPath))}: ${formatKeyPath(argPath)}: ${resolved.problem.replaceAll(SOME_RUN, '<run id>')}`);
+      return undefined;
+    };
+    const cwd = task.args.cwd === undefined ? base : check('cwd', task.args.cwd, base);
+    for (const key of ['directory', 'dest', 'script'] as const) check(key, task.args[key], base);
+    if (cwd !== undefined) check('log', task.args.log, cwd);
+  }
+  return problems;
+}

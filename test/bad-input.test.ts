@@ -1,0 +1,135 @@
+// The bad-input corpus (test/fixtures/bad/): every file is refused with one
+// clear error naming file and line, exit code 1, no stack trace, nothing
+// written anywhere, and little work.
+//
+// A fixture is one of:
+// - `<name>.yaml`: the configuration, beside a template folder `tpl/` with a
+//   valid `job.sh.j2`;
+// - `<name>/`: a whole ensemble folder (mensemble.yaml, tpl/, .mensemblerc,
+//   symbolic links), given `tpl/job.sh.j2` when it has none;
+// - `<name>.gen.mjs`: a module whose default export returns the files (for
+//   documents too big to keep in git).
+// The configuration's first line, `# expect: <regular expression>`, is what
+// the error must match (for a .gen.mjs, its exported `expect`).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BIN, listTree, tempDir } from './helpers.js';
+
+const CORPUS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'bad');
+const DEFAULT_TEMPLATE = '#!/bin/sh\necho {{ run.a }}\n';
+/** CPU seconds (user + system) a refusal may take; wall time is left to the machine's load. */
+const CPU_BUDGET_S = 2;
+
+interface Fixture {
+  name: string;
+  expect: RegExp;
+  /** Writes the ensemble into `dir`. */
+  writeInto: (dir: string) => void;
+}
+
+function expectation(text: string, where: string): RegExp {
+  const m = /^# expect: (.+)$/m.exec(text.split('\n')[0] ?? '');
+  if (!m) throw new Error(`${where}: the first line must be \`# expect: <regular expression>\``);
+  return new RegExp(m[1]!);
+}
+
+async function loadCorpus(): Promise<Fixture[]> {
+  const fixtures: Fixture[] = [];
+  for (const entry of fs.readdirSync(CORPUS).sort()) {
+    const full = path.join(CORPUS, entry);
+    const withTemplate = (dir: string) => {
+      const template = path.join(dir, 'tpl', 'job.sh.j2');
+      fs.mkdirSync(path.dirname(template), { recursive: true });
+      if (!fs.existsSync(template) && !isLink(template)) fs.writeFileSync(template, DEFAULT_TEMPLATE, { mode: 0o755 });
+    };
+    if (entry.endsWith('.gen.mjs')) {
+      const mod = (await import(pathToFileURL(full).href)) as { expect: RegExp; default: () => Record<string, string | Buffer> };
+      fixtures.push({
+        name: entry,
+        expect: mod.expect,
+        writeInto: (dir) => {
+          for (const [rel, content] of Object.entries(mod.default())) fs.writeFileSync(path.join(dir, rel), content);
+          withTemplate(dir);
+        },
+      });
+    } else if (entry.endsWith('.yaml')) {
+      const bytes = fs.readFileSync(full);
+      // The expectation line is ASCII in every encoding but UTF-16, whose fixture says so in UTF-16.
+      const text = bytes[0] === 0xff && bytes[1] === 0xfe ? bytes.toString('utf16le').slice(1) : bytes.toString('latin1');
+      fixtures.push({
+        name: entry,
+        expect: expectation(text, entry),
+        writeInto: (dir) => {
+          fs.writeFileSync(path.join(dir, 'mensemble.yaml'), bytes);
+          withTemplate(dir);
+        },
+      });
+    } else if (fs.statSync(full).isDirectory()) {
+      fixtures.push({
+        name: `${entry}/`,
+        expect: expectation(fs.readFileSync(path.join(full, 'mensemble.yaml'), 'utf8'), `${entry}/mensemble.yaml`),
+        writeInto: (dir) => {
+          fs.cpSync(full, dir, { recursive: true, verbatimSymlinks: true });
+          withTemplate(dir);
+        },
+      });
+    }
+  }
+  return fixtures;
+}
+
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Runs mensemble through bash, whose `times` reports the CPU the command used. */
+function run(args: string[], cwd: string): { code: number | null; stderr: string; cpuSeconds: number } {
+  const r = spawnSync('bash', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'bash', process.execPath, BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 60_000,
+  });
+  const lines = r.stderr.trimEnd().split('\n');
+  const children = lines.pop() ?? '';
+  lines.pop(); // the shell's own times
+  const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  return { code: r.status, stderr: lines.join('\n'), cpuSeconds: seconds };
+}
+
+const corpus = await loadCorpus();
+
+test('the bad-input corpus holds at least 40 cases', () => {
+  assert.ok(corpus.length >= 40, `${corpus.length} fixtures`);
+});
+
+for (const fixture of corpus) {
+  test(`bad input: ${fixture.name}`, () => {
+    // The ensemble sits four folders deep, so paths that climb out of it land inside `root`, where they are seen.
+    const root = tempDir('mensemble-bad-');
+    const dir = path.join(root, 'a', 'b', 'c', 'ensemble');
+    fs.mkdirSync(dir, { recursive: true });
+    fixture.writeInto(dir);
+    const before = listTree(root);
+    for (const args of [['apply', '--yes'], ['validate']]) {
+      const r = run(args, dir);
+      const what = `mensemble ${args.join(' ')}: ${r.stderr}`;
+      assert.equal(r.code, 1, what);
+      assert.match(r.stderr, fixture.expect, what);
+      // File and line: `name:line` at the start of the message or of one of its problems.
+      assert.match(r.stderr, /^(mensemble: |\s+)?[^\s:]+:\d+(:\d+)?: /m, `no file:line in: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, 'no stack trace');
+      assert.ok(r.cpuSeconds < CPU_BUDGET_S, `${what}\nused ${r.cpuSeconds} s of CPU`);
+    }
+    assert.deepEqual(listTree(root), before, 'nothing written');
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+}
