@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { cli, tempDir, writeTree } from './helpers.js';
 
@@ -44,4 +46,25 @@ test('validate accepts the examples, schema prints the JSON Schema', () => {
   assert.match(v.stdout, /is valid: 1 batch, 1 run/);
   const s = cli(['schema'], dir);
   assert.equal(JSON.parse(s.stdout).$schema, 'https://json-schema.org/draft/2020-12/schema');
+});
+
+test('aliases and merge keys of an ordinary large configuration are read (3,000 runs merging one anchor)', () => {
+  const dir = tempDir();
+  const runs = Array.from({ length: 3000 }, (_, i) => `        - {<<: *defaults, a: ${i}}\n`).join('');
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  vars:\n    defaults: &defaults {b: 2}\n  batches:\n${GOOD_BATCH.replace('      runs:\n        - {a: 1}\n', '')}      run_id: "r{{ a }}-{{ b }}"\n      runs:\n${runs}`,
+    'tpl/job.sh.j2': 'x',
+  });
+  const v = cli(['validate'], dir);
+  assert.equal(v.code, 0, v.stderr);
+  assert.match(v.stdout, /is valid: 1 batch, 3000 runs/);
+});
+
+test('a symlink in templatedir with an absolute target is kept as a link in every run directory', () => {
+  const dir = tempDir();
+  writeTree(dir, { 'mensemble.yaml': `ensemble:\n  batches:\n${GOOD_BATCH}`, 'tpl/job.sh.j2': '#!/bin/sh\ntrue\n', 'shared/data.txt': 'shared' });
+  fs.symlinkSync(path.join(dir, 'shared'), path.join(dir, 'tpl', 'data'));
+  const r = cli(['apply', '--yes', '--backend', 'local'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(fs.readlinkSync(path.join(dir, 'runs', 'b-0', 'data')), path.join(dir, 'shared'));
 });
