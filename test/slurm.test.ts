@@ -9,6 +9,7 @@ import { after, test } from 'node:test';
 import { ROOT, cli, cliAsync, countBy, executions, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
 import { accountedJobsSettled, countingShims, ensureCluster, faultySbatch, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
 import { tearDown } from './slurm/cluster.js';
+import { HOSTILE_RUNS, expectedParams, hostileEnsemble, pwnedFiles } from './security/hostile.js';
 
 const skip = ensureCluster('accounting');
 after(() => {
@@ -344,6 +345,28 @@ echo done > output.txt
   assert.equal(logs.code, 0, logs.stderr);
   assert.equal(logs.stdout, `==> runs/r5/slurm-${states[4].attempts[0].jobId}.out <==\nhello from r5\n`, 'each task\'s output is in its own run directory');
   assert.deepEqual(statusJson(dir).summary, { completed: 30 });
+});
+
+test('hostile values ($(...), quotes, spaces, line breaks, %) in variables, run ids and paths reach no shell on SLURM, one job per run and as arrays', { skip, timeout: 240_000 }, async () => {
+  for (const array of [false, true]) {
+    const root = tempDir('mensemble-hostile-slurm-');
+    const dir = hostileEnsemble(path.join(root, 'ens'), 'backend: slurm\npoll_interval: 0.3\n', `      array: ${array}\n`);
+    const r = cli(['apply', '--yes'], dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, new RegExp(`Apply complete: ${HOSTILE_RUNS.length} completed, 0 failed`));
+    assert.deepEqual(pwnedFiles(root), [], `array: ${array}: no command hidden in a value ran`);
+    const basedir = path.join(dir, "runs $(touch PWNED-basedir) 'b'");
+    const recorded: string[] = [];
+    for (const run of HOSTILE_RUNS) {
+      const runDir = path.join(basedir, run.id);
+      assert.equal(fs.readFileSync(path.join(runDir, 'seen.txt'), 'utf8'), expectedParams(run.text), `array: ${array}: ${run.id} ran in its own directory`);
+      recorded.push(readState(runDir).attempts[0].jobId);
+    }
+    // The scheduler's records: exactly the recorded jobs, each completed once.
+    const accounted = [...(await accountedJobsSettled(dir, HOSTILE_RUNS.length)).values()].flat();
+    assert.deepEqual(accounted.map((j) => j.id).sort(), recorded.sort(), `array: ${array}`);
+    assert.ok(accounted.every((j) => j.state === 'COMPLETED'), JSON.stringify(accounted));
+  }
 });
 
 test('a per-user submit limit (MaxSubmitJobs) is waited out, not failed', { skip, timeout: 240_000 }, async () => {

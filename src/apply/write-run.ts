@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DesiredRun } from '../plan/types.js';
 import { copyFileAtomic, symlinkAtomic, writeFileAtomic } from '../state/atomic-write.js';
 import { writeRunState, type FileRecord, type RunState } from '../state/run-state.js';
+import { masked } from '../util/umask.js';
 
 /**
  * Writes a run directory from its desired files and records what was
@@ -90,7 +91,7 @@ function writeInPlace(target: string, mode: number, fill: (fd: number) => void, 
   const fd = fs.openSync(target, flags, mode);
   try {
     fill(fd);
-    fs.fchmodSync(fd, mode);
+    fs.fchmodSync(fd, masked(mode));
     return fs.fstatSync(fd);
   } finally {
     fs.closeSync(fd);

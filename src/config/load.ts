@@ -95,6 +95,12 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
       throw err;
     }
   };
+  // Run directories are passed to scripts and listed one per line (job arrays): no control characters.
+  for (const key of ['basedir', 'templatedir', 'job_file']) {
+    if (/[\u0000-\u001f\u007f]/.test(String(merged[key]))) {
+      throw new UserError(`${at(key)}: ${JSON.stringify(merged[key])} contains a control character (a line break?); paths may not.`);
+    }
+  }
   const basedir = pathProblem('basedir', () => resolveInside(dir, String(merged.basedir), 'basedir'));
   // model-ensembler changes into basedir before it resolves templatedir.
   const templatedir = pathProblem('templatedir', () => resolveInside(dir, String(merged.templatedir), 'templatedir (relative to basedir)', basedir));

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { masked } from '../util/umask.js';
 
 let counter = 0;
 
@@ -29,7 +30,7 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, mode?
   const fd = fs.openSync(temp, 'w', mode ?? 0o666);
   try {
     fs.writeFileSync(fd, data);
-    if (mode !== undefined) fs.fchmodSync(fd, mode);
+    if (mode !== undefined) fs.fchmodSync(fd, masked(mode));
     if (durable) fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);
@@ -51,7 +52,7 @@ export function copyFileAtomic(source: string, target: string, mode: number, opt
   const temp = tempName(target);
   try {
     fs.copyFileSync(source, temp, fs.constants.COPYFILE_FICLONE);
-    fs.chmodSync(temp, mode);
+    fs.chmodSync(temp, masked(mode));
     if (options.durable ?? true) {
       const fd = fs.openSync(temp, 'r');
       fs.fsyncSync(fd);

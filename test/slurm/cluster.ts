@@ -45,7 +45,9 @@ export function accountedJobsUnder(dir: string): Map<string, Array<{ id: string;
   const out = slurm('sacct', ['-X', '-n', '-P', '-S', 'now-2hours', '-o', 'JobID,State,ExitCode,WorkDir']);
   const byDir = new Map<string, Array<{ id: string; state: string; exit: string }>>();
   for (const line of out.split('\n')) {
-    const [id, state, exit, workDir] = line.split('|');
+    // WorkDir comes last and may itself hold a `|`.
+    const [id, state, exit, ...rest] = line.split('|');
+    const workDir = rest.join('|');
     if (!id || !workDir || !workDir.startsWith(`${dir}/`)) continue;
     const list = byDir.get(workDir) ?? [];
     list.push({ id, state: state!, exit: exit! });
