@@ -78,6 +78,27 @@ test('a lock left by a dead process is taken over', () => {
   assert.deepEqual(executions(dir), ['r1']);
 });
 
+test('applies started at the same instant over a dead holder\'s lock: exactly one wins, the others name it', async () => {
+  for (let round = 0; round < 3; round++) {
+    const dir = tempDir();
+    sweepEnsemble(dir, { runs: 2, sleep: 0.5 });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    fs.mkdirSync(path.join(dir, '.mensemble'));
+    fs.writeFileSync(path.join(dir, '.mensemble', 'lock'), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'mensemble apply' }));
+    // Each contender pauses after judging the old holder dead, so all of them act on that judgement together.
+    const contenders = Array.from({ length: 4 }, () => cliAsync(['apply', '--yes'], dir, { MENSEMBLE_TEST_PAUSE_AT: 'lock-takeover:400' }));
+    const results = await Promise.all(contenders.map((c) => c.done));
+    const won = results.filter((r) => r.code === 0);
+    assert.equal(won.length, 1, results.map((r) => `${r.code}: ${r.stderr}`).join('\n'));
+    for (const r of results.filter((x) => x.code !== 0)) {
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /locked by another mensemble process: pid \d+ on /);
+    }
+    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1]);
+    assert.deepEqual(fs.readdirSync(path.join(dir, '.mensemble')).filter((f) => f.startsWith('lock')), [], 'no lock or takeover file left behind');
+  }
+});
+
 test('a job that outlives a killed mensemble is adopted, not run again', async () => {
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 2, sleep: 1.5 });

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
 import { displayPath } from '../util/paths.js';
-import { processStartTime, isProcessAlive } from '../util/process.js';
+import { processStartTime, isProcessAlive, sleepSync } from '../util/process.js';
+import { pausePoint } from '../util/test-hooks.js';
 
 export interface LockHolder {
   pid: number;
@@ -22,20 +23,20 @@ export interface Lock {
 }
 
 /**
- * Takes the ensemble's lock (`.mensemble/lock`), created with O_EXCL so two
- * processes cannot both win. A lock left by a dead process on this host is
- * taken over; a live holder is named in the error.
+ * Takes the ensemble's lock (`.mensemble/lock`). The lock file appears whole
+ * or not at all: its content is written to a private file first and
+ * hard-linked into place, which fails if a lock exists, so two processes
+ * cannot both win and nobody ever reads a half-written lock. A lock left by
+ * a dead process on this host is taken over; a live holder is named in the
+ * error.
  */
 export function acquireLock(ensembleStateDir: string, command: string): Lock {
   fs.mkdirSync(ensembleStateDir, { recursive: true });
   const file = path.join(ensembleStateDir, 'lock');
   const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, processStart: processStartTime(process.pid), log: process.env.MENSEMBLE_DETACHED_LOG || undefined };
-  for (let tries = 0; tries < 5; tries++) {
-    try {
-      const fd = fs.openSync(file, 'wx', 0o644);
-      fs.writeFileSync(fd, `${JSON.stringify(me)}\n`);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
+  const mine = `${JSON.stringify(me)}\n`;
+  for (let tries = 0; tries < 50; tries++) {
+    if (linkWhole(file, mine)) {
       let released = false;
       return {
         file,
@@ -43,43 +44,95 @@ export function acquireLock(ensembleStateDir: string, command: string): Lock {
           if (released) return;
           released = true;
           try {
-            const holder = readHolder(file);
-            if (holder?.pid === me.pid && holder.host === me.host) fs.rmSync(file, { force: true });
+            if (fs.readFileSync(file, 'utf8') === mine) fs.rmSync(file, { force: true });
           } catch {
             // Nothing to release.
           }
         },
       };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const holder = readHolder(file);
+    const seen = readText(file);
+    if (seen === undefined) continue; // released meanwhile: try again
+    const holder = parseHolder(seen);
     if (holder && holderIsAlive(holder)) {
       throw new UserError(
         `The ensemble is locked by another mensemble process: pid ${holder.pid} on ${holder.host}, running \`${holder.command}\` since ${holder.startedAt}. ` +
           `Wait for it to finish or stop it; if that process is gone, remove ${displayPath(file)}.`,
       );
     }
-    // Dead holder (or a half-written lock from a crash): take it over. Rename
-    // first so that only one of several contenders removes it.
-    const stale = `${file}.stale-${process.pid}`;
-    try {
-      fs.renameSync(file, stale);
-      fs.rmSync(stale, { force: true });
-    } catch {
-      // Someone else took it over first; try again.
-    }
+    pausePoint('lock-takeover');
+    takeOver(file, seen, mine);
   }
   throw new UserError(`Could not take the lock ${displayPath(file)}: other processes keep taking it.`);
 }
 
-export function readHolder(file: string): LockHolder | undefined {
+/** Creates `file` with `content`, whole, unless it exists. */
+function linkWhole(file: string, content: string): boolean {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, content, { mode: 0o644 });
   try {
-    const text = fs.readFileSync(file, 'utf8');
-    return JSON.parse(text) as LockHolder;
+    const fd = fs.openSync(temp, 'r');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.linkSync(temp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * Removes a dead holder's lock, but only the very lock judged dead: several
+ * processes may judge it at once, and by the time one acts another may
+ * already hold a fresh lock. A short-lived `lock.takeover` file, itself
+ * created whole, lets one of them check and remove at a time.
+ */
+function takeOver(file: string, dead: string, mine: string): void {
+  const mutex = `${file}.takeover`;
+  if (!linkWhole(mutex, mine)) {
+    // Another process is taking over; a takeover file older than a few seconds was left by a crash.
+    const age = ageMs(mutex);
+    if (age !== undefined && age > 5000) fs.rmSync(mutex, { force: true });
+    else sleepSync(50);
+    return;
+  }
+  try {
+    if (readText(file) === dead) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(mutex, { force: true });
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  try {
+    return JSON.parse(text) as LockHolder;
+  } catch {
+    return undefined; // damaged (a power cut): no live holder can be named
+  }
+}
+
+function ageMs(file: string): number | undefined {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readHolder(file: string): LockHolder | undefined {
+  const text = readText(file);
+  return text === undefined ? undefined : parseHolder(text);
 }
 
 /** The live process holding the ensemble's lock, if any (for `status`). */

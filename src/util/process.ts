@@ -27,3 +27,8 @@ export function processStartTime(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/** Blocks the thread: for the few places that must wait without giving up control (lock contention, test pauses). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
