@@ -20,7 +20,7 @@ test('logs shows a run\'s job output and its task logs; unknown runs get a clear
   assert.equal(cli(['apply', '--yes'], dir).code, 0);
   const r = cli(['logs', 'r2'], dir);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `==> runs/r2/job-1.log <==\nstep 1 of r2\nstep 2 of r2\n\n==> runs/r2/post_run.0.execute.log <==\narchived\n${fs.realpathSync(path.join(dir, 'runs', 'r2'))}`);
+  assert.equal(r.stdout, `==> runs/r2/job-1.log <==\nstep 1 of r2\nstep 2 of r2\n\n==> runs/r2/post_run.0.execute.log <==\narchived\n${fs.realpathSync(path.join(dir, 'runs', 'r2'))}\n`);
   assert.equal(cli(['logs', 'sweep/r1'], dir).stdout.split('\n')[1], 'step 1 of r1');
   const bad = cli(['logs', 'r9'], dir);
   assert.equal(bad.code, 1);

@@ -5,7 +5,7 @@ import type { TaskSpec } from '../config/types.js';
 import type { ComputedPlan } from '../plan/compute.js';
 import { ensembleStateDir } from '../plan/compute.js';
 import { runTask, TaskFailure } from '../tasks/index.js';
-import { isActive, latestAttempt, runStatePath } from '../state/run-state.js';
+import { isActive, latestAttempt, runStatePath, taskFiles } from '../state/run-state.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { hash64 } from '../util/hash.js';
 import type { Reporter } from './events.js';
@@ -56,12 +56,19 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
   const watcher = new JobWatcher(backend, options.pollInterval * 1000, (message) => report({ kind: 'warn', message }));
   const submitGate = new RateLimiter(options.submitRate);
   const taskContext = { ensembleDir: spec.dir, shell: options.shell, checkInterval: options.checkInterval, noChecks: options.noChecks, backend, signal: options.signal };
-  const ensembleTask = async (task: TaskSpec, scope: string) => {
+  /** An ensemble or batch task, once per session; `filePrefix` names its files (batch names need not be safe file names). */
+  const ensembleTask = async (task: TaskSpec, scope: string, filePrefix: string) => {
     const key = `${scope}:${task.phase}[${task.index}]:${task.name}`;
     if (session.isDone(key)) return;
-    report({ kind: 'task', batch: scope === 'ensemble' ? undefined : scope, message: `${task.phase} ${task.name} started` });
+    const resume = session.isStarted(key);
+    const files = taskFiles(spec.dir, task.phase, task.index, filePrefix);
+    if (!resume) {
+      for (const f of Object.values(files)) fs.rmSync(f, { force: true });
+      session.markStarted(key);
+    }
+    report({ kind: 'task', batch: scope === 'ensemble' ? undefined : scope, message: `${task.phase} ${task.name} ${resume ? 'resumed' : 'started'}` });
     try {
-      await runTask(task, { ...taskContext, log: (message) => report({ kind: 'task', message }) });
+      await runTask(task, { ...taskContext, journal: { files, resume }, log: (message) => report({ kind: 'task', message }) });
     } catch (err) {
       if (err instanceof TaskFailure) {
         throw new UserError(`${err.message}. A ${task.phase} task failed, so the ensemble stops here; finished work is recorded and the next apply resumes from this task.`);
@@ -73,14 +80,14 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
   };
 
   try {
-    for (const task of spec.preProcess) await ensembleTask(task, 'ensemble');
+    for (const task of spec.preProcess) await ensembleTask(task, 'ensemble', 'ensemble.');
     let allSettled = true;
     for (const batch of spec.batches) {
       const entries = work.filter((e) => e.batch === batch.name);
       if (entries.length === 0) continue;
       const arrays = (batch.array ?? options.array) && ArrayGate.supported(backend) ? new ArrayGate(backend, batch.maxjobs, submitGate) : undefined;
       report({ kind: 'batch', batch: batch.name, message: `batch ${batch.name}: ${entries.length} run${entries.length > 1 ? 's' : ''} to work on (maxruns ${batch.maxruns}, maxjobs ${batch.maxjobs}${arrays ? ', as job arrays' : ''})` });
-      for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name);
+      for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`);
       // With arrays the scheduler holds the tasks back (`%maxjobs`); mensemble does not count slots itself.
       const slots = new Slots(arrays ? Number.POSITIVE_INFINITY : batch.maxjobs);
       const ctx = { backend, watcher, slots, submitGate, arrays, report, ensembleKey: hash64(spec.configFile), noWait: options.noWait, taskContext };
@@ -105,7 +112,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
         allSettled = false;
         continue; // post_batch waits until every run of the batch has finished
       }
-      for (const task of batch.tasks.post_batch) await ensembleTask(task, batch.name);
+      for (const task of batch.tasks.post_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`);
     }
     for (const entry of removals) {
       const last = entry.observed?.state && latestAttempt(entry.observed.state);
@@ -120,7 +127,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       report({ kind: 'remove', runId: entry.id, message: `removed ${path.basename(entry.dir)}` });
     }
     if (allSettled) {
-      for (const task of spec.postProcess) await ensembleTask(task, 'ensemble');
+      for (const task of spec.postProcess) await ensembleTask(task, 'ensemble', 'ensemble.');
       session.finish();
     }
   } finally {

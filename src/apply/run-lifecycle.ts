@@ -1,8 +1,9 @@
+import fs from 'node:fs';
 import { BackendUnavailableError, type Backend, type SubmitRequest } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import { outcome } from '../plan/diff.js';
-import { attemptsFor, isActive, latestAttempt, taskKey, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
+import { attemptsFor, isActive, latestAttempt, taskFiles, taskKey, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
 import { crashPoint } from '../util/test-hooks.js';
 import type { ArrayGate } from './array-gate.js';
@@ -167,11 +168,21 @@ async function adoptOrForget(intent: AttemptRecord, state: RunState, run: Desire
 
 async function recordedTask(task: TaskSpec, state: RunState, run: DesiredRun, ctx: TaskContext, save: () => void, say: (k: string, m: string) => void): Promise<void> {
   const key = taskKey(task.phase, task.index, task.name);
-  if (state.tasks[key]?.inputHash === run.inputHash) return;
-  say('task', `${task.phase} ${task.name} started`);
-  await runTask(task, ctx);
+  const record = state.tasks[key];
+  if (record?.inputHash === run.inputHash && record.finishedAt !== undefined) return;
+  // Started for these inputs by an apply that was killed: its process left its result behind.
+  const resume = record?.inputHash === run.inputHash;
+  const files = taskFiles(run.dir, task.phase, task.index);
+  if (!resume) {
+    // Old results go before the intent is recorded, so a resumed apply never takes them for this one's.
+    for (const f of Object.values(files)) fs.rmSync(f, { force: true });
+    state.tasks[key] = { inputHash: run.inputHash, startedAt: now() };
+    save();
+  }
+  say('task', `${task.phase} ${task.name} ${resume ? 'resumed' : 'started'}`);
+  await runTask(task, { ...ctx, journal: { files, resume } });
   crashPoint(`after-task-${task.phase}`);
-  state.tasks[key] = { inputHash: run.inputHash, finishedAt: now() };
+  state.tasks[key] = { ...state.tasks[key]!, finishedAt: now() };
   save();
   say('task', `${task.phase} ${task.name} finished`);
 }

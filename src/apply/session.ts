@@ -9,6 +9,8 @@ interface SessionFile {
   finishedAt?: string;
   /** Ensemble-level tasks (pre_process, pre_batch, post_batch, post_process) finished in this session. */
   tasks: Record<string, string>;
+  /** Those started (recorded before their process starts); started and not finished: killed meanwhile. */
+  started?: Record<string, string>;
 }
 
 /**
@@ -42,6 +44,15 @@ export class ApplySession {
 
   isDone(key: string): boolean {
     return this.data.tasks[key] !== undefined;
+  }
+
+  isStarted(key: string): boolean {
+    return this.data.started?.[key] !== undefined;
+  }
+
+  markStarted(key: string): void {
+    this.data.started = { ...this.data.started, [key]: new Date().toISOString() };
+    this.save();
   }
 
   markDone(key: string): void {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { crashPoint } from '../util/test-hooks.js';
 import { masked } from '../util/umask.js';
 
 let counter = 0;
@@ -38,6 +39,7 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, mode?
     throw err;
   }
   fs.closeSync(fd);
+  crashPoint('mid-state-write');
   try {
     fs.renameSync(temp, target);
   } catch (err) {

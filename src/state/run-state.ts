@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DetachedFiles } from '../util/detached.js';
 import { readJsonFile, writeJsonAtomic, type WriteOptions } from './atomic-write.js';
 
 /** Job states, SLURM's final states included so every backend speaks one vocabulary. */
@@ -48,9 +49,16 @@ export interface FileRecord {
   ino?: number;
 }
 
+/**
+ * A run task for given inputs: `startedAt` is written before its process
+ * starts, `finishedAt` once its result is known. Started but not finished
+ * means an earlier apply was killed meanwhile: the next one takes the
+ * result the task left (see taskFiles) instead of running it again.
+ */
 export interface TaskRecord {
   inputHash: string;
-  finishedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
 }
 
 /** Everything mensemble knows about one run, in `<run dir>/.mensemble/state.json`. */
@@ -109,6 +117,12 @@ export function writeRunState(runDir: string, state: RunState, options: WriteOpt
 
 export function taskKey(phase: string, index: number, name: string): string {
   return `${phase}[${index}]:${name}`;
+}
+
+/** Where a task's process leaves its pid, exit code and output: `<dir>/.mensemble/task-<prefix><phase>.<index>.*`. */
+export function taskFiles(dir: string, phase: string, index: number, prefix = ''): DetachedFiles {
+  const base = path.join(dir, STATE_DIR, `task-${prefix}${phase}.${index}`);
+  return { pid: `${base}.pid`, exit: `${base}.exit`, out: `${base}.out` };
 }
 
 /** Attempts made for the given inputs, oldest first. */

@@ -7,7 +7,7 @@ import type { TaskSpec } from '../config/types.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { STATE_DIR } from '../state/run-state.js';
 import { placeInside } from '../util/paths.js';
-import { runShell } from './shell.js';
+import { runShell, runShellDurably } from './shell.js';
 import { substituteArgs } from './substitute.js';
 import { TaskFailure, type TaskContext } from './types.js';
 
@@ -53,7 +53,9 @@ export function logName(task: TaskSpec, log: unknown): string | undefined {
 }
 
 async function execute(task: TaskSpec, ctx: TaskContext, cmd: string, cwd: string, shell: string, log: unknown): Promise<void> {
-  const result = await runShell(shell, cmd, cwd, ctx.signal);
+  const result = ctx.journal
+    ? await runShellDurably(shell, cmd, cwd, ctx.journal.files, ctx.journal.resume, ctx.signal, ctx.log)
+    : await runShell(shell, cmd, cwd, ctx.signal);
   const name = logName(task, log);
   if (name) fs.writeFileSync(resolvePath(ctx, name, `${task.where}.args.log`, cwd), result.output);
   if (result.exitCode !== 0) {

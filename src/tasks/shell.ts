@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { execa } from 'execa';
+import { detachedState, signalDetached, startDetached, waitFor, type DetachedFiles } from '../util/detached.js';
 
 export interface ShellResult {
   exitCode: number;
@@ -13,7 +13,8 @@ export interface ShellResult {
  * string built by mensemble.
  */
 export async function runShell(shell: string, cmd: string, cwd: string, signal?: AbortSignal): Promise<ShellResult> {
-  const result = await execa(shell, ['-c', cmd], { cwd, reject: false, all: true, stdin: 'ignore', cancelSignal: signal });
+  // The output as printed, final newline included (as the durable runner's file has it).
+  const result = await execa(shell, ['-c', cmd], { cwd, reject: false, all: true, stdin: 'ignore', cancelSignal: signal, stripFinalNewline: false });
   return { exitCode: result.exitCode ?? (result.signal ? 128 : 1), output: result.all ?? '' };
 }
 
@@ -23,3 +24,43 @@ export function defaultShell(): string {
   return '/bin/sh';
 }
 
+
+/**
+ * Runs a user's command like runShell, but as a detached process whose pid,
+ * exit code and output are files. Killed, mensemble leaves the command
+ * running; the next apply (with `resume`) waits for it or takes the exit code
+ * it left, rather than running it a second time. Only a command that was
+ * itself killed (or a machine restart) is run again.
+ */
+export async function runShellDurably(shell: string, cmd: string, cwd: string, files: DetachedFiles, resume: boolean, signal?: AbortSignal, log?: (message: string) => void): Promise<ShellResult> {
+  let pid: number | undefined;
+  let processStart: string | undefined;
+  if (resume) {
+    const found = detachedState(files);
+    if (found.state === 'exited') return { exitCode: found.code, output: readOutput(files) };
+    if (found.state === 'running') {
+      log?.(`\`${cmd}\` is still running from an earlier apply (pid ${found.pid}); waiting for it`);
+      pid = found.pid;
+    } else if (found.state === 'lost') {
+      log?.(`\`${cmd}\` was interrupted in an earlier apply (killed, or the machine restarted); running it again`);
+    }
+  }
+  if (pid === undefined) ({ pid, processStart } = await startDetached(files, [shell, '-c', cmd], { cwd, name: 'mensemble-task' }));
+  const onAbort = () => signalDetached(pid!, processStart);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await waitFor(() => detachedState(files, { pid, processStart }).state !== 'running', Number.POSITIVE_INFINITY);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  const end = detachedState(files, { pid, processStart });
+  return { exitCode: end.state === 'exited' ? end.code : 128 + 9, output: readOutput(files) };
+}
+
+function readOutput(files: DetachedFiles): string {
+  try {
+    return fs.readFileSync(files.out, 'utf8');
+  } catch {
+    return '';
+  }
+}

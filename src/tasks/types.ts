@@ -1,4 +1,5 @@
 import type { Backend } from '../backends/types.js';
+import type { DetachedFiles } from '../util/detached.js';
 
 /** Where and for whom a task runs. */
 export interface TaskContext {
@@ -16,6 +17,12 @@ export interface TaskContext {
   /** Progress messages for the user. */
   log: (message: string) => void;
   signal?: AbortSignal;
+  /**
+   * Where an `execute` task's process leaves its pid, exit code and output,
+   * and whether an earlier apply started it for the same inputs without
+   * recording its end (then its result is taken, not run again).
+   */
+  journal?: { files: DetachedFiles; resume: boolean };
 }
 
 export class TaskFailure extends Error {

@@ -1,29 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { STATE_DIR } from '../../state/run-state.js';
+import type { DetachedFiles } from '../../util/detached.js';
 
-/** Where the local backend keeps an attempt's pid, exit code and output. */
-export interface LocalJobFiles {
-  pid: string;
-  exit: string;
-  log: string;
-}
-
-export function localJobFiles(runDir: string, attempt: number): LocalJobFiles {
+/** Where the local backend keeps an attempt's pid, exit code and output (the job's log, in the run directory). */
+export function localJobFiles(runDir: string, attempt: number): DetachedFiles {
   return {
     pid: path.join(runDir, STATE_DIR, `job-${attempt}.pid`),
     exit: path.join(runDir, STATE_DIR, `job-${attempt}.exit`),
-    log: path.join(runDir, `job-${attempt}.log`),
+    out: path.join(runDir, `job-${attempt}.log`),
   };
-}
-
-export function readNumber(file: string): number | undefined {
-  try {
-    const text = fs.readFileSync(file, 'utf8').trim();
-    return /^-?\d+$/.test(text) ? Number(text) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The interpreter named by the job file's `#!` line, as SLURM would use it; /bin/sh without one. */

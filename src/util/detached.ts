@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { isProcessAlive, processStartTime } from './process.js';
+
+/** The files a detached process leaves behind: its pid first, its exit code last, its output. */
+export interface DetachedFiles {
+  pid: string;
+  exit: string;
+  out: string;
+}
+
+/**
+ * The fixed script every detached process runs under; paths and the command
+ * reach it only as positional arguments, never spliced into the script. It
+ * records its pid first and the exit code last, each with write-then-rename,
+ * so a later mensemble can tell running, finished and lost processes apart,
+ * even after the mensemble that started it was killed.
+ */
+const WRAPPER = [
+  'pidf=$1; exitf=$2; out=$3; shift 3',
+  'echo $$ > "$pidf.tmp" && mv -f "$pidf.tmp" "$pidf"',
+  '"$@" > "$out" 2>&1 < /dev/null',
+  'code=$?',
+  'echo $code > "$exitf.tmp" && mv -f "$exitf.tmp" "$exitf"',
+].join('\n');
+
+/** How long a started process may take to show its pid file before it is taken as never started. */
+export const START_GRACE_MS = 3000;
+
+/**
+ * Starts `argv` in its own session (it outlives mensemble: Ctrl-C, SIGKILL,
+ * logout), its output in `files.out`. Returns its pid once its pid file (or
+ * exit file) exists.
+ */
+export async function startDetached(files: DetachedFiles, argv: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; name: string }): Promise<{ pid: number; processStart?: string }> {
+  for (const f of [files.pid, files.exit]) fs.rmSync(f, { force: true });
+  const child = spawn('/bin/sh', ['-c', WRAPPER, options.name, files.pid, files.exit, files.out, ...argv], {
+    cwd: options.cwd,
+    detached: true,
+    stdio: 'ignore',
+    env: options.env ?? process.env,
+  });
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start /bin/sh for ${options.name}`);
+  const processStart = processStartTime(pid);
+  await waitFor(() => fs.existsSync(files.pid) || fs.existsSync(files.exit), START_GRACE_MS);
+  return { pid, processStart };
+}
+
+export type DetachedState = { state: 'exited'; code: number; endedAt: string } | { state: 'running'; pid: number } | { state: 'lost' } | { state: 'never-started' };
+
+/**
+ * Where a detached process stands. `pid`/`processStart` are what its starter
+ * recorded, if it got that far; otherwise the pid file is read.
+ */
+export function detachedState(files: DetachedFiles, recorded: { pid?: number; processStart?: string } = {}): DetachedState {
+  const exited = (): DetachedState | undefined => {
+    const code = readNumber(files.exit);
+    return code === undefined ? undefined : { state: 'exited', code, endedAt: fs.statSync(files.exit).mtime.toISOString() };
+  };
+  const done = exited();
+  if (done) return done;
+  const pid = recorded.pid ?? readNumber(files.pid);
+  if (pid === undefined) return { state: 'never-started' };
+  const sameProcess = recorded.processStart === undefined || processStartTime(pid) === recorded.processStart;
+  if (isProcessAlive(pid) && sameProcess) return { state: 'running', pid };
+  // It may have finished between the two looks.
+  return exited() ?? { state: 'lost' };
+}
+
+/** Signals the process group a detached process leads (it and what it started). */
+export function signalDetached(pid: number, processStart: string | undefined, signal: NodeJS.Signals = 'SIGTERM'): void {
+  if (!isProcessAlive(pid)) return;
+  if (processStart !== undefined && processStartTime(pid) !== processStart) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+export function readNumber(file: string): number | undefined {
+  try {
+    const text = fs.readFileSync(file, 'utf8').trim();
+    return /^-?\d+$/.test(text) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let pause = 10;
+  while (!condition()) {
+    if (Date.now() >= deadline || signal?.aborted) return false;
+    await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(1, deadline - Date.now()))));
+    pause = Math.min(pause * 2, 200);
+  }
+  return true;
+}
