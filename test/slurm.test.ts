@@ -10,6 +10,7 @@ import { ROOT, cli, cliAsync, countBy, executions, readState, sweepEnsemble, tem
 import { accountedJobsSettled, countingShims, ensureCluster, faultySbatch, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
 import { tearDown } from './slurm/cluster.js';
 import { HOSTILE_RUNS, expectedParams, hostileEnsemble, pwnedFiles } from './security/hostile.js';
+import { SLURM_CAMPAIGN, slurmCrashCampaign } from './reliability/slurm-campaign.js';
 
 const skip = ensureCluster('accounting');
 after(() => {
@@ -385,6 +386,14 @@ exec /usr/bin/sbatch "$@"
   assert.match(r.stdout, /Apply complete: 2 completed, 0 failed/);
   const jobs = await accountedJobsSettled(dir, 2);
   for (const id of ['r1', 'r2']) assert.equal(jobs.get(path.join(dir, 'runs', id))?.length, 1, `${id}: one job`);
+});
+
+test(`crash campaign on SLURM: ${SLURM_CAMPAIGN.runs} runs, ${SLURM_CAMPAIGN.kills} SIGKILLs anywhere in apply; sacct holds one completed job per run`, { skip, timeout: 900_000 }, async (t) => {
+  await slurmCrashCampaign(t);
+});
+
+test(`crash campaign on SLURM with job arrays: ${SLURM_CAMPAIGN.runs} runs, ${SLURM_CAMPAIGN.kills} SIGKILLs; sacct holds one completed task per run`, { skip, timeout: 900_000 }, async (t) => {
+  await slurmCrashCampaign(t, 'array: true\n');
 });
 
 test('without accounting, final states come from the controller (scontrol)', { skip, timeout: 240_000 }, () => {
