@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { cac } from 'cac';
 import { UserError, UserErrors } from '../util/errors.js';
+import { displayPath } from '../util/paths.js';
 import { didYouMean } from '../util/suggest.js';
 
 const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'validate', 'schema'];
@@ -140,6 +141,11 @@ function report(err: unknown, verbose: boolean, options: string[] = []): number 
     process.stderr.write(`mensemble: ${err.message}\n`);
     return err.exitCode;
   }
+  const environmental = fileSystemProblem(err);
+  if (environmental) {
+    process.stderr.write(`mensemble: ${environmental}${verbose ? `\n${(err as Error).stack ?? ''}` : ''}\n`);
+    return 1;
+  }
   const message = err instanceof Error ? err.message : String(err);
   // cac's own parse errors (unknown or malformed options) are the user's, not ours.
   if (err instanceof Error && err.name === 'CACError') {
@@ -150,6 +156,31 @@ function report(err: unknown, verbose: boolean, options: string[] = []): number 
   }
   process.stderr.write(`mensemble: internal error: ${message}${verbose ? `\n${(err as Error).stack ?? ''}` : ' (run with --verbose for the stack trace)'}\n`);
   return 1;
+}
+
+/**
+ * The file system refusing a write (full, over quota, read-only, no
+ * permission) is the machine's state, not a bug: said plainly, with what to
+ * do. State files are replaced atomically, so what was recorded before stays
+ * readable and the next apply resumes.
+ */
+function fileSystemProblem(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  const where = e?.path ? ` (${displayPath(e.path)})` : '';
+  const resume = 'Work finished so far is recorded; run the command again when this is fixed, and it resumes where it stopped.';
+  switch (e?.code) {
+    case 'ENOSPC':
+      return `the disk is full: no space left on the device while writing${where}. ${resume}`;
+    case 'EDQUOT':
+      return `your disk quota is exceeded while writing${where}; \`quota -s\` shows it. ${resume}`;
+    case 'EROFS':
+      return `the file system is read-only${where}. ${resume}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied${where}: ${e.message}. ${resume}`;
+    default:
+      return undefined;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -14,11 +14,13 @@ export interface DetachedFiles {
  * reach it only as positional arguments, never spliced into the script. It
  * records its pid first and the exit code last, each with write-then-rename,
  * so a later mensemble can tell running, finished and lost processes apart,
- * even after the mensemble that started it was killed.
+ * even after the mensemble that started it was killed. A command whose pid
+ * cannot be recorded is not run.
  */
 const WRAPPER = [
   'pidf=$1; exitf=$2; out=$3; shift 3',
-  'echo $$ > "$pidf.tmp" && mv -f "$pidf.tmp" "$pidf"',
+  // No recorded pid, no run: a later mensemble could not tell the command ever started (a full disk...).
+  '{ echo $$ > "$pidf.tmp" && mv -f "$pidf.tmp" "$pidf"; } || exit 97',
   '"$@" > "$out" 2>&1 < /dev/null',
   'code=$?',
   'echo $code > "$exitf.tmp" && mv -f "$exitf.tmp" "$exitf"',
