@@ -5,7 +5,7 @@ import type { TaskSpec } from '../config/types.js';
 import type { ComputedPlan } from '../plan/compute.js';
 import { ensembleStateDir } from '../plan/compute.js';
 import { runTask, TaskFailure } from '../tasks/index.js';
-import { isActive, latestAttempt, runStatePath, taskFiles } from '../state/run-state.js';
+import { RunDirectoryGone, isActive, latestAttempt, runStatePath, taskFiles } from '../state/run-state.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { hash64 } from '../util/hash.js';
 import type { Reporter } from './events.js';
@@ -98,9 +98,14 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
         try {
           outcome = await driveRun(entry, ctx);
         } catch (err) {
-          if (!(err instanceof TaskFailure || err instanceof UserError)) throw err;
-          report({ kind: 'done', batch: batch.name, runId: entry.id, message: `failed: ${errorMessage(err)}`, state: 'failed' });
-          outcome = 'failed';
+          if (err instanceof RunDirectoryGone) {
+            report({ kind: 'warn', batch: batch.name, runId: entry.id, message: `${err.message}; nothing more is done for it now, and the next apply renders it again` });
+            outcome = 'pending';
+          } else {
+            if (!(err instanceof TaskFailure || err instanceof UserError)) throw err;
+            report({ kind: 'done', batch: batch.name, runId: entry.id, message: `failed: ${errorMessage(err)}`, state: 'failed' });
+            outcome = 'failed';
+          }
         } finally {
           arrays?.leave(entry.id);
         }

@@ -5,6 +5,7 @@ import { errorMessage } from '../util/errors.js';
 interface Waiter {
   job: TrackedJob;
   resolve: (status: JobStatus) => void;
+  reject: (err: unknown) => void;
   onChange: (status: JobStatus) => void;
 }
 
@@ -38,8 +39,8 @@ export class JobWatcher {
 
   /** Resolves with the job's final status; `onChange` sees every status on the way. */
   wait(job: TrackedJob, onChange: (status: JobStatus) => void): Promise<JobStatus> {
-    return new Promise((resolve) => {
-      this.waiters.add({ job, resolve, onChange });
+    return new Promise((resolve, reject) => {
+      this.waiters.add({ job, resolve, reject, onChange });
       this.interval = this.pollIntervalMs;
       this.lastChangeAt = Date.now();
       this.schedule(Math.min(this.interval, 200));
@@ -75,7 +76,14 @@ export class JobWatcher {
         if (!status) continue;
         if (status.state !== w.job.record.state) {
           changed = true;
-          w.onChange(status);
+          try {
+            w.onChange(status);
+          } catch (err) {
+            // The waiter's own failure (its run directory deleted...), not the backend's: it alone stops.
+            this.waiters.delete(w);
+            w.reject(err);
+            continue;
+          }
         }
         if (!isActive(status.state)) {
           this.waiters.delete(w);

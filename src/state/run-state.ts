@@ -110,8 +110,27 @@ export function readRunState(runDir: string): RunState | undefined {
   return state;
 }
 
+/** The run directory was deleted (by hand) while mensemble worked on it. */
+export class RunDirectoryGone extends Error {
+  constructor(readonly runDir: string) {
+    super(`the run directory ${runDir} was deleted while mensemble worked on it`);
+    this.name = 'RunDirectoryGone';
+  }
+}
+
+/**
+ * Writes a run's state. The run directory must exist: one deleted by hand
+ * during an apply is not brought back holding state alone (the next plan
+ * renders it afresh); RunDirectoryGone says so instead.
+ */
 export function writeRunState(runDir: string, state: RunState, options: WriteOptions = {}): void {
-  fs.mkdirSync(path.join(runDir, STATE_DIR), { recursive: true });
+  try {
+    fs.mkdirSync(path.join(runDir, STATE_DIR));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new RunDirectoryGone(runDir);
+    if (code !== 'EEXIST') throw err;
+  }
   writeJsonAtomic(runStatePath(runDir), state, options);
 }
 

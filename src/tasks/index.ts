@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { BackendUnavailableError } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import { UserError, errorMessage } from '../util/errors.js';
-import { STATE_DIR } from '../state/run-state.js';
+import { RunDirectoryGone, STATE_DIR } from '../state/run-state.js';
 import { placeInside } from '../util/paths.js';
 import { runShell, runShellDurably } from './shell.js';
 import { substituteArgs } from './substitute.js';
@@ -15,6 +15,7 @@ export { TaskFailure, type TaskContext } from './types.js';
 
 /** Runs one task to completion; throws TaskFailure when it fails. Checks wait until they pass. */
 export async function runTask(task: TaskSpec, ctx: TaskContext): Promise<void> {
+  if (ctx.run && !fs.existsSync(ctx.run.dir)) throw new RunDirectoryGone(ctx.run.dir);
   const args = substituteArgs(task.args, ctx.run?.vars);
   const cwd = args.cwd !== undefined ? resolvePath(ctx, String(args.cwd), `${task.where}.args.cwd`) : (ctx.run?.dir ?? ctx.ensembleDir);
   const shell = args.shell !== undefined ? String(args.shell) : ctx.shell;
