@@ -27,7 +27,7 @@ test('the configuration reference documents every key the schema accepts', () =>
 
 test('.mensemblerc.example documents every setting, and is itself a valid settings file', () => {
   const example = fs.readFileSync(path.join(ROOT, '.mensemblerc.example'), 'utf8');
-  for (const key of ['backend', 'poll_interval', 'check_interval', 'submit_rate', 'color', 'shell']) assert.match(example, new RegExp(`^${key}:`, 'm'), key);
+  for (const key of ['backend', 'poll_interval', 'check_interval', 'submit_rate', 'color', 'shell', 'array', 'max_config_mb']) assert.match(example, new RegExp(`^${key}:`, 'm'), key);
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, '.mensemblerc'), example);
   fs.writeFileSync(path.join(dir, 'mensemble.yaml'), 'ensemble:\n  batches: []\n');
@@ -37,7 +37,7 @@ test('.mensemblerc.example documents every setting, and is itself a valid settin
 
 test('the README names every command', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  for (const command of ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'validate', 'schema']) {
+  for (const command of ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema']) {
     assert.match(readme, new RegExp(`mensemble ${command}\\b`), command);
   }
 });

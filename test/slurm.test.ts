@@ -388,6 +388,30 @@ exec /usr/bin/sbatch "$@"
   for (const id of ['r1', 'r2']) assert.equal(jobs.get(path.join(dir, 'runs', id))?.length, 1, `${id}: one job`);
 });
 
+test('damaged state files on SLURM: repair re-adopts the jobs from the scheduler, one job per run and as array tasks; nothing is submitted again', { skip, timeout: 240_000 }, async () => {
+  for (const array of [false, true]) {
+    const dir = tempDir();
+    slurmEnsemble(dir, { runs: 4, maxjobs: 4 });
+    if (array) fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
+    const first = cli(['apply', '--yes'], dir);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    await accountedJobsSettled(dir, 4);
+    const before = ['r1', 'r3'].map((id) => readState(path.join(dir, 'runs', id)).attempts[0].jobId);
+    for (const id of ['r1', 'r3']) fs.writeFileSync(path.join(dir, 'runs', id, '.mensemble', 'state.json'), '{"version": 1, "attem');
+    assert.match(cli(['plan'], dir).stdout, /2 damaged/);
+    const repair = cli(['repair'], dir);
+    assert.equal(repair.code, 0, repair.stderr);
+    assert.match(repair.stdout, /Repaired 2 runs/, repair.stdout);
+    assert.deepEqual(['r1', 'r3'].map((id) => readState(path.join(dir, 'runs', id)).attempts.map((a: { jobId: string; state: string }) => `${a.jobId} ${a.state}`)), before.map((id) => [`${id} completed`]), `array: ${array}: the same jobs, re-adopted`);
+    const shims = countingShims(dir);
+    const again = cli(['apply', '--yes'], dir, { PATH: shims.path });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /No changes\. 4 runs up to date/);
+    assert.equal(countBy(shims.calls()).get('sbatch') ?? 0, 0, `array: ${array}: nothing submitted again`);
+    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
+  }
+});
+
 test(`crash campaign on SLURM: ${SLURM_CAMPAIGN.runs} runs, ${SLURM_CAMPAIGN.kills} SIGKILLs anywhere in apply; sacct holds one completed job per run`, { skip, timeout: 900_000 }, async (t) => {
   await slurmCrashCampaign(t);
 });

@@ -4,7 +4,7 @@ import { UserError, UserErrors } from '../util/errors.js';
 import { displayPath } from '../util/paths.js';
 import { didYouMean } from '../util/suggest.js';
 
-const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'validate', 'schema'];
+const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema'];
 
 function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
   return command
@@ -85,6 +85,13 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble cancel ensemble.yaml --target sweep')
     .action((config: string | undefined, flags) => {
       exit = import('./commands/cancel/index.js').then((m) => m.cancelCommand(config, flags));
+    });
+
+  withCommon(cli.command('repair [config]', 'Rebuild the state of runs whose state file is damaged, from the scheduler and the run directories (the damaged file is kept)'))
+    .example('mensemble repair')
+    .example('mensemble repair --target sweep/co2-280')
+    .action((config: string | undefined, flags) => {
+      exit = import('./commands/repair/index.js').then((m) => m.repairCommand(config, flags));
     });
 
   withCommon(cli.command('validate [config]', 'Check the configuration and that every template renders'))

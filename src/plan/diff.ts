@@ -38,7 +38,7 @@ function decide(run: DesiredRun, seen: ObservedRun, options: DiffOptions): PlanE
     observed: seen,
   });
   if (seen.corrupt) {
-    return entry('none', [], [`${seen.corrupt} mensemble will not touch this run until the file is repaired or moved aside (then the run is planned as new).`]);
+    return entry('none', [], [`${seen.corrupt} mensemble will not touch this run until it is repaired: \`mensemble repair --target ${run.batch.name}/${run.id}\` rebuilds its state from the scheduler and the run directory (and keeps the damaged file).`]);
   }
   const state = seen.state;
   if (!state) return entry('create', [seen.exists ? 'directory exists without mensemble state; templates will be rendered into it' : 'new run']);
@@ -110,9 +110,10 @@ export function describeChanges(run: DesiredRun, state: RunState): string[] {
 }
 
 export function summarise(entries: readonly PlanEntry[]): PlanSummary {
-  const s: PlanSummary = { create: 0, update: 0, replace: 0, retry: 0, resume: 0, remove: 0, unchanged: 0, inflight: 0 };
+  const s: PlanSummary = { create: 0, update: 0, replace: 0, retry: 0, resume: 0, remove: 0, unchanged: 0, inflight: 0, damaged: 0 };
   for (const e of entries) {
-    if (e.action === 'none') s.unchanged++;
+    if (e.observed?.corrupt) s.damaged++;
+    else if (e.action === 'none') s.unchanged++;
     else s[e.action]++;
   }
   return s;

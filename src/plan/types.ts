@@ -57,6 +57,8 @@ export interface PlanSummary {
   remove: number;
   unchanged: number;
   inflight: number;
+  /** Runs whose state file cannot be read: left alone until `mensemble repair`. */
+  damaged: number;
 }
 
 export interface Plan {

@@ -62,11 +62,12 @@ function label(e: PlanEntry): string {
 
 export function summaryLine(s: PlanSummary, c: Colors): string {
   const changes = s.create + s.update + s.replace + s.retry + s.resume + s.remove;
+  const damaged = s.damaged > 0 ? ` ${c.bold(`${s.damaged} damaged`)} (state unreadable; see the notes above and \`mensemble repair\`).` : '';
   if (changes === 0) {
-    return `${c.bold('No changes.')} ${s.unchanged} run${s.unchanged === 1 ? '' : 's'} up to date, ${s.inflight} in flight.`;
+    return `${c.bold('No changes.')} ${s.unchanged} run${s.unchanged === 1 ? '' : 's'} up to date, ${s.inflight} in flight.${damaged}`;
   }
   const resume = s.resume > 0 ? `, ${s.resume} to resume` : '';
-  return `${c.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.retry} to retry, ${s.remove} to remove${resume}; ${s.unchanged} unchanged, ${s.inflight} in flight.`;
+  return `${c.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.retry} to retry, ${s.remove} to remove${resume}; ${s.unchanged} unchanged, ${s.inflight} in flight.${damaged}`;
 }
 
 /** The `--json` document: versioned, documented in docs/json-output.md. */

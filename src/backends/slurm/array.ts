@@ -151,3 +151,32 @@ export function splitArrayId(id: string): { arrayJobId: string; task: number } |
   const m = /^(\d+)_(\d+)$/.exec(id);
   return m ? { arrayJobId: m[1]!, task: Number(m[2]) } : undefined;
 }
+
+/**
+ * The array tasks a run directory was listed as, oldest array first, from
+ * the task lists in `<basedir>/.mensemble/arrays/`: how a run's array jobs
+ * are found again when its own state is lost.
+ */
+export function arrayTasksOf(runDir: string): Array<{ key: string; task: number; workDir: string }> {
+  const root = path.join(path.dirname(runDir), '.mensemble', 'arrays');
+  let keys: string[];
+  try {
+    keys = fs.readdirSync(root);
+  } catch {
+    return [];
+  }
+  const found: Array<{ key: string; task: number; workDir: string; at: number }> = [];
+  for (const key of keys) {
+    const workDir = path.join(root, key);
+    let lines: string[];
+    try {
+      lines = fs.readFileSync(path.join(workDir, 'tasks.list'), 'utf8').split('\n');
+    } catch {
+      continue;
+    }
+    for (let i = 0; i + 3 < lines.length; i += 4) {
+      if (lines[i] === runDir) found.push({ key, task: i / 4, workDir, at: fs.statSync(workDir).mtimeMs });
+    }
+  }
+  return found.sort((a, b) => a.at - b.at).map(({ key, task, workDir }) => ({ key, task, workDir }));
+}

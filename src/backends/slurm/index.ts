@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { BackendUnavailableError, type Backend, type JobStatus, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
 import type { AttemptRecord } from '../../state/run-state.js';
-import { groupForArrays, newArrayKey, prepareArray, splitArrayId, type ArrayGroup } from './array.js';
+import { arrayTasksOf, groupForArrays, newArrayKey, prepareArray, splitArrayId, type ArrayGroup } from './array.js';
 import { arrayIdentity, hasIdentity, jobIdentity } from './identity.js';
 import { AccountingDisabled, accountedJobs, controllerJobs, maxArraySize, queuedJobs, type SlurmJobInfo } from './queries.js';
 import { SlurmCommandError, commandMissing, runSlurm, withRetry } from './run-command.js';
@@ -76,7 +76,16 @@ export class SlurmBackend implements Backend {
     }
     const identity = jobIdentity(request);
     const found = await this.retrying('finding an earlier submission', request.notify, () => this.find(identity, request.runDir, since, known));
-    return found && adopted(found, { comment: identity, workDir: request.runDir });
+    if (found || data?.repair !== true) return found && adopted(found, { comment: identity, workDir: request.runDir });
+    // Rebuilding a damaged state: the run may have gone out as a task of an array, which the arrays' task lists tell.
+    for (const candidate of arrayTasksOf(request.runDir)) {
+      const comment = arrayIdentity(request.ensembleKey, candidate.key);
+      const task = await this.retrying('finding an earlier array submission', request.notify, () =>
+        this.find(comment, candidate.workDir, since, known, (info) => splitArrayId(info.jobId)?.task === candidate.task),
+      );
+      if (task) return adopted(task, { comment, workDir: candidate.workDir, array: candidate.key, task: candidate.task, arrayJobId: splitArrayId(task.jobId)?.arrayJobId });
+    }
+    return undefined;
   }
 
   /**
