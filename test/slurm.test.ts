@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { ROOT, cli, cliAsync, countBy, executions, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
-import { accountedJobsSettled, countingShims, ensureCluster, faultySbatch, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
+import { accountedJobsSettled, countingShims, ensureCluster, faultyCommands, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
 import { tearDown } from './slurm/cluster.js';
 import { HOSTILE_RUNS, expectedParams, hostileEnsemble, pwnedFiles } from './security/hostile.js';
 import { SLURM_CAMPAIGN, slurmCrashCampaign } from './reliability/slurm-campaign.js';
@@ -171,15 +171,14 @@ test('fault injection: sbatch that reports a timeout after creating the job, or 
   slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 0.5 });
   // Beside the real sbatch: call 1 of every 3 submits for real and then claims a timeout,
   // call 2 fails without submitting, call 3 is the real sbatch.
-  const faulty = faultySbatch(
-    dir,
-    `case $(( n % 3 )) in
+  const faulty = faultyCommands(dir, {
+    sbatch: `case $(( n % 3 )) in
   1) /usr/bin/sbatch "$@" > /dev/null; echo 'sbatch: error: Socket timed out on send/recv operation' >&2; exit 1 ;;
   2) echo 'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)' >&2; exit 1 ;;
   *) exec /usr/bin/sbatch "$@" ;;
 esac
 `,
-  );
+  });
   const r = cli(['apply', '--yes'], dir, { PATH: faulty });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /sbatch: sbatch failed: .*Socket timed out.*trying again in 1 s/);
@@ -370,16 +369,32 @@ test('hostile values ($(...), quotes, spaces, line breaks, %) in variables, run 
   }
 });
 
+test('fault injection: squeue and sacct that hang past their time limit are retried; every run completes once', { skip, timeout: 240_000 }, async () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 1 });
+  // Beside the real commands: every second squeue and the first two sacct calls hang far past mensemble's limit (2 s here).
+  const hanging = faultyCommands(dir, {
+    squeue: 'if [ $(( n % 2 )) -eq 0 ]; then exec sleep 60; fi\nexec /usr/bin/squeue "$@"\n',
+    sacct: 'if [ $n -le 2 ]; then exec sleep 60; fi\nexec /usr/bin/sacct "$@"\n',
+  });
+  const r = cli(['apply', '--yes'], dir, { PATH: hanging, MENSEMBLE_TEST_SLURM_TIMEOUT_MS: '2000' });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /could not query the slurm backend \(squeue did not answer within 2 s\)/);
+  assert.match(r.stdout, /Apply complete: 4 completed, 0 failed/);
+  const jobs = await accountedJobsSettled(dir, 4);
+  for (const id of ['r1', 'r2', 'r3', 'r4']) assert.equal(jobs.get(path.join(dir, 'runs', id))?.length, 1, `${id}: one job`);
+  assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
+});
+
 test('a per-user submit limit (MaxSubmitJobs) is waited out, not failed', { skip, timeout: 240_000 }, async () => {
   const dir = tempDir();
   slurmEnsemble(dir, { runs: 2, maxjobs: 2, sleep: 0.2 });
   // Beside the real sbatch: the first three calls are refused as a real cluster refuses at the limit.
-  const limited = faultySbatch(
-    dir,
-    `if [ $n -le 3 ]; then echo 'sbatch: error: QOSMaxSubmitJobPerUserLimit' >&2; echo 'sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit limit, user'"'"'s size and/or time limits)' >&2; exit 1; fi
+  const limited = faultyCommands(dir, {
+    sbatch: `if [ $n -le 3 ]; then echo 'sbatch: error: QOSMaxSubmitJobPerUserLimit' >&2; echo 'sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit limit, user'"'"'s size and/or time limits)' >&2; exit 1; fi
 exec /usr/bin/sbatch "$@"
 `,
-  );
+  });
   const r = cli(['apply', '--yes'], dir, { PATH: limited });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /a per-user job limit is reached .*waiting \d+ s/);

@@ -99,18 +99,22 @@ export function countingShims(dir: string): { path: string; calls: () => string[
 }
 
 /**
- * A fault-injecting sbatch placed before the real one on PATH: `body` is
- * bash that sees the call's number (1, 2, ...) in `$n` and decides whether
- * to fail, to call /usr/bin/sbatch, or both. Returns the PATH to run with.
+ * Fault-injecting SLURM commands placed before the real ones on PATH: each
+ * body is bash that sees the command's call number (1, 2, ...) in `$n` and
+ * decides whether to fail, hang, call the real /usr/bin/<command>, or both.
+ * Returns the PATH to run with.
  */
-export function faultySbatch(dir: string, body: string): string {
-  const counter = path.join(dir, 'sbatch-calls');
+export function faultyCommands(dir: string, bodies: Partial<Record<'sbatch' | 'squeue' | 'sacct' | 'scontrol', string>>): string {
   const folder = path.join(dir, 'faulty');
-  writeTree(folder, {
-    'sbatch*': `#!/bin/bash
+  const files: Record<string, string> = {};
+  for (const [name, body] of Object.entries(bodies)) {
+    const counter = path.join(dir, `${name}-calls`);
+    files[`${name}*`] = `#!/bin/bash
 exec 9>>'${counter}.lock'; flock 9
 n=$(( $(cat '${counter}' 2>/dev/null || echo 0) + 1 )); echo $n > '${counter}'
-${body}`,
-  });
+exec 9>&-
+${body}`;
+  }
+  writeTree(folder, files);
   return `${folder}:${process.env.PATH}`;
 }

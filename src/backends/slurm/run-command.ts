@@ -50,6 +50,12 @@ export function isSubmitLimit(err: unknown): boolean {
 
 const TIMEOUT_MS: Record<SlurmCommand, number> = { sbatch: 60_000, squeue: 30_000, sacct: 60_000, scontrol: 30_000, scancel: 30_000 };
 
+/** The command's time limit; tests of hanging commands shorten it (MENSEMBLE_TEST_SLURM_TIMEOUT_MS). */
+function timeoutMs(command: SlurmCommand): number {
+  const test = Number(process.env.MENSEMBLE_TEST_SLURM_TIMEOUT_MS);
+  return Number.isFinite(test) && test > 0 ? test : TIMEOUT_MS[command];
+}
+
 export function commandMissing(command: string): UserError {
   return new UserError(`\`${command}\` was not found on PATH. The slurm backend needs SLURM's client commands (sbatch, squeue, sacct, scontrol, scancel); run mensemble on a cluster's login node, or use --backend local.`);
 }
@@ -63,14 +69,14 @@ export async function runSlurm(command: SlurmCommand, args: readonly string[], o
   const result = await execa(command, args, {
     cwd: options.cwd,
     reject: false,
-    timeout: TIMEOUT_MS[command],
+    timeout: timeoutMs(command),
     stdin: 'ignore',
     stripFinalNewline: false,
     env: { SLURM_TIME_FORMAT: 'standard' },
   });
   const stderr = String(result.stderr ?? '').trim();
   if ((result as { code?: string }).code === 'ENOENT') throw commandMissing(command);
-  if (result.timedOut) throw new SlurmCommandError(`${command} did not answer within ${TIMEOUT_MS[command] / 1000} s`, true);
+  if (result.timedOut) throw new SlurmCommandError(`${command} did not answer within ${timeoutMs(command) / 1000} s`, true);
   if (result.exitCode !== 0) {
     if (options.accept?.(stderr)) return String(result.stdout ?? '');
     const text = stderr || `exit code ${result.exitCode ?? result.signal}`;
