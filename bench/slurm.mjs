@@ -104,7 +104,10 @@ if (only === 'all' || only === 'wall') {
     'mensemble, one job per run, poll 1 s': () => apply(ensemble(20, { sleep: 1, maxjobs: 5, array: false, pollInterval: 1 })),
   };
   const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (let i = 0; i < repeat; i++) for (const [name, run] of Object.entries(variants)) times[name].push(run());
+  for (let i = 0; i < repeat; i++) {
+    for (const [name, run] of Object.entries(variants)) times[name].push(run());
+    console.error(`benchmark 4: repeat ${i + 1} of ${repeat} done`);
+  }
   const base = median(times['plain sbatch --array=0-19%5']);
   results.wall = Object.entries(times).map(([variant, list]) => ({
     variant,
@@ -124,7 +127,10 @@ if (only === 'all' || only === 'load') {
       const seconds = apply(root, { PATH: s.PATH });
       const counts = {};
       for (const c of s.calls()) counts[c] = (counts[c] ?? 0) + 1;
-      results.load.push({ runs, mode: array ? 'array' : 'job per run', 'apply s': seconds.toFixed(1), sbatch: counts.sbatch ?? 0, squeue: counts.squeue ?? 0, sacct: counts.sacct ?? 0, scontrol: counts.scontrol ?? 0, 'polls per min': (((counts.squeue ?? 0) / seconds) * 60).toFixed(0) });
+      const row = { runs, mode: array ? 'array' : 'job per run', 'apply s': seconds.toFixed(1), sbatch: counts.sbatch ?? 0, squeue: counts.squeue ?? 0, sacct: counts.sacct ?? 0, scontrol: counts.scontrol ?? 0, 'polls per min': (((counts.squeue ?? 0) / seconds) * 60).toFixed(0) };
+      results.load.push(row);
+      // A row as soon as it is measured: the large sizes take minutes each.
+      console.error(`benchmark 5: ${JSON.stringify(row)}`);
       fs.rmSync(root, { recursive: true, force: true });
     }
   }
