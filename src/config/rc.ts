@@ -14,7 +14,7 @@ export interface RcSettings {
   color?: 'auto' | 'always' | 'never';
   shell?: string;
   array?: boolean;
-  /** Largest configuration file read, in MB (default 2). */
+  /** Largest configuration file read, in MB (default 1). */
   max_config_mb?: number;
   /** Where the settings came from, for messages; undefined when no file was found. */
   file?: string;

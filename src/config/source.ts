@@ -15,12 +15,13 @@ export type KeyPath = ReadonlyArray<string | number>;
 
 /**
  * Larger configuration files are most likely a mistake (or an attack), and
- * are refused before parsing. 2 MB holds about 35,000 runs written out one
- * per line and is read in about 1.2 s; cartesian sweeps belong in
+ * are refused before parsing. 1 MB holds about 17,000 runs written out one
+ * per line and is read in about 0.7 s, so that even a bad file that large is
+ * refused within 2 s on a busy login node; cartesian sweeps belong in
  * `matrix:`, and `max_config_mb` in .mensemblerc raises the limit for long
  * lists of sampled runs.
  */
-export const DEFAULT_MAX_CONFIG_MB = 2;
+export const DEFAULT_MAX_CONFIG_MB = 1;
 /** Nesting deeper than this is no configuration anyone writes. */
 const MAX_DEPTH = 64;
 /** Values a document may hold once its aliases are expanded. */
