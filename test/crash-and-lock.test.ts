@@ -78,13 +78,15 @@ test('a lock left by a dead process is taken over', () => {
   assert.deepEqual(executions(dir), ['r1']);
 });
 
-test('applies started at the same instant over a dead holder\'s lock: exactly one wins, the others name it', async () => {
-  for (let round = 0; round < 3; round++) {
+test('applies started at the same instant, on a fresh ensemble and over a dead holder\'s lock: exactly one wins, the others name it', async () => {
+  for (let round = 0; round < 4; round++) {
     const dir = tempDir();
     sweepEnsemble(dir, { runs: 2, sleep: 0.5 });
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    fs.mkdirSync(path.join(dir, '.mensemble'));
-    fs.writeFileSync(path.join(dir, '.mensemble', 'lock'), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'mensemble apply' }));
+    if (round > 0) {
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      fs.mkdirSync(path.join(dir, '.mensemble'));
+      fs.writeFileSync(path.join(dir, '.mensemble', 'lock'), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'mensemble apply' }));
+    }
     // Each contender pauses after judging the old holder dead, so all of them act on that judgement together.
     const contenders = Array.from({ length: 4 }, () => cliAsync(['apply', '--yes'], dir, { MENSEMBLE_TEST_PAUSE_AT: 'lock-takeover:400' }));
     const results = await Promise.all(contenders.map((c) => c.done));
