@@ -39,7 +39,8 @@ test('run directories deleted mid-apply (one running, one not yet submitted) are
   assert.equal(again.code, 0, again.stderr);
   const counts = countBy(executions(dir));
   for (const id of ['r2', 'r3', 'r4', 'r5', 'r6']) assert.equal(counts.get(id), 1, `${id} ran once`);
-  // r1's first job lost its directory while it ran; it is started afresh.
-  assert.equal(counts.get('r1'), 2);
+  // r1's first job lost its directory while it ran (it may not have logged yet); it is started afresh.
+  assert.ok(counts.get('r1') === 1 || counts.get('r1') === 2, `r1 ran ${counts.get('r1')} times`);
+  assert.equal(readState(path.join(dir, 'runs', 'r1')).attempts.length, 1, 'r1 starts afresh with one attempt');
   assert.match(cli(['plan'], dir).stdout, /No changes\. 6 runs up to date/);
 });
