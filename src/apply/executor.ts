@@ -3,11 +3,11 @@ import path from 'node:path';
 import type { Backend } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import type { ComputedPlan } from '../plan/compute.js';
-import { ensembleStateDir } from '../plan/compute.js';
+import { ensembleKey, ensembleStateDir } from '../plan/compute.js';
 import { runTask, TaskFailure } from '../tasks/index.js';
 import { RunDirectoryGone, isActive, latestAttempt, runStatePath, taskFiles } from '../state/run-state.js';
+import { forgetDetached } from '../util/detached.js';
 import { UserError, errorMessage } from '../util/errors.js';
-import { hash64 } from '../util/hash.js';
 import type { Reporter } from './events.js';
 import { ArrayGate } from './array-gate.js';
 import { JobWatcher } from './job-watcher.js';
@@ -63,7 +63,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
     const resume = session.isStarted(key);
     const files = taskFiles(spec.dir, task.phase, task.index, filePrefix);
     if (!resume) {
-      for (const f of Object.values(files)) fs.rmSync(f, { force: true });
+      forgetDetached(files);
       session.markStarted(key);
     }
     report({ kind: 'task', batch: scope === 'ensemble' ? undefined : scope, message: `${task.phase} ${task.name} ${resume ? 'resumed' : 'started'}` });
@@ -90,7 +90,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`);
       // With arrays the scheduler holds the tasks back (`%maxjobs`); mensemble does not count slots itself.
       const slots = new Slots(arrays ? Number.POSITIVE_INFINITY : batch.maxjobs);
-      const ctx = { backend, watcher, slots, submitGate, arrays, report, ensembleKey: hash64(spec.configFile), noWait: options.noWait, taskContext };
+      const ctx = { backend, watcher, slots, submitGate, arrays, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext };
       let pendingHere = 0;
       await pool(entries, batch.maxruns, async (entry) => {
         let outcome: RunOutcome;

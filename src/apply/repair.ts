@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Backend, SubmitRequest } from '../backends/types.js';
+import type { Backend } from '../backends/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import { isActive, runStatePath, taskFiles, taskKey, writeRunState, type AttemptRecord, type FileRecord, type RunState, type TaskRecord } from '../state/run-state.js';
 import { detachedState } from '../util/detached.js';
-import { hash64, hashFile } from '../util/hash.js';
+import { hash64 } from '../util/hash.js';
+import { matchesOnDisk } from '../plan/observe.js';
+import { submitRequest } from './run-lifecycle.js';
 
 export interface RepairedRun {
   run: string;
@@ -43,19 +45,9 @@ async function repairRun(run: DesiredRun, backend: Backend, ensembleKey: string)
 
   // Attempts in order, each found the way a crashed submission is adopted; the first not found ends the search.
   const attempts: AttemptRecord[] = [];
-  for (let attempt = 1; attempt <= Math.max(run.batch.maxAttempts, 1); attempt++) {
+  for (let attempt = 1; attempt <= run.batch.maxAttempts; attempt++) {
     const intent: AttemptRecord = { attempt, inputHash, backend: backend.name, state: 'submitting', submittedAt: renderedAt, backendData: { repair: true } };
-    const request: SubmitRequest = {
-      ensembleKey,
-      batch: run.batch.name,
-      runId: run.id,
-      runDir: run.dir,
-      jobFile: run.batch.jobFile,
-      attempt,
-      options: run.batch.slurm,
-      knownJobIds: attempts.map((a) => a.jobId!),
-    };
-    const found = await backend.recover(request, intent);
+    const found = await backend.recover(submitRequest(run, attempt, ensembleKey, attempts.map((a) => a.jobId!)), intent);
     if (!found) break;
     attempts.push({ ...intent, jobId: found.jobId, state: found.state, backendData: found.backendData, startedAt: found.startedAt });
   }
@@ -116,14 +108,12 @@ function filesOnDisk(run: DesiredRun): { files: Record<string, FileRecord>; matc
     }
     if (f.kind === 'dir') {
       files[f.path] = { kind: 'dir', hash: f.hash, mode: f.mode };
+    } else if (!matchesOnDisk(full, stat, f.kind, f.hash)) {
+      match = false;
     } else if (f.kind === 'symlink') {
-      const same = stat.isSymbolicLink() && hash64(`link:${fs.readlinkSync(full)}`) === f.hash;
-      match &&= same;
-      if (same) files[f.path] = { kind: 'symlink', hash: f.hash };
+      files[f.path] = { kind: 'symlink', hash: f.hash };
     } else {
-      const same = stat.isFile() && hashFile(full) === f.hash;
-      match &&= same;
-      if (same) files[f.path] = { kind: f.kind, hash: f.hash, mode: f.mode, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
+      files[f.path] = { kind: f.kind, hash: f.hash, mode: f.mode, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
     }
   }
   return { files, match };

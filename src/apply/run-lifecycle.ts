@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import { BackendUnavailableError, type Backend, type SubmitRequest } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import { outcome } from '../plan/diff.js';
 import { attemptsFor, isActive, latestAttempt, taskFiles, taskKey, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
+import { forgetDetached } from '../util/detached.js';
 import { crashPoint } from '../util/test-hooks.js';
 import type { ArrayGate } from './array-gate.js';
 import type { ApplyEvent, Reporter } from './events.js';
@@ -126,7 +126,12 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
 function request(run: DesiredRun, attempt: number, state: RunState, ctx: RunDriverContext): SubmitRequest {
   const knownJobIds = state.attempts.flatMap((a) => (a.jobId === undefined ? [] : [a.jobId]));
   const notify = (message: string) => ctx.report({ kind: 'warn', batch: run.batch.name, runId: run.id, message });
-  return { ensembleKey: ctx.ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options: run.batch.slurm, knownJobIds, notify };
+  return submitRequest(run, attempt, ctx.ensembleKey, knownJobIds, notify);
+}
+
+/** What the backend is told about one attempt of a run (also to find its job again). */
+export function submitRequest(run: DesiredRun, attempt: number, ensembleKey: string, knownJobIds: readonly string[], notify?: (message: string) => void): SubmitRequest {
+  return { ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options: run.batch.slurm, knownJobIds, notify };
 }
 
 async function submit(attempt: number, state: RunState, run: DesiredRun, ctx: RunDriverContext, save: () => void, say: (k: string, m: string, e?: Partial<ApplyEvent>) => void): Promise<void> {
@@ -175,7 +180,7 @@ async function recordedTask(task: TaskSpec, state: RunState, run: DesiredRun, ct
   const files = taskFiles(run.dir, task.phase, task.index);
   if (!resume) {
     // Old results go before the intent is recorded, so a resumed apply never takes them for this one's.
-    for (const f of Object.values(files)) fs.rmSync(f, { force: true });
+    forgetDetached(files);
     state.tasks[key] = { inputHash: run.inputHash, startedAt: now() };
     save();
   }

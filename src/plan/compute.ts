@@ -4,7 +4,7 @@ import type { Backend } from '../backends/types.js';
 import type { EnsembleSpec } from '../config/types.js';
 import { HashCache } from '../state/hash-cache.js';
 import { STATE_DIR } from '../state/run-state.js';
-import { initHashing } from '../util/hash.js';
+import { hash64, initHashing } from '../util/hash.js';
 import { buildDesiredState, type DesiredState } from './desired.js';
 import { diff } from './diff.js';
 import { RenderMemo } from './render-memo.js';
@@ -25,6 +25,11 @@ export interface ComputedPlan {
 
 export function ensembleStateDir(spec: EnsembleSpec): string {
   return path.join(spec.dir, STATE_DIR);
+}
+
+/** Identifies the ensemble in its jobs (a hash of its configuration's path), so they can be found again. */
+export function ensembleKey(spec: EnsembleSpec): string {
+  return hash64(spec.configFile);
 }
 
 /** config -> desired state. Every error in the user's input surfaces here, before anything is written. */

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BackendUnavailableError, type Backend, type JobStatus, type TrackedJob } from '../backends/types.js';
 import { CorruptStateError, STATE_DIR, isActive, readRunState, runStatePath, type RunState } from '../state/run-state.js';
-import { hashFile, hash64 } from '../util/hash.js';
+import { hashFile } from '../util/hash.js';
+import { linkHash } from '../render/render-run.js';
 import type { DesiredRun, ObservedRun } from './types.js';
 
 /** Reads each desired run's directory: state, drift of rendered files. */
@@ -38,13 +39,19 @@ export function detectDrift(dir: string, state: RunState): string[] {
       continue;
     }
     if (rec.kind === 'symlink') {
-      if (!stat.isSymbolicLink() || hash64(`link:${fs.readlinkSync(full)}`) !== rec.hash) drift.push(`${rel} (a link) was changed`);
+      if (!matchesOnDisk(full, stat, 'symlink', rec.hash)) drift.push(`${rel} (a link) was changed`);
       continue;
     }
     if (stat.size === rec.size && stat.mtimeMs === rec.mtimeMs && stat.ino === rec.ino) continue;
-    if (!stat.isFile() || hashFile(full) !== rec.hash) drift.push(`${rel} was modified`);
+    if (!matchesOnDisk(full, stat, rec.kind, rec.hash)) drift.push(`${rel} was modified`);
   }
   return drift;
+}
+
+/** Whether what is at `full` (its lstat given) is the file or link with this hash: files by content, links by target. */
+export function matchesOnDisk(full: string, stat: fs.Stats, kind: 'symlink' | 'rendered' | 'copy', hash: string): boolean {
+  if (kind === 'symlink') return stat.isSymbolicLink() && linkHash(fs.readlinkSync(full)) === hash;
+  return stat.isFile() && hashFile(full) === hash;
 }
 
 /**

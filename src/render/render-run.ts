@@ -29,9 +29,14 @@ export function renderRun(set: TemplateSet, context: object): DesiredFile[] {
         if (!templateOutputs.has(entry.rel)) files.push({ kind: 'copy', path: entry.rel, mode: entry.mode, hash: entry.hash, source: entry.source });
         break;
       case 'symlink':
-        files.push({ kind: 'symlink', path: entry.rel, hash: hash64(`link:${entry.target}`), target: entry.target });
+        files.push({ kind: 'symlink', path: entry.rel, hash: linkHash(entry.target), target: entry.target });
         break;
     }
   }
   return files;
+}
+
+/** A symbolic link's hash: of its target, marked so that it never equals a file's. */
+export function linkHash(target: string): string {
+  return hash64(`link:${target}`);
 }

@@ -53,12 +53,17 @@ export function logName(task: TaskSpec, log: unknown): string | undefined {
   return undefined;
 }
 
+/** Writes a shell task's output where its `log:` says (relative to its working directory, inside the ensemble). */
+function saveLog(task: TaskSpec, ctx: TaskContext, log: unknown, cwd: string, output: string): void {
+  const name = logName(task, log);
+  if (name) fs.writeFileSync(resolvePath(ctx, name, `${task.where}.args.log`, cwd), output);
+}
+
 async function execute(task: TaskSpec, ctx: TaskContext, cmd: string, cwd: string, shell: string, log: unknown): Promise<void> {
   const result = ctx.journal
     ? await runShellDurably(shell, cmd, cwd, ctx.journal.files, ctx.journal.resume, ctx.signal, ctx.log)
     : await runShell(shell, cmd, cwd, ctx.signal);
-  const name = logName(task, log);
-  if (name) fs.writeFileSync(resolvePath(ctx, name, `${task.where}.args.log`, cwd), result.output);
+  saveLog(task, ctx, log, cwd, result.output);
   if (result.exitCode !== 0) {
     throw new TaskFailure(task.where, `\`${cmd}\` exited with code ${result.exitCode}${tail(result.output)}`);
   }
@@ -71,8 +76,7 @@ async function check(task: TaskSpec, ctx: TaskContext, args: Record<string, unkn
   let said = false;
   for (;;) {
     const result = await runShell(shell, cmd, cwd, ctx.signal);
-    const name = logName(task, args.log);
-    if (name) fs.writeFileSync(resolvePath(ctx, name, `${task.where}.args.log`, cwd), result.output);
+    saveLog(task, ctx, args.log, cwd, result.output);
     if (result.exitCode === 0) return;
     if (args.fail === true) throw new TaskFailure(task.where, `check \`${cmd}\` failed with code ${result.exitCode}${tail(result.output)}`);
     if (Date.now() + interval > deadline) throw new TaskFailure(task.where, `check \`${cmd}\` still failing after ${args.timeout} s`);

@@ -48,12 +48,12 @@ export async function runShellDurably(shell: string, cmd: string, cwd: string, f
   if (pid === undefined) ({ pid, processStart } = await startDetached(files, [shell, '-c', cmd], { cwd, name: 'mensemble-task' }));
   const onAbort = () => signalDetached(pid!, processStart);
   signal?.addEventListener('abort', onAbort, { once: true });
+  let end = detachedState(files, { pid, processStart });
   try {
-    await waitFor(() => detachedState(files, { pid, processStart }).state !== 'running', Number.POSITIVE_INFINITY);
+    await waitFor(() => (end = detachedState(files, { pid, processStart })).state !== 'running', Number.POSITIVE_INFINITY);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-  const end = detachedState(files, { pid, processStart });
   return { exitCode: end.state === 'exited' ? end.code : 128 + 9, output: readOutput(files) };
 }
 

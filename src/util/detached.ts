@@ -35,7 +35,7 @@ export const START_GRACE_MS = 3000;
  * exit file) exists.
  */
 export async function startDetached(files: DetachedFiles, argv: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; name: string }): Promise<{ pid: number; processStart?: string }> {
-  for (const f of [files.pid, files.exit]) fs.rmSync(f, { force: true });
+  forgetDetached(files);
   const child = spawn('/bin/sh', ['-c', WRAPPER, options.name, files.pid, files.exit, files.out, ...argv], {
     cwd: options.cwd,
     detached: true,
@@ -48,6 +48,11 @@ export async function startDetached(files: DetachedFiles, argv: readonly string[
   const processStart = processStartTime(pid);
   await waitFor(() => fs.existsSync(files.pid) || fs.existsSync(files.exit), START_GRACE_MS);
   return { pid, processStart };
+}
+
+/** Removes what an earlier process left in these files, so that nothing of it is taken for a new one's. */
+export function forgetDetached(files: DetachedFiles): void {
+  for (const f of Object.values(files)) fs.rmSync(f, { force: true });
 }
 
 export type DetachedState = { state: 'exited'; code: number; endedAt: string } | { state: 'running'; pid: number } | { state: 'lost' } | { state: 'never-started' };
@@ -91,11 +96,11 @@ export function readNumber(file: string): number | undefined {
   }
 }
 
-export async function waitFor(condition: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+export async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let pause = 10;
   while (!condition()) {
-    if (Date.now() >= deadline || signal?.aborted) return false;
+    if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(1, deadline - Date.now()))));
     pause = Math.min(pause * 2, 200);
   }

@@ -1,7 +1,6 @@
 import { repairRuns } from '../../../apply/repair.js';
-import { computePlan, ensembleStateDir } from '../../../plan/compute.js';
+import { computePlan, ensembleKey, ensembleStateDir } from '../../../plan/compute.js';
 import { acquireLock } from '../../../state/lock.js';
-import { hash64 } from '../../../util/hash.js';
 import { displayPath } from '../../../util/paths.js';
 import { commandContext, type CommonFlags } from '../../options.js';
 
@@ -12,7 +11,7 @@ export async function repairCommand(config: string | undefined, flags: CommonFla
   const lock = acquireLock(ensembleStateDir(ctx.spec), `mensemble repair ${process.argv.slice(3).join(' ')}`.trim());
   try {
     const { plan } = await computePlan(ctx.spec, ctx.backend, { targets: ctx.targets });
-    const repaired = await repairRuns(plan.entries, ctx.backend, hash64(ctx.spec.configFile));
+    const repaired = await repairRuns(plan.entries, ctx.backend, ensembleKey(ctx.spec));
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ version: 1, repaired }, null, 2)}\n`);
       return 0;
