@@ -67,25 +67,30 @@ export class SlurmBackend implements Backend {
     const known = new Set(request.knownJobIds);
     const since = new Date(intent.submittedAt);
     if (typeof data?.array === 'string' && typeof data.comment === 'string' && typeof data.task === 'number' && typeof data.workDir === 'string') {
-      // One task of an array: the array is found by its identity, the task by its index.
-      const task = data.task;
-      const found = await this.retrying('finding an earlier array submission', request.notify, () =>
-        this.find(data.comment as string, data.workDir as string, since, known, (info) => splitArrayId(info.jobId)?.task === task),
-      );
-      return found && adopted(found, { ...data, arrayJobId: splitArrayId(found.jobId)?.arrayJobId });
+      return this.findArrayTask({ ...data, comment: data.comment, workDir: data.workDir, task: data.task }, since, known, request.notify);
     }
     const identity = jobIdentity(request);
     const found = await this.retrying('finding an earlier submission', request.notify, () => this.find(identity, request.runDir, since, known));
     if (found || data?.repair !== true) return found && adopted(found, { comment: identity, workDir: request.runDir });
     // Rebuilding a damaged state: the run may have gone out as a task of an array, which the arrays' task lists tell.
     for (const candidate of arrayTasksOf(request.runDir)) {
-      const comment = arrayIdentity(request.ensembleKey, candidate.key);
-      const task = await this.retrying('finding an earlier array submission', request.notify, () =>
-        this.find(comment, candidate.workDir, since, known, (info) => splitArrayId(info.jobId)?.task === candidate.task),
-      );
-      if (task) return adopted(task, { comment, workDir: candidate.workDir, array: candidate.key, task: candidate.task, arrayJobId: splitArrayId(task.jobId)?.arrayJobId });
+      const task = await this.findArrayTask({ comment: arrayIdentity(request.ensembleKey, candidate.key), workDir: candidate.workDir, array: candidate.key, task: candidate.task }, since, known, request.notify);
+      if (task) return task;
     }
     return undefined;
+  }
+
+  /** One task of an array: the array found by its identity, the task by its index; adopted with `data` (what its intent records). */
+  private async findArrayTask(
+    data: Record<string, unknown> & { comment: string; workDir: string; task: number },
+    since: Date,
+    known: ReadonlySet<string>,
+    notify: ((message: string) => void) | undefined,
+  ): Promise<SubmitResult | undefined> {
+    const found = await this.retrying('finding an earlier array submission', notify, () =>
+      this.find(data.comment, data.workDir, since, known, (info) => splitArrayId(info.jobId)?.task === data.task),
+    );
+    return found && adopted(found, { ...data, arrayJobId: splitArrayId(found.jobId)?.arrayJobId });
   }
 
   /**
