@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import fg from 'fast-glob';
-import { execa } from 'execa';
 import { BackendUnavailableError } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { RunDirectoryGone, STATE_DIR } from '../state/run-state.js';
+import { fastGlob, loadExeca } from '../util/lazy-deps.js';
 import { placeInside } from '../util/paths.js';
 import { runShell, runShellDurably } from './shell.js';
 import { substituteArgs } from './substitute.js';
@@ -103,7 +102,7 @@ async function move(task: TaskSpec, ctx: TaskContext, args: Record<string, unkno
   const dest = resolvePath(ctx, String(args.dest), `${task.where}.args.dest`);
   const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
   const include = asList(args.include);
-  const files = await fg(include.length > 0 ? include : ['**'], {
+  const files = await fastGlob()(include.length > 0 ? include : ['**'], {
     cwd: ctx.run.dir,
     dot: true,
     onlyFiles: true,
@@ -165,6 +164,7 @@ async function quota(ctx: TaskContext, args: Record<string, unknown>): Promise<v
   const atleast = Number(args.atleast);
   const mnt = args.mnt !== undefined ? String(args.mnt) : undefined;
   let said = false;
+  const execa = await loadExeca();
   for (;;) {
     const result = await execa('quota', ['-uw'], { reject: false, all: true });
     if ((result as { code?: string }).code === 'ENOENT' || result.failed && result.exitCode === undefined) {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { execa } from 'execa';
+import { loadExeca } from '../util/lazy-deps.js';
 import { detachedState, signalDetached, startDetached, waitFor, type DetachedFiles } from '../util/detached.js';
 
 export interface ShellResult {
@@ -14,6 +14,7 @@ export interface ShellResult {
  */
 export async function runShell(shell: string, cmd: string, cwd: string, signal?: AbortSignal): Promise<ShellResult> {
   // The output as printed, final newline included (as the durable runner's file has it).
+  const execa = await loadExeca();
   const result = await execa(shell, ['-c', cmd], { cwd, reject: false, all: true, stdin: 'ignore', cancelSignal: signal, stripFinalNewline: false });
   return { exitCode: result.exitCode ?? (result.signal ? 128 : 1), output: result.all ?? '' };
 }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import fg from 'fast-glob';
+import { fastGlob } from '../../util/lazy-deps.js';
 import { splitArrayId } from './array.js';
 import { jobOption, sbatchHeader } from './job-file-header.js';
 
@@ -21,7 +21,10 @@ export function slurmOutputFiles(runDir: string, jobFile: string, options: Recor
     const expanded = expand(pattern, jobId, jobName);
     const absolute = path.resolve(runDir, expanded);
     if (!expanded.includes('*')) files.push(absolute);
-    else files.push(...fg.sync(fg.convertPathToPattern(path.dirname(absolute)) + '/' + path.basename(absolute), { onlyFiles: true }));
+    else {
+      const fg = fastGlob();
+      files.push(...fg.sync(fg.convertPathToPattern(path.dirname(absolute)) + '/' + path.basename(absolute), { onlyFiles: true }));
+    }
   }
   return [...new Set(files)];
 }

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { loadExeca } from '../../util/lazy-deps.js';
 import { UserError } from '../../util/errors.js';
 
 export type SlurmCommand = 'sbatch' | 'squeue' | 'sacct' | 'scontrol' | 'scancel';
@@ -66,6 +66,7 @@ export function commandMissing(command: string): UserError {
  * `accept` lets a caller treat some non-zero exits as answers.
  */
 export async function runSlurm(command: SlurmCommand, args: readonly string[], options: { cwd?: string; accept?: (stderr: string) => boolean } = {}): Promise<string> {
+  const execa = await loadExeca();
   const result = await execa(command, args, {
     cwd: options.cwd,
     reject: false,
