@@ -4,6 +4,7 @@ import type { DesiredRun } from '../plan/types.js';
 import { copyFileAtomic, symlinkAtomic, writeFileAtomic } from '../state/atomic-write.js';
 import { writeRunState, type FileRecord, type RunState } from '../state/run-state.js';
 import { masked } from '../util/umask.js';
+import { smallCopySource } from './copy-sources.js';
 
 /**
  * Writes a run directory from its desired files and records what was
@@ -15,8 +16,10 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
   // A directory that did not exist has no reader and no old content to protect: files are
   // written in place (no temp file and rename). A crash part-way leaves a directory without
   // state, which the next plan shows as `create` and which is then rewritten atomically.
-  const fresh = previous === undefined && !fs.existsSync(run.dir);
-  fs.mkdirSync(run.dir, { recursive: true });
+  // mkdir says whether it created the folder (it returns the first folder it made): no
+  // separate existence check, and no window for someone else's folder to be taken as new.
+  const created = fs.mkdirSync(run.dir, { recursive: true }) !== undefined;
+  const fresh = previous === undefined && created;
   const made = new Set<string>([run.dir]);
   const parentOf = (target: string) => {
     const parent = path.dirname(target);
@@ -44,8 +47,12 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
       case 'copy':
         parentOf(target);
         if (fresh) {
-          fs.copyFileSync(file.source, target, fs.constants.COPYFILE_FICLONE);
-          stat = writeInPlace(target, file.mode, () => undefined, 'r+');
+          const bytes = smallCopySource(file.source, file.hash);
+          if (bytes) stat = writeInPlace(target, file.mode, (fd) => fs.writeFileSync(fd, bytes));
+          else {
+            fs.copyFileSync(file.source, target, fs.constants.COPYFILE_FICLONE);
+            stat = writeInPlace(target, file.mode, () => undefined, 'r+');
+          }
         } else {
           copyFileAtomic(file.source, target, file.mode, NOT_DURABLE);
           stat = fs.statSync(target);

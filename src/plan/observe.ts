@@ -9,8 +9,25 @@ import type { DesiredRun, ObservedRun } from './types.js';
 /** Reads each desired run's directory: state, drift of rendered files. */
 export function observeRuns(runs: readonly DesiredRun[]): Map<string, ObservedRun> {
   const out = new Map<string, ObservedRun>();
-  for (const run of runs) out.set(run.dir, observeDir(run.dir));
+  // One listing per base folder tells which run folders exist: a new ensemble's
+  // 1,000 runs then cost one readdir, not 1,000 failed opens (each a thrown error).
+  const listings = new Map<string, Set<string> | undefined>();
+  for (const run of runs) {
+    const parent = path.dirname(run.dir);
+    if (!listings.has(parent)) listings.set(parent, listFolder(parent));
+    const present = listings.get(parent);
+    out.set(run.dir, present && !present.has(path.basename(run.dir)) ? { dir: run.dir, exists: false, drift: [] } : observeDir(run.dir));
+  }
   return out;
+}
+
+/** The names in a folder; an empty set if it does not exist; undefined if it cannot be listed (then each run is looked at itself). */
+function listFolder(dir: string): Set<string> | undefined {
+  try {
+    return new Set(fs.readdirSync(dir));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? new Set() : undefined;
+  }
 }
 
 export function observeDir(dir: string): ObservedRun {
