@@ -2,9 +2,13 @@
 // file copied into every run) on the local backend with a job that does
 // nothing. Reports the time from starting apply until the last run directory
 // is written (the last `render` event), the whole apply, and peak memory.
+// Beside it, in the same repeat, a bare loop writes the same folders and files
+// (no templates, no state logic): what the file system alone costs, so that a
+// slow disk shows as a slow floor rather than as slow rendering.
 //   node bench/render.mjs [--runs 1000] [--repeat 3] [--json]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { makeEnsemble, median } from './lib/fixture.mjs';
 import { BIN, table } from './lib/measure.mjs';
 
@@ -14,17 +18,28 @@ const arg = (name, fallback) => {
 };
 const runs = Number(arg('--runs', '1000'));
 const repeat = Number(arg('--repeat', '3'));
-// Each repeat's ensemble is deleted only after the last repeat. Deleting it
-// straight away made the next repeat slower on file systems that skip
-// recently freed inodes when creating files (ext4 without a journal, as on
-// our VMs: each create then scans past the 5,000 inodes just freed; samples
-// grew 0.66 s -> 2.5 s over five repeats). That is the benchmark's own
-// deletion being timed, not mensemble.
-const made = [];
+
+/** Creates what an apply writes for `runs` runs (a folder, two 1 KB files, the 100 KB data file, a 2 KB state) and nothing else: seconds. */
+function bareWrites(dir) {
+  const small = 'x'.repeat(1024);
+  const data = Buffer.alloc(100 * 1024, 7);
+  const state = 's'.repeat(2048);
+  const started = performance.now();
+  fs.mkdirSync(dir);
+  for (let i = 0; i < runs; i++) {
+    const run = path.join(dir, `r${i}`);
+    fs.mkdirSync(run);
+    fs.writeFileSync(path.join(run, 'model.nml'), small);
+    fs.writeFileSync(path.join(run, 'job.sh'), small);
+    fs.writeFileSync(path.join(run, 'data.bin'), data);
+    fs.writeFileSync(path.join(run, 'state.json'), state);
+  }
+  return (performance.now() - started) / 1000;
+}
 
 function once() {
   const root = makeEnsemble(runs, { dataBytes: 100 * 1024, job: '#!/bin/sh\ntrue\n', maxjobs: 50, maxruns: runs });
-  made.push(root);
+  const bare = bareWrites(path.join(root, 'bare'));
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const startedAt = Date.now();
@@ -48,21 +63,19 @@ function once() {
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => {
       const total = (performance.now() - started) / 1000;
+      fs.rmSync(root, { recursive: true, force: true });
       if (code !== 0 || renders !== runs) return reject(new Error(`apply exited ${code} after ${renders} renders: ${err.slice(-400)}`));
-      resolve({ written: (lastRender - startedAt) / 1000, total, mb: Number(err.trim().split('\n').at(-1)) / 1024 });
+      resolve({ written: (lastRender - startedAt) / 1000, bare, total, mb: Number(err.trim().split('\n').at(-1)) / 1024 });
     });
   });
 }
 
 const results = [];
-try {
-  for (let i = 0; i < repeat; i++) results.push(await once());
-} finally {
-  for (const root of made) fs.rmSync(root, { recursive: true, force: true });
-}
+for (let i = 0; i < repeat; i++) results.push(await once());
 const row = {
   runs,
   'all dirs written s (median)': median(results.map((r) => r.written)).toFixed(2),
+  'bare writes s (median)': median(results.map((r) => r.bare)).toFixed(2),
   'whole apply s (median)': median(results.map((r) => r.total)).toFixed(1),
   'peak MB (median)': Math.round(median(results.map((r) => r.mb))),
   samples: results.map((r) => r.written.toFixed(2)).join(' '),
