@@ -333,18 +333,80 @@ echo done > output.txt
   const retried = states[6].attempts;
   assert.equal(retried[0].state, 'failed');
   assert.equal(retried[0].exitCode, 3);
-  assert.notEqual(retried[1].jobId.split('_')[0], retried[0].jobId.split('_')[0], 'the retry went out as an array of its own');
+  assert.notEqual(retried[1].jobId.split('_')[0], retried[0].jobId.split('_')[0], 'the retry went out in a later array');
   // The scheduler's own records: 31 array tasks under this ensemble, each run's task id once.
   const accounted = [...(await accountedJobsSettled(dir, 31)).values()].flat();
   assert.equal(accounted.length, 31, `sacct holds ${accounted.length} tasks`);
   const recorded = states.flatMap((st) => st.attempts.map((a: { jobId: string }) => a.jobId)).sort();
   assert.deepEqual(accounted.map((j) => j.id).sort(), recorded);
-  // Three sbatch calls in all: the two arrays (before the first crash) and the retry.
-  assert.equal(countBy(shims.calls()).get('sbatch'), 3, JSON.stringify(Object.fromEntries(countBy(shims.calls()))));
+  // Two sbatch calls in all. The first array (25 tasks, %5) went out before the first crash;
+  // r26-r30 (whose intents were forgotten) and r7's retry then waited in mensemble while that
+  // array's tasks held all 5 slots of maxjobs, and went out together as the second array.
+  assert.equal(countBy(shims.calls()).get('sbatch'), 2, JSON.stringify(Object.fromEntries(countBy(shims.calls()))));
   const logs = cli(['logs', 'r5'], dir);
   assert.equal(logs.code, 0, logs.stderr);
   assert.equal(logs.stdout, `==> runs/r5/slurm-${states[4].attempts[0].jobId}.out <==\nhello from r5\n`, 'each task\'s output is in its own run directory');
   assert.deepEqual(statusJson(dir).summary, { completed: 30 });
+});
+
+test('job arrays keep maxjobs across arrays: runs that reach submit later wait for a free slot, and their array is raised as tasks end', { skip, timeout: 240_000 }, async () => {
+  const dir = tempDir();
+  // r1-r3 reach submit at once and go out as one array (%3). r4-r6 arrive 3 s later (their
+  // pre_run sleeps) while r1-r3 hold all three slots. r1, r2, r3 end at different times.
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:
+  batches:
+    - name: sweep
+      basedir: ./runs
+      templatedir: ../template
+      templates: [job.sh.j2, delay.j2]
+      job_file: job.sh
+      maxruns: 6
+      maxjobs: 3
+      array: true
+      run_id: "r{{ n }}"
+      matrix:
+        n: [1, 2, 3, 4, 5, 6]
+      pre_run:
+        - name: execute
+          args: {cmd: "sleep $(cat delay)"}
+`,
+    'template/job.sh.j2': `#!/bin/sh
+echo "start {{ run.id }} $(date +%s.%N)" >> ../../times.log
+sleep {{ [0, 2, 5, 8][n] if n <= 3 else 6 }}
+echo "end {{ run.id }} $(date +%s.%N)" >> ../../times.log
+`,
+    'template/delay.j2': '{{ 0 if n <= 3 else 3 }}\n',
+    '.mensemblerc': 'backend: slurm\npoll_interval: 0.3\ncheck_interval: 0.2\n',
+  });
+  const shims = countingShims(dir);
+  const r = cli(['apply', '--yes'], dir, { PATH: shims.path });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /Apply complete: 6 completed, 0 failed/);
+
+  // The jobs' own clock: how many ran at once, and when.
+  const events = fs.readFileSync(path.join(dir, 'times.log'), 'utf8').trim().split('\n').map((line) => {
+    const [kind, run, at] = line.split(' ');
+    return { kind: kind!, run: run!, at: Number(at) };
+  });
+  assert.equal(events.filter((e) => e.kind === 'start').length, 6, 'each run started once');
+  const running = new Set<string>();
+  let most = 0;
+  let laterTogether = 0;
+  for (const e of events.sort((a, b) => a.at - b.at || (a.kind === 'end' ? -1 : 1))) {
+    if (e.kind === 'start') running.add(e.run);
+    else running.delete(e.run);
+    most = Math.max(most, running.size);
+    laterTogether = Math.max(laterTogether, ['r4', 'r5', 'r6'].filter((id) => running.has(id)).length);
+  }
+  assert.ok(most <= 3, `at most 3 tasks of the batch ran at once (saw ${most})`);
+  assert.equal(most, 3, 'and the three slots were used');
+  // The later array went out throttled to the one slot r1 freed; without raising its
+  // throttle as r2 and r3 ended, its tasks would only ever have run one at a time.
+  assert.ok(laterTogether >= 2, `the later array's tasks ran side by side once slots freed (saw ${laterTogether})`);
+  const arrays = new Set(['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map((id) => String(readState(path.join(dir, 'runs', id)).attempts[0].jobId).split('_')[0]));
+  assert.equal(arrays.size, 2, 'two arrays');
+  assert.equal(countBy(shims.calls()).get('sbatch'), 2);
 });
 
 test('hostile values ($(...), quotes, spaces, line breaks, %) in variables, run ids and paths reach no shell on SLURM, one job per run and as arrays', { skip, timeout: 240_000 }, async () => {

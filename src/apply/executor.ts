@@ -85,10 +85,10 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
     for (const batch of spec.batches) {
       const entries = work.filter((e) => e.batch === batch.name);
       if (entries.length === 0) continue;
-      const arrays = (batch.array ?? options.array) && ArrayGate.supported(backend) ? new ArrayGate(backend, batch.maxjobs, submitGate) : undefined;
+      const arrays = (batch.array ?? options.array) && ArrayGate.supported(backend) ? new ArrayGate(backend, batch.maxjobs, submitGate, !options.noWait) : undefined;
       report({ kind: 'batch', batch: batch.name, message: `batch ${batch.name}: ${entries.length} run${entries.length > 1 ? 's' : ''} to work on (maxruns ${batch.maxruns}, maxjobs ${batch.maxjobs}${arrays ? ', as job arrays' : ''})` });
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`);
-      // With arrays the scheduler holds the tasks back (`%maxjobs`); mensemble does not count slots itself.
+      // With arrays the scheduler holds tasks back (each array's `%n`) and the gate shares maxjobs among arrays; no slots here.
       const slots = new Slots(arrays ? Number.POSITIVE_INFINITY : batch.maxjobs);
       const ctx = { backend, watcher, slots, submitGate, arrays, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext };
       let pendingHere = 0;

@@ -65,7 +65,10 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
   let holdsSlot = false;
   let cancelledHere: AttemptRecord | undefined;
   const releaseSlot = () => {
-    if (holdsSlot) ctx.slots.release();
+    if (holdsSlot) {
+      ctx.slots.release();
+      ctx.arrays?.ended(run.id);
+    }
     holdsSlot = false;
   };
   try {
@@ -80,6 +83,7 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
         if (ctx.noWait) return 'pending';
         if (!holdsSlot) {
           ctx.slots.take();
+          ctx.arrays?.occupy(run.id);
           holdsSlot = true;
         }
         const final = await ctx.watcher.wait({ runDir: run.dir, record: current }, (status) => {

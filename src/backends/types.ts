@@ -82,6 +82,12 @@ export interface Backend {
    * request maps to its result, or to the error that kept it from being submitted.
    */
   submitArray?(requests: readonly SubmitRequest[], throttle: number, recordIntent: (request: SubmitRequest, backendData: Record<string, unknown>) => void): Promise<Map<SubmitRequest, SubmitResult | Error>>;
+  /**
+   * Optional, with submitArray: lets the arrays holding these attempts run
+   * `throttle` tasks at once from now on (the apply raises it as other
+   * arrays of the batch finish, so that together they never pass maxjobs).
+   */
+  setArrayThrottle?(attempts: readonly AttemptRecord[], throttle: number): Promise<void>;
   /** Submits an extra script (model-ensembler's `submit` task); returns its job id. */
   submitScript(script: string, cwd: string): Promise<string>;
 }

@@ -97,8 +97,9 @@ export class SlurmBackend implements Backend {
    * Job arrays: the requests are grouped by what their tasks must share
    * (job file, options, `#SBATCH` lines), each group split at the cluster's
    * MaxArraySize, and each part submitted with one sbatch after its intent
-   * (array key and task index) is recorded. Parts of one group run one after
-   * another (`--dependency=afterany`), so `throttle` holds across them.
+   * (array key and task index) is recorded. All the arrays of one call run
+   * one after another (`--dependency=afterany`), parts and groups alike, so
+   * `throttle` holds across them.
    */
   async submitArray(requests: readonly SubmitRequest[], throttle: number, recordIntent: (request: SubmitRequest, backendData: Record<string, unknown>) => void): Promise<Map<SubmitRequest, SubmitResult | Error>> {
     const out = new Map<SubmitRequest, SubmitResult | Error>();
@@ -114,8 +115,8 @@ export class SlurmBackend implements Backend {
       }
       return out;
     }
+    let previous: string | undefined;
     for (const group of groupForArrays(requests)) {
-      let previous: string | undefined;
       for (let start = 0, part = 0; start < group.requests.length; start += this.arraySize, part++) {
         const members = group.requests.slice(start, start + this.arraySize);
         try {
@@ -160,6 +161,19 @@ export class SlurmBackend implements Backend {
     );
     members.forEach((request, task) => out.set(request, { jobId: `${arrayJobId}_${task}`, state: 'queued', backendData: { ...dataOf(task), arrayJobId } }));
     return arrayJobId;
+  }
+
+  /** `scontrol update JobId=<array> ArrayTaskThrottle=<n>` for each array holding these tasks. */
+  async setArrayThrottle(attempts: readonly AttemptRecord[], throttle: number): Promise<void> {
+    const arrays = new Set<string>();
+    for (const attempt of attempts) {
+      const task = attempt.jobId === undefined ? undefined : splitArrayId(attempt.jobId);
+      if (task) arrays.add(task.arrayJobId);
+    }
+    for (const arrayJobId of arrays) {
+      // An array whose tasks have all started or ended has nothing left to throttle: SLURM may refuse, and that is fine.
+      await runSlurm('scontrol', ['update', `JobId=${arrayJobId}`, `ArrayTaskThrottle=${Math.max(1, throttle)}`], { accept: (stderr) => /invalid job id|already completed|job is no longer pending|not an array/i.test(stderr) });
+    }
   }
 
   async refresh(jobs: readonly TrackedJob[]): Promise<Map<TrackedJob, JobStatus>> {
