@@ -172,7 +172,7 @@ export class SlurmBackend implements Backend {
     }
     for (const arrayJobId of arrays) {
       // An array whose tasks have all started or ended has nothing left to throttle: SLURM may refuse, and that is fine.
-      await runSlurm('scontrol', ['update', `JobId=${arrayJobId}`, `ArrayTaskThrottle=${Math.max(1, throttle)}`], { accept: (stderr) => /invalid job id|already completed|job is no longer pending|not an array/i.test(stderr) });
+      await runSlurm('scontrol', ['update', `JobId=${arrayJobId}`, `ArrayTaskThrottle=${Math.max(1, throttle)}`], { accept: (stderr) => /invalid job id|already (completed|finished)|no longer pending|not an array/i.test(stderr) });
     }
   }
 
