@@ -413,6 +413,30 @@ echo "end {{ run.id }} $(date +%s.%N)" >> ../../times.log
   await new SlurmBackend().setArrayThrottle(['r1', 'r4'].map((id) => readState(path.join(dir, 'runs', id)).attempts[0]), 3);
 });
 
+test('a cluster with arrays disabled (MaxArraySize=0): array: true submits one job per run and maxjobs still holds', { skip, timeout: 240_000 }, async () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, { runs: 6, maxjobs: 2, sleep: 1 });
+  fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
+  // Fault injection beside the real scontrol: only its configuration says arrays are off.
+  const PATH = faultyCommands(dir, {
+    scontrol: 'if [ "$1 $2" = "show config" ]; then /usr/bin/scontrol "$@" | sed -E "s/^(MaxArraySize +)= .*/\\1= 0/"; exit ${PIPESTATUS[0]}; fi\nexec /usr/bin/scontrol "$@"\n',
+  });
+  const run = cliAsync(['apply', '--yes'], dir, { PATH });
+  let most = 0;
+  let finished = false;
+  void run.done.then(() => (finished = true));
+  while (!finished) {
+    most = Math.max(most, queuedJobsUnder(dir).length);
+    await sleep(100);
+  }
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.ok(most <= 2, `at most 2 jobs queued or running at once (saw ${most})`);
+  assert.match(r.stdout, /job arrays are disabled on this slurm cluster: batch sweep is submitted one job per run, at most maxjobs \(2\) at once/);
+  assert.equal(executions(dir).length, 6);
+  for (let n = 1; n <= 6; n++) assert.match(String(readState(path.join(dir, 'runs', `r${n}`)).attempts[0].jobId), /^\d+$/, 'a job of its own, not an array task');
+});
+
 test('hostile values ($(...), quotes, spaces, line breaks, %) in variables, run ids and paths reach no shell on SLURM, one job per run and as arrays', { skip, timeout: 240_000 }, async () => {
   for (const array of [false, true]) {
     const root = tempDir('mensemble-hostile-slurm-');

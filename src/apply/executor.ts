@@ -85,7 +85,10 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
     for (const batch of spec.batches) {
       const entries = work.filter((e) => e.batch === batch.name);
       if (entries.length === 0) continue;
-      const arrays = (batch.array ?? options.array) && ArrayGate.supported(backend) ? new ArrayGate(backend, batch.maxjobs, submitGate, !options.noWait) : undefined;
+      const wantsArrays = (batch.array ?? options.array) && ArrayGate.supported(backend);
+      const asArrays = wantsArrays && ((await backend.arraysAvailable?.()) ?? true);
+      if (wantsArrays && !asArrays) report({ kind: 'warn', batch: batch.name, message: `job arrays are disabled on this ${backend.name} cluster: batch ${batch.name} is submitted one job per run, at most maxjobs (${batch.maxjobs}) at once` });
+      const arrays = asArrays ? new ArrayGate(backend, batch.maxjobs, submitGate, !options.noWait) : undefined;
       report({ kind: 'batch', batch: batch.name, message: `batch ${batch.name}: ${entries.length} run${entries.length > 1 ? 's' : ''} to work on (maxruns ${batch.maxruns}, maxjobs ${batch.maxjobs}${arrays ? ', as job arrays' : ''})` });
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`);
       // With arrays the scheduler holds tasks back (each array's `%n`) and the gate shares maxjobs among arrays; no slots here.

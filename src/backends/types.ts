@@ -88,6 +88,8 @@ export interface Backend {
    * arrays of the batch finish, so that together they never pass maxjobs).
    */
   setArrayThrottle?(attempts: readonly AttemptRecord[], throttle: number): Promise<void>;
+  /** Optional, with submitArray: whether this scheduler takes arrays at all (a cluster may disable them). Asked before a batch is submitted as arrays. */
+  arraysAvailable?(): Promise<boolean>;
   /** Submits an extra script (model-ensembler's `submit` task); returns its job id. */
   submitScript(script: string, cwd: string): Promise<string>;
 }

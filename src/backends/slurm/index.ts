@@ -103,22 +103,12 @@ export class SlurmBackend implements Backend {
    */
   async submitArray(requests: readonly SubmitRequest[], throttle: number, recordIntent: (request: SubmitRequest, backendData: Record<string, unknown>) => void): Promise<Map<SubmitRequest, SubmitResult | Error>> {
     const out = new Map<SubmitRequest, SubmitResult | Error>();
-    this.arraySize ??= await this.query(maxArraySize).catch(() => 1001);
-    if (this.arraySize < 1) {
-      // Arrays are disabled on this cluster (MaxArraySize=0): one job per run, as without `array: true`.
-      for (const request of requests) {
-        try {
-          out.set(request, await this.submit(request));
-        } catch (err) {
-          out.set(request, err as Error);
-        }
-      }
-      return out;
-    }
+    const arraySize = await this.maxArraySize();
+    if (arraySize < 1) throw new Error('internal: job arrays are disabled on this cluster (MaxArraySize=0); arraysAvailable() says so before any array is submitted');
     let previous: string | undefined;
     for (const group of groupForArrays(requests)) {
-      for (let start = 0, part = 0; start < group.requests.length; start += this.arraySize, part++) {
-        const members = group.requests.slice(start, start + this.arraySize);
+      for (let start = 0, part = 0; start < group.requests.length; start += arraySize, part++) {
+        const members = group.requests.slice(start, start + arraySize);
         try {
           previous = await this.submitArrayPart(group, members, part, throttle, previous, recordIntent, out);
         } catch (err) {
@@ -127,6 +117,17 @@ export class SlurmBackend implements Backend {
       }
     }
     return out;
+  }
+
+  /** MaxArraySize=0 disables arrays: the apply then submits one job per run and counts maxjobs itself. */
+  async arraysAvailable(): Promise<boolean> {
+    return (await this.maxArraySize()) >= 1;
+  }
+
+  /** MaxArraySize, asked of the controller once per process (1001, SLURM's default, if it cannot be asked). */
+  private async maxArraySize(): Promise<number> {
+    this.arraySize ??= await this.query(maxArraySize).catch(() => 1001);
+    return this.arraySize;
   }
 
   private async submitArrayPart(
