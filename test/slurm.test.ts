@@ -33,6 +33,19 @@ function statusJson(dir: string): { runs: Array<{ id: string; state: string; job
   return JSON.parse(r.stdout);
 }
 
+/** Runs `apply --yes` while asking squeue every 0.1 s: the most of the ensemble's jobs queued or running at once. */
+async function applyWatchingQueue(dir: string, env: Record<string, string> = {}): Promise<{ most: number; result: Awaited<ReturnType<typeof cliAsync>['done']> }> {
+  const run = cliAsync(['apply', '--yes'], dir, env);
+  let most = 0;
+  let finished = false;
+  void run.done.then(() => (finished = true));
+  while (!finished) {
+    most = Math.max(most, queuedJobsUnder(dir).length);
+    await sleep(100);
+  }
+  return { most, result: await run.done };
+}
+
 async function waitUntil(what: string, condition: () => boolean, seconds = 60): Promise<void> {
   for (let i = 0; i < seconds * 10; i++) {
     if (condition()) return;
@@ -195,15 +208,7 @@ esac
 test('maxjobs: 2 is never exceeded in the scheduler', { skip }, async () => {
   const dir = tempDir();
   slurmEnsemble(dir, { runs: 8, maxjobs: 2, sleep: 1 });
-  const run = cliAsync(['apply', '--yes'], dir);
-  let most = 0;
-  let finished = false;
-  void run.done.then(() => (finished = true));
-  while (!finished) {
-    most = Math.max(most, queuedJobsUnder(dir).length);
-    await sleep(100);
-  }
-  const r = await run.done;
+  const { most, result: r } = await applyWatchingQueue(dir);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(most, 2, `at most 2 jobs queued or running at once (saw ${most})`);
   assert.equal(executions(dir).length, 8);
@@ -421,15 +426,7 @@ test('a cluster with arrays disabled (MaxArraySize=0): array: true submits one j
   const PATH = faultyCommands(dir, {
     scontrol: 'if [ "$1 $2" = "show config" ]; then /usr/bin/scontrol "$@" | sed -E "s/^(MaxArraySize +)= .*/\\1= 0/"; exit ${PIPESTATUS[0]}; fi\nexec /usr/bin/scontrol "$@"\n',
   });
-  const run = cliAsync(['apply', '--yes'], dir, { PATH });
-  let most = 0;
-  let finished = false;
-  void run.done.then(() => (finished = true));
-  while (!finished) {
-    most = Math.max(most, queuedJobsUnder(dir).length);
-    await sleep(100);
-  }
-  const r = await run.done;
+  const { most, result: r } = await applyWatchingQueue(dir, { PATH });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.ok(most <= 2, `at most 2 jobs queued or running at once (saw ${most})`);
   assert.match(r.stdout, /job arrays are disabled on this slurm cluster: batch sweep is submitted one job per run, at most maxjobs \(2\) at once/);
