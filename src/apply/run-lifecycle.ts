@@ -20,7 +20,7 @@ export interface RunDriverContext {
   watcher: JobWatcher;
   slots: Slots;
   submitGate: RateLimiter;
-  /** Set when the batch is submitted as job arrays: submissions go through it, and SLURM enforces maxjobs. */
+  /** Set when the batch is submitted as job arrays: submissions go through it, and it shares maxjobs among the arrays. */
   arrays?: ArrayGate;
   report: Reporter;
   ensembleKey: string;

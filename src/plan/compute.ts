@@ -8,7 +8,7 @@ import { hash64, initHashing } from '../util/hash.js';
 import { buildDesiredState, type DesiredState } from './desired.js';
 import { diff } from './diff.js';
 import { RenderMemo } from './render-memo.js';
-import { findOrphans, observeRuns, refreshJobs } from './observe.js';
+import { FolderListings, findOrphans, observeRuns, refreshJobs } from './observe.js';
 import { batchFullyTargeted, type Target } from './targets.js';
 import type { Plan } from './types.js';
 
@@ -46,12 +46,14 @@ export async function desiredState(spec: EnsembleSpec, targets: readonly Target[
 
 /** desired state + what is on disk and in the backend -> plan. Reads only. */
 export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, backend: Backend, options: PlanOptions): Promise<ComputedPlan> {
-  const observed = observeRuns(desired.runs);
+  const listings = new FolderListings();
+  const observed = observeRuns(desired.runs, listings);
   const pruneBatches = spec.batches.filter((b) => batchFullyTargeted(options.targets, b.name));
   const orphans = findOrphans(
     pruneBatches.map((b) => b.basedir),
     new Set(pruneBatches.map((b) => b.name)),
     desired.allDirs,
+    listings,
   );
   // The backend's word on every active job, in one query; applied to the states read above.
   const warnings = await refreshJobs(backend, [...observed.values(), ...orphans], createBackend);

@@ -6,28 +6,39 @@ import { hashFile } from '../util/hash.js';
 import { linkHash } from '../render/render-run.js';
 import type { DesiredRun, ObservedRun } from './types.js';
 
-/** Reads each desired run's directory: state, drift of rendered files. */
-export function observeRuns(runs: readonly DesiredRun[]): Map<string, ObservedRun> {
-  const out = new Map<string, ObservedRun>();
-  // One listing per base folder tells which run folders exist: a new ensemble's
-  // 1,000 runs then cost one readdir, not 1,000 failed opens (each a thrown error).
-  const listings = new Map<string, Set<string> | undefined>();
-  for (const run of runs) {
-    const parent = path.dirname(run.dir);
-    if (!listings.has(parent)) listings.set(parent, listFolder(parent));
-    const present = listings.get(parent);
-    out.set(run.dir, present && !present.has(path.basename(run.dir)) ? { dir: run.dir, exists: false, drift: [] } : observeDir(run.dir));
+/**
+ * The base folders' listings, each read once per plan: observing the runs and
+ * looking for orphans both need them, and at 100,000 runs a listing is not free.
+ */
+export class FolderListings {
+  private readonly read = new Map<string, Set<string> | undefined>();
+
+  /** The names in `dir`; an empty set if it does not exist; undefined if it cannot be listed. */
+  names(dir: string): Set<string> | undefined {
+    if (!this.read.has(dir)) this.read.set(dir, listFolder(dir));
+    return this.read.get(dir);
   }
-  return out;
 }
 
-/** The names in a folder; an empty set if it does not exist; undefined if it cannot be listed (then each run is looked at itself). */
 function listFolder(dir: string): Set<string> | undefined {
   try {
     return new Set(fs.readdirSync(dir));
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? new Set() : undefined;
   }
+}
+
+/** Reads each desired run's directory: state, drift of rendered files. */
+export function observeRuns(runs: readonly DesiredRun[], listings: FolderListings): Map<string, ObservedRun> {
+  const out = new Map<string, ObservedRun>();
+  // The listing tells which run folders exist: a new ensemble's 1,000 runs then cost one
+  // readdir, not 1,000 failed opens (each a thrown error). A folder that cannot be listed
+  // leaves each run to be looked at itself.
+  for (const run of runs) {
+    const present = listings.names(path.dirname(run.dir));
+    out.set(run.dir, present && !present.has(path.basename(run.dir)) ? { dir: run.dir, exists: false, drift: [] } : observeDir(run.dir));
+  }
+  return out;
 }
 
 export function observeDir(dir: string): ObservedRun {
@@ -75,16 +86,12 @@ export function matchesOnDisk(full: string, stat: fs.Stats, kind: 'symlink' | 'r
  * Run directories under the batches' basedirs that carry mensemble state but
  * that the configuration no longer has: candidates for `- remove`.
  */
-export function findOrphans(basedirs: Iterable<string>, batches: ReadonlySet<string>, wantedDirs: ReadonlySet<string>): ObservedRun[] {
+export function findOrphans(basedirs: Iterable<string>, batches: ReadonlySet<string>, wantedDirs: ReadonlySet<string>, listings: FolderListings): ObservedRun[] {
   const out: ObservedRun[] = [];
   for (const basedir of new Set(basedirs)) {
-    let names: string[];
-    try {
-      names = fs.readdirSync(basedir);
-    } catch {
-      continue;
-    }
-    for (const name of names.sort()) {
+    const names = listings.names(basedir);
+    if (!names) continue;
+    for (const name of [...names].sort()) {
       const dir = path.join(basedir, name);
       if (wantedDirs.has(dir) || name === STATE_DIR || !fs.existsSync(runStatePath(dir))) continue;
       const observed = observeDir(dir);
