@@ -3,8 +3,26 @@
 // TypeScript sources are tested directly). Node 20's `--test` does not expand
 // globs itself, hence this small launcher. Extra arguments are passed through
 // (for example `npm test -- --test-name-pattern=lock`).
+//
+// Before any test file starts, the system packages the suite needs (SLURM,
+// Chromium, Python's Jinja2: scripts/test-deps.sh holds the list) are
+// installed once, here, so that no two test files ever run apt-get side by
+// side. After the last test file, the test cluster is stopped with every
+// process it started (scripts/slurm-down.sh), unless MENSEMBLE_KEEP_SLURM=1.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import fg from 'fast-glob';
+
+const ci = process.env.CI === 'true';
+
+const deps = spawnSync('bash', ['scripts/test-deps.sh', 'install'], { stdio: 'inherit' });
+if (deps.status !== 0) {
+  if (ci) {
+    console.error('run-tests: the system packages the suite needs are not all installed (see above); under CI=true that fails the run.');
+    process.exit(1);
+  }
+  console.error('run-tests: tests that need the missing packages will be skipped, each saying why.');
+}
 
 const files = await fg(['src/**/*.test.ts', 'test/**/*.test.ts'], { dot: false });
 files.sort();
@@ -20,5 +38,13 @@ const args = [
   ...process.argv.slice(2),
   ...files,
 ];
+// Ctrl-C reaches the test runner too; this process stays to tear down after it.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
 const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+
+const clusterDir = process.env.MENSEMBLE_SLURM_DIR ?? '/var/tmp/mensemble-slurm';
+if (process.env.MENSEMBLE_KEEP_SLURM !== '1' && fs.existsSync(clusterDir)) {
+  spawnSync('bash', ['scripts/slurm-down.sh'], { stdio: 'inherit' });
+}
 process.exit(result.status ?? 1);

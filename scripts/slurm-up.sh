@@ -5,7 +5,7 @@
 #
 #   scripts/slurm-up.sh [accounting|no-accounting]   (default: accounting)
 #
-# Needs root and Debian's packages (installed with apt-get when missing). No
+# Needs root and Debian's packages (scripts/test-deps.sh installs them). No
 # systemd: every daemon is started by hand and stopped by its pid file
 # (scripts/slurm-down.sh). Everything the cluster writes lives under
 # $MENSEMBLE_SLURM_DIR (default /var/tmp/mensemble-slurm); the configuration
@@ -43,22 +43,14 @@ wait_for() { # wait_for <seconds> <description> <command...>
   done
 }
 
-# --- packages --------------------------------------------------------------
+# --- packages (installed by scripts/test-deps.sh, the one place that installs) ---
 packages=(slurm-wlm munge)
 [ "$mode" = accounting ] && packages+=(slurmdbd mariadb-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ "${#missing[@]}" -gt 0 ]; then
-  say "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q "${missing[@]}" >"/tmp/mensemble-slurm-apt.log" 2>&1 || {
-    apt-get update -q >>"/tmp/mensemble-slurm-apt.log" 2>&1
-    apt-get install -y -q "${missing[@]}" >>"/tmp/mensemble-slurm-apt.log" 2>&1 ||
-      die "apt-get install ${missing[*]} failed; see /tmp/mensemble-slurm-apt.log"
-  }
-fi
+[ "${#missing[@]}" -eq 0 ] || die "missing packages: ${missing[*]} (install them with: bash scripts/test-deps.sh install)"
 
 mkdir -p "$dir/state" "$dir/spool" "$dir/log"
 
@@ -73,6 +65,8 @@ chmod 400 /etc/munge/munge.key
 if ! alive /run/munge/munged.pid; then
   say "starting munged"
   runuser -u munge -- /usr/sbin/munged
+  # Ours to stop: slurm-down.sh stops munged only when this marker says we started it.
+  touch "$dir/munged.ours"
   wait_for 10 munged sh -c 'munge -n | unmunge'
 fi
 

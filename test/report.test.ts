@@ -3,15 +3,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ROOT, cli, sweepEnsemble, tempDir } from './helpers.js';
+import { cli, sweepEnsemble, tempDir } from './helpers.js';
+import { needPackages } from './system-packages.js';
 
-/** Debian's chromium, installed by scripts/ensure-chromium.sh; a skip reason where that cannot be done (never under CI). */
+/** Debian's chromium (installed by scripts/test-deps.sh before the tests start); a skip reason where it is missing (never under CI). */
 function chromium(): { path?: string; skip?: string } {
-  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'ensure-chromium.sh')], { encoding: 'utf8', timeout: 300_000 });
-  if (r.status === 0) return { path: r.stdout.trim() };
-  const reason = `chromium is not available: ${(r.stderr || String(r.error)).trim().split('\n').at(-1)}`;
-  if (process.env.CI === 'true') throw new Error(`the report test must run under CI, but ${reason}`);
-  return { skip: `report browser test skipped: ${reason}` };
+  const skip = needPackages('chromium', 'the report browser test');
+  return skip ? { skip } : { path: '/usr/bin/chromium' };
 }
 
 const browser = chromium();

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, writeTree } from '../helpers.js';
+import { cannotRun, needPackages } from '../system-packages.js';
 
 export type ClusterMode = 'accounting' | 'no-accounting';
 
@@ -11,15 +12,11 @@ export type ClusterMode = 'accounting' | 'no-accounting';
  * cluster that does not come up is an error, never a skip.
  */
 export function ensureCluster(mode: ClusterMode): string | undefined {
-  const ci = process.env.CI === 'true';
-  const cannot = (reason: string) => {
-    if (ci) throw new Error(`SLURM tests must run under CI, but ${reason}`);
-    return `SLURM tests skipped: ${reason}`;
-  };
-  if (process.getuid?.() !== 0) return cannot('they need root to start a SLURM cluster');
-  if (!fs.existsSync('/usr/bin/apt-get') && !fs.existsSync('/usr/sbin/slurmctld')) return cannot('this machine has neither apt-get nor SLURM');
+  const missing = needPackages('slurm', 'SLURM tests');
+  if (missing) return missing;
+  if (process.getuid?.() !== 0) return cannotRun('SLURM tests', 'they need root to start a SLURM cluster');
   const r = spawnSync('bash', [path.join(ROOT, 'scripts/slurm-up.sh'), mode], { encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) return cannot(`scripts/slurm-up.sh ${mode} failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' / ')}`);
+  if (r.status !== 0) return cannotRun('SLURM tests', `scripts/slurm-up.sh ${mode} failed: ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' / ')}`);
   return undefined;
 }
 
