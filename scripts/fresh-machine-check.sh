@@ -52,6 +52,21 @@ installed=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && installed+=("$p")
 done
+# A package that something installed outside our list needs (python3-yaml, which
+# a new machine already has for yq and llvm-14-tools) is not ours to remove.
+manual="$(apt-mark showmanual 2>/dev/null)"
+ours=" ${packages[*]} "
+keep=()
+removable=()
+for p in "${installed[@]}"; do
+  needed_by="$(apt-get -s purge "$p" 2>/dev/null | awk '/^Purg /{print $2}' | while read -r q; do
+    case "$ours" in *" $q "*) continue ;; esac
+    grep -qx "$q" <<<"$manual" && echo "$q"
+  done | tr '\n' ' ')"
+  if [ -n "$needed_by" ]; then keep+=("$p (needed by ${needed_by% })"); else removable+=("$p"); fi
+done
+[ "${#keep[@]}" -eq 0 ] || say "keeping ${keep[*]}"
+installed=("${removable[@]}")
 if [ "${#installed[@]}" -gt 0 ]; then
   say "removing ${installed[*]} (and what apt installed for them)"
   export DEBIAN_FRONTEND=noninteractive
