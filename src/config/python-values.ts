@@ -20,6 +20,25 @@ export class PyFloat {
   }
 }
 
+/**
+ * A YAML 1.1 timestamp, which PyYAML reads as a Python date or datetime
+ * (`start_date: 1990-01-01`). Kept as written: the template engine builds the
+ * date from it, and hashes and JSON see the text.
+ */
+export class YamlTimestamp {
+  constructor(readonly source: string) {}
+  toJSON(): string {
+    return this.source;
+  }
+  toString(): string {
+    return this.source;
+  }
+}
+
+/** PyYAML's timestamp resolver (yaml/resolver.py). */
+export const PY_TIMESTAMP =
+  /^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$/;
+
 /** Python's `repr(float)`: shortest round-trip digits, `.0` on integral values, exponent outside [1e-4, 1e16). */
 export function pyFloatRepr(x: number): string {
   if (Number.isNaN(x)) return 'nan';
@@ -89,18 +108,40 @@ const PY_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On
  * number or boolean: the same number, a float, or a string after all.
  */
 export function pythonScalar(value: unknown, source: string): unknown {
+  if (PY_TIMESTAMP.test(source)) return new YamlTimestamp(source);
+  if (value instanceof Date) return source;
   if (typeof value === 'number') {
     if (PY_FLOAT.test(source)) return new PyFloat(value);
-    if (PY_INT.test(source)) return value;
+    if (PY_INT.test(source)) return Number.isSafeInteger(value) ? value : pyYamlInt(source);
     return source;
   }
   if (typeof value === 'boolean') return PY_BOOL.test(source) ? value : source;
   return value;
 }
 
-/** Replaces PyFloat by plain numbers, for schema validation and JSON output. */
+/**
+ * An integer beyond 2**53 exactly as PyYAML reads it (decimal, 0b, 0x, 0-octal
+ * and base-60 forms, underscores allowed): a bigint, so no digit is lost.
+ */
+function pyYamlInt(source: string): bigint {
+  let t = source.replace(/_/g, '');
+  let sign = 1n;
+  if (t[0] === '-' || t[0] === '+') {
+    if (t[0] === '-') sign = -1n;
+    t = t.slice(1);
+  }
+  if (t.includes(':')) return sign * t.split(':').reduce((acc, part) => acc * 60n + BigInt(part), 0n);
+  if (/^0b/i.test(t)) return sign * BigInt(t);
+  if (/^0x/i.test(t)) return sign * BigInt(t);
+  if (/^0[0-7]+$/.test(t)) return sign * BigInt(`0o${t.slice(1)}`);
+  return sign * BigInt(t);
+}
+
+/** Replaces PyFloat by plain numbers (and timestamps by their text), for schema validation and JSON output. */
 export function toPlain(value: unknown): unknown {
   if (value instanceof PyFloat) return value.value;
+  if (value instanceof YamlTimestamp) return value.source;
+  if (typeof value === 'bigint') return Number(value);
   if (Array.isArray(value)) return value.map(toPlain);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
@@ -119,6 +160,8 @@ export function canonicalJson(value: unknown): string {
     return Number.isFinite(value.value) ? value.toString() : JSON.stringify(value.toString());
   }
   if (value === undefined) return 'null';
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof YamlTimestamp) return JSON.stringify({ timestamp: value.source });
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const keys = Object.keys(value).sort();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { canonicalJson } from '../config/python-values.js';
 import type { BatchSpec, EnsembleSpec, RunInput } from '../config/types.js';
-import { compileInline } from '../render/jinja/environment.js';
+import { TEMPLATE_ENGINE_VERSION, compileInline } from '../render/jinja/environment.js';
 import { renderRun, type DesiredFile } from '../render/render-run.js';
 import { loadTemplateSet, type TemplateSet } from '../render/template-set.js';
 import type { HashCache } from '../state/hash-cache.js';
@@ -65,7 +65,7 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
     // Rendered files stay unrendered until someone asks (apply, a changed run's reasons) when the memo knows the hash.
     let files: DesiredFile[] | undefined;
     const render = () => (files ??= renderRun(set, { ...vars, run: vars }));
-    const renderKey = hash64(`${set.fingerprint}\0${r.batch.jobFile}\0${options}\0${varsText}`);
+    const renderKey = hash64(`${TEMPLATE_ENGINE_VERSION}\0${set.fingerprint}\0${r.batch.jobFile}\0${options}\0${varsText}`);
     let inputHash = memo?.get(renderKey);
     if (inputHash === undefined) {
       inputHash = hash64(hashInput(varsText, render(), r.batch.jobFile, options));

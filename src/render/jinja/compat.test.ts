@@ -39,7 +39,7 @@ test('templates print values as Jinja2 does (the model-ensembler table)', () => 
 test('an undefined variable fails with template, line and the expression', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mensemble-tpl-'));
   fs.writeFileSync(path.join(dir, 'in.j2'), 'a = 1\nb = {{ run.missing }}\n');
-  assert.throws(() => renderFile(createEnvironment(dir), 'in.j2', { run: {} }), /in\.j2:2:5: `run\.missing` is undefined/);
+  assert.throws(() => renderFile(createEnvironment(dir), 'in.j2', { run: {} }), /in\.j2:2:8: `run\.missing` is undefined/);
 });
 
 test('one trailing newline is dropped, as Jinja2 does', () => {

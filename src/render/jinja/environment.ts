@@ -1,55 +1,119 @@
+/**
+ * The template environment of one template folder: mensemble's own Jinja2
+ * (lexer, parser and renderer over Python values in this folder), with
+ * model-ensembler's settings (no autoescape, one final newline dropped, CRLF
+ * read as LF) and one deliberate difference: an undefined value is an error
+ * with file:line:column, not empty text. Includes and imports are our
+ * extension (model-ensembler has no loader), with FileSystemLoader's rules,
+ * confined to the template folder.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
-import nunjucks from 'nunjucks';
 import { UserError, formatLocation, type SourceLocation } from '../../util/errors.js';
 import { displayPath, isInside } from '../../util/paths.js';
-import { JINJA_FILTERS, installJinjaCompat } from './compat.js';
+import type { Expr, Stmt, TemplateAst } from './ast.js';
+import { TemplateError, TemplateRuntimeError, TemplateSyntaxError, UnsupportedConstruct } from './errors.js';
+import { FILTERS } from './filters.js';
+import { templateVariables } from './from-config.js';
+import { parseTemplate } from './parser.js';
+import { IncludedTemplateError, Renderer, type LoadedTemplate } from './runtime.js';
+import { TESTS } from './tests.js';
+import type { Value } from './values.js';
 
-/**
- * Loads templates from one template folder only: `{% include %}` of a file
- * outside it (or through a symlink that leads outside it) is refused.
- * Like Jinja2 (keep_trailing_newline=False), one trailing newline of each
- * template is dropped, so output matches model-ensembler's byte for byte.
- */
-class TemplateDirLoader {
-  private readonly realRoot: string;
-  constructor(private readonly root: string) {
-    this.realRoot = fs.existsSync(root) ? fs.realpathSync(root) : root;
-  }
+/** Changes whenever what a template renders to may change, so memoised render hashes are not trusted across versions. */
+export const TEMPLATE_ENGINE_VERSION = 'mensemble-jinja2-1';
 
-  getSource(name: string): { src: string; path: string; noCache: boolean } | null {
-    const full = path.resolve(this.root, name);
-    if (!isInside(this.root, full)) {
-      throw new UserError(`${displayPath(full)}: the template \`${name}\` is outside the template folder ${displayPath(this.root)}; templates may only include files inside it.`);
+export interface TemplateEnvironment {
+  readonly dir: string;
+  readonly realDir: string;
+  /** Parsed templates by name; a failed parse is remembered as its error. */
+  readonly cache: Map<string, LoadedTemplate | TemplateError>;
+}
+
+export function createEnvironment(templatedir: string): TemplateEnvironment {
+  return { dir: templatedir, realDir: fs.existsSync(templatedir) ? fs.realpathSync(templatedir) : templatedir, cache: new Map() };
+}
+
+/** A refusal of the loader, raised where the include names the template. */
+class OutsideTemplateFolder extends TemplateRuntimeError {}
+
+function load(env: TemplateEnvironment, name: string): LoadedTemplate | null {
+  const cached = env.cache.get(name);
+  const shown = displayPath(path.join(env.dir, name));
+  if (cached instanceof TemplateError) throw new IncludedTemplateError(shown, cached);
+  if (cached) return cached;
+  const full = path.resolve(env.dir, name);
+  if (!isInside(env.dir, full)) throw new OutsideTemplateFolder(`the included template \`${name}\` is outside the template folder ${displayPath(env.dir)}; templates may only include files inside it`);
+  if (!fs.existsSync(full) || !fs.statSync(full).isFile()) return null;
+  const real = fs.realpathSync(full);
+  if (!isInside(env.realDir, real)) throw new OutsideTemplateFolder(`the included template \`${name}\` is a link to ${real}, outside the template folder ${displayPath(env.dir)}`);
+  const source = fs.readFileSync(full, 'utf8');
+  try {
+    const template = { name, ast: checked(parseTemplate(source)) };
+    env.cache.set(name, template);
+    return template;
+  } catch (err) {
+    if (err instanceof TemplateError) {
+      explainEndOfTemplate(err, source);
+      env.cache.set(name, err);
+      throw new IncludedTemplateError(shown, err);
     }
-    if (!fs.existsSync(full)) return null;
-    const real = fs.realpathSync(full);
-    if (!isInside(this.realRoot, real)) {
-      throw new UserError(`${displayPath(full)}: the template \`${name}\` is a link to ${real}, outside the template folder ${displayPath(this.root)}.`);
-    }
-    const src = fs.readFileSync(full, 'utf8');
-    return { src: src.replace(/\r?\n$/, ''), path: full, noCache: false };
+    throw err;
   }
 }
 
-export type TemplateEnvironment = nunjucks.Environment;
+/** A template that ends inside a tag or block: say which opener is never closed, and point at it. */
+function explainEndOfTemplate(err: TemplateError, source: string): void {
+  if (!(err instanceof TemplateSyntaxError) || !/end of template/i.test(err.message)) return;
+  const open = unclosedAt(source);
+  if (!open) return;
+  err.message = `${err.message.replace(/\.$/, '')} (\`${open.what}\` here is never closed)`;
+  err.position = { line: open.line, column: open.column };
+}
 
-export function createEnvironment(templatedir: string): TemplateEnvironment {
-  installJinjaCompat();
-  const env = new nunjucks.Environment(new TemplateDirLoader(templatedir) as unknown as nunjucks.ILoader, {
-    autoescape: false,
-    throwOnUndefined: true,
-  });
-  for (const [name, fn] of Object.entries(JINJA_FILTERS)) env.addFilter(name, fn);
-  return env;
+/** Jinja2 refuses unknown filters and tests when it compiles a template, even in branches never taken: so do we. */
+function checked(ast: TemplateAst): TemplateAst {
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    const n = node as Expr | Stmt;
+    if (n.kind === 'filter' && !Object.hasOwn(FILTERS, n.name)) throw new TemplateSyntaxError(`unknown filter \`${n.name}\` (Jinja2 has no filter of that name)`, n.at);
+    if (n.kind === 'test' && !Object.hasOwn(TESTS, n.name)) throw new TemplateSyntaxError(`unknown test \`${n.name}\` (Jinja2 has no test of that name)`, n.at);
+    for (const [key, value] of Object.entries(node)) if (key !== 'at') visit(value);
+  };
+  visit(ast.body);
+  return ast;
+}
+
+const contextCache = new WeakMap<object, Map<string, Value>>();
+
+/** The Python variables of a context object, converted once however many templates a run renders. */
+function variablesOf(context: object): Map<string, Value> {
+  let vars = contextCache.get(context);
+  if (!vars) {
+    vars = templateVariables(context);
+    contextCache.set(context, vars);
+  }
+  return vars;
 }
 
 /** Renders a template file (relative to the environment's folder). */
 export function renderFile(env: TemplateEnvironment, name: string, context: object): string {
+  const file = path.join(env.dir, name);
+  let template: LoadedTemplate | null;
   try {
-    return env.render(name, context);
+    template = load(env, name);
   } catch (err) {
-    throw templateError(err, name);
+    throw describe(err, displayPath(file));
+  }
+  if (!template) throw new UserError(`${displayPath(file)}: the template does not exist.`);
+  try {
+    return new Renderer((n) => load(env, n)).render(template.ast, variablesOf(context)).text;
+  } catch (err) {
+    throw describe(err, displayPath(file));
   }
 }
 
@@ -58,72 +122,41 @@ export function renderFile(env: TemplateEnvironment, name: string, context: obje
  * `at` is where the configuration writes it; errors name that place.
  */
 export function compileInline(env: TemplateEnvironment, text: string, where: string, at?: SourceLocation): (context: object) => string {
-  const inline = { text, at };
-  let template: nunjucks.Template;
+  const place = at ? `${formatLocation(at)}: ${where}` : where;
+  let ast: TemplateAst;
   try {
-    template = new nunjucks.Template(text, env, where, true);
+    ast = checked(parseTemplate(text));
   } catch (err) {
-    throw templateError(err, where, inline);
+    if (err instanceof TemplateError) explainEndOfTemplate(err, text);
+    throw describe(err, place, text, true);
   }
   return (context) => {
     try {
-      return template.render(context);
+      return new Renderer((n) => load(env, n)).render(ast, templateVariables(context)).text;
     } catch (err) {
-      throw templateError(err, where, inline);
+      throw describe(err, place, text, true);
     }
   };
 }
 
-/**
- * Turns a Nunjucks error into one paragraph naming the template file, line,
- * column and, for undefined values, the expression that was undefined.
- */
-/** The loader's refusal of an include that leads outside the template folder; reported at the including line. */
-const OUTSIDE = /the template `([^`]*)` (is outside the template folder|is a link to)/;
-
-function templateError(err: unknown, name: string, inline?: { text: string; at?: SourceLocation }): UserError {
-  const inlineSource = inline?.text;
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof UserError && !OUTSIDE.test(message)) return err;
-  const pathMatch = /^\(([^)]*)\)/.exec(message);
-  const file = pathMatch && pathMatch[1] !== 'unknown path' ? pathMatch[1]! : name;
-  const where = /\[Line (\d+), Column (\d+)\]/.exec(message);
-  const detail = message
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !/^\(.*\)( \[Line \d+, Column \d+\])?$/.test(l))
-    .map((l) => l.replace(/^(Template render error: \([^)]*\)|Error: )/, '').trim())
-    .filter(Boolean)
-    .pop() ?? message;
-  const source = inlineSource ?? readSafely(file);
-  const shown = inlineSource !== undefined ? name : displayPath(file);
-  // Inline templates are shown where the configuration writes them; template files by their own line and column.
-  const place = (line?: number, column?: number): string =>
-    inline?.at ? `${formatLocation(inline.at)}: ${name}` : `${shown}${line === undefined ? '' : `:${line}`}${column === undefined ? '' : `:${column}`}`;
-  const outside = OUTSIDE.exec(message);
-  if (outside && source !== undefined) {
-    const lineNo = source.split('\n').findIndex((l) => l.includes(outside[1]!));
-    const rest = message.slice(message.indexOf(outside[0]!) + outside[0]!.length - outside[2]!.length).split('\n')[0]!;
-    return new UserError(`${place(lineNo + 1, (source.split('\n')[lineNo]?.indexOf(outside[1]!) ?? 0) + 1)}: the included template \`${outside[1]}\` ${rest}`);
+/** One paragraph naming the template, line and column, and what went wrong. */
+function describe(err: unknown, shown: string, inlineSource?: string, inline = false): Error {
+  if (err instanceof UserError) return err;
+  if (err instanceof IncludedTemplateError) {
+    // An error inside an included template names that template, and is not wrapped twice.
+    return describe(err.inner, err.templateName, undefined, false);
   }
-  if (where) {
-    const line = Number(where[1]);
-    const column = Number(where[2]);
-    if (/undefined value/.test(detail) && source !== undefined) {
-      const expression = expressionAt(source, line, column);
-      return new UserError(`${place(line, column)}: \`${expression}\` is undefined: no level of the configuration (ensemble vars, batch_config, the batch, the run, generated keys, -x) defines it.`);
-    }
-    return new UserError(`${place(line, column)}: template error: ${detail}`);
+  if (!(err instanceof TemplateError)) return err instanceof Error ? err : new Error(String(err));
+  const p = err.position;
+  const where = inline ? shown : `${shown}${p ? `:${p.line}:${p.column}` : ''}`;
+  if (err instanceof OutsideTemplateFolder) return new UserError(`${where}: ${err.message}.`);
+  if (err instanceof UnsupportedConstruct) {
+    return new UserError(`${where}: ${err.message}. mensemble refuses what it cannot render exactly as Jinja2 does (model-ensembler's renderer); write the template another way.`);
   }
-  // Nunjucks gives no position for what runs off the end of the file: find the opener left unclosed.
-  const open = source !== undefined && /expected (variable|block) end|end of file|unexpected end/i.test(detail) ? unclosedAt(source) : undefined;
-  if (open) return new UserError(`${place(open.line, open.column)}: template error: ${detail} (\`${open.what}\` here is never closed).`);
-  const filter = /filter not found: (\S+)/.exec(detail);
-  if (filter && source !== undefined) {
-    const lineNo = source.split('\n').findIndex((l) => new RegExp(`\\|\\s*${filter[1]}\\b`).test(l));
-    if (lineNo >= 0) return new UserError(`${place(lineNo + 1)}: template error: unknown filter \`${filter[1]}\`.`);
-  }
-  return new UserError(`${place()}: template error: ${detail}`);
+  void inlineSource;
+  const message = err.message.replace(/\.$/, '');
+  if (/ is undefined/.test(message) && !/^TypeError/.test(message)) return new UserError(`${where}: ${message}.`);
+  return new UserError(`${where}: template error: ${message}.`);
 }
 
 /** The first `{{`/`{%`/`{#` without its closer, else the innermost block tag (`{% if %}`, `{% for %}`...) without its end tag. */
@@ -141,29 +174,11 @@ export function unclosedAt(source: string): { line: number; column: number; what
     if (close < 0) return { ...at(m.index), what: opener };
     if (opener === '{%') {
       const word = /^\s*-?\s*(\w+)/.exec(source.slice(m.index + 2, close))?.[1] ?? '';
-      if (/^(if|for|macro|block|call|filter|raw|set)$/.test(word) && !(word === 'set' && source.slice(m.index, close).includes('='))) blocks.push({ name: word, index: m.index });
+      if (/^(if|for|macro|block|call|filter|raw|set|with)$/.test(word) && !(word === 'set' && source.slice(m.index, close).includes('='))) blocks.push({ name: word, index: m.index });
       else if (word.startsWith('end') && blocks.length > 0 && blocks[blocks.length - 1]!.name === word.slice(3)) blocks.pop();
     }
     tag.lastIndex = close + 2;
   }
   const last = blocks.pop();
   return last ? { ...at(last.index), what: `{% ${last.name}` } : undefined;
-}
-
-function readSafely(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** The text of the `{{ ... }}` expression that starts at (line, column). */
-function expressionAt(source: string, line: number, column: number): string {
-  const text = source.split('\n')[line - 1] ?? '';
-  const open = text.lastIndexOf('{{', column);
-  const start = open >= 0 ? open + 2 : column - 1;
-  const close = text.indexOf('}}', start);
-  const inner = text.slice(start, close >= 0 ? close : undefined).trim().replace(/^-|-$/g, '').trim();
-  return inner || text.trim();
 }

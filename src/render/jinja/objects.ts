@@ -1,0 +1,180 @@
+/** Jinja2's own runtime objects that templates see: loop, namespace, cycler, joiner, range, the run namedtuple, imported modules. */
+import { TemplateRuntimeError } from './errors.js';
+import { equals } from './operations.js';
+import { pyRepr } from './printing.js';
+import { PyCallable, PyDict, PyTuple, Undefined, asInt, asStr, type PyObject, type Value } from './values.js';
+
+const noArgs = (f: () => Value) => new PyCallable('method', () => f());
+
+/** The `loop` variable of a for loop. */
+export class LoopContext implements PyObject {
+  readonly pyType = 'LoopContext';
+  index0 = -1;
+  private lastChanged: Value[] | undefined;
+  constructor(
+    private readonly items: Value[],
+    readonly depth0: number,
+    private readonly recurse: ((items: Value) => Value) | undefined,
+  ) {}
+  getattr(name: string): Value | undefined {
+    const n = this.items.length;
+    const i = this.index0;
+    switch (name) {
+      case 'index': return BigInt(i + 1);
+      case 'index0': return BigInt(i);
+      case 'revindex': return BigInt(n - i);
+      case 'revindex0': return BigInt(n - i - 1);
+      case 'first': return i === 0;
+      case 'last': return i === n - 1;
+      case 'length': return BigInt(n);
+      case 'depth': return BigInt(this.depth0 + 1);
+      case 'depth0': return BigInt(this.depth0);
+      case 'previtem': return i > 0 ? this.items[i - 1]! : new Undefined('loop.previtem', 'there is no previous item');
+      case 'nextitem': return i < n - 1 ? this.items[i + 1]! : new Undefined('loop.nextitem', 'there is no next item');
+      case 'cycle':
+        return new PyCallable('loop.cycle', (args) => {
+          if (!args.length) throw new TemplateRuntimeError('TypeError: no items for cycling given');
+          return args[i % args.length]!;
+        });
+      case 'changed':
+        return new PyCallable('loop.changed', (args) => {
+          if (this.lastChanged !== undefined && this.lastChanged.length === args.length && this.lastChanged.every((v, k) => equals(v, args[k]!))) return false;
+          this.lastChanged = args;
+          return true;
+        });
+    }
+    return undefined;
+  }
+  /** `loop(children)` in a recursive loop. */
+  callable(): PyCallable | undefined {
+    const recurse = this.recurse;
+    if (!recurse) return undefined;
+    return new PyCallable('loop', (args) => recurse(args[0] ?? null));
+  }
+  repr(): string {
+    return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
+  }
+}
+
+/** `namespace(...)`: the one object whose attributes `set ns.x = ...` may change. */
+export class Namespace implements PyObject {
+  readonly pyType = 'Namespace';
+  readonly attrs = new Map<string, Value>();
+  getattr(name: string): Value | undefined {
+    return this.attrs.get(name);
+  }
+  setattr(name: string, value: Value): void {
+    this.attrs.set(name, value);
+  }
+  getitem(key: Value): Value | undefined {
+    const k = asStr(key);
+    return k === undefined ? undefined : this.attrs.get(k);
+  }
+  repr(): string {
+    return `<Namespace ${[...this.attrs].map(([k, v]) => `${k}=${pyRepr(v)}`).join(', ')}>`;
+  }
+}
+
+export class Cycler implements PyObject {
+  readonly pyType = 'Cycler';
+  private position = 0;
+  constructor(private readonly items: Value[]) {
+    if (!items.length) throw new TemplateRuntimeError('TypeError: at least one item has to be provided');
+  }
+  getattr(name: string): Value | undefined {
+    if (name === 'current') return this.items[this.position]!;
+    if (name === 'next') return noArgs(() => {
+      const v = this.items[this.position]!;
+      this.position = (this.position + 1) % this.items.length;
+      return v;
+    });
+    if (name === 'reset') return noArgs(() => ((this.position = 0), null));
+    return undefined;
+  }
+}
+
+export function joiner(sep: string): PyCallable {
+  let used = false;
+  return new PyCallable('joiner', () => {
+    if (!used) {
+      used = true;
+      return '';
+    }
+    return sep;
+  });
+}
+
+/** Python's range object: iterable, indexable, printable as `range(0, 3)`. */
+export class PyRange implements PyObject {
+  readonly pyType = 'range';
+  private readonly values: Value[];
+  constructor(readonly start: bigint, readonly stop: bigint, readonly step: bigint) {
+    if (step === 0n) throw new TemplateRuntimeError('ValueError: range() arg 3 must not be zero');
+    const count = step > 0n ? (stop > start ? (stop - start + step - 1n) / step : 0n) : start > stop ? (start - stop - step - 1n) / -step : 0n;
+    if (count > 10_000_000n) throw new TemplateRuntimeError('range() of more than 10,000,000 items');
+    this.values = [];
+    for (let i = 0n, v = start; i < count; i++, v += step) this.values.push(v);
+  }
+  iterate(): Value[] {
+    return this.values;
+  }
+  getattr(name: string): Value | undefined {
+    if (name === 'start') return this.start;
+    if (name === 'stop') return this.stop;
+    if (name === 'step') return this.step;
+    return undefined;
+  }
+  getitem(key: Value): Value | undefined {
+    const i = asInt(key);
+    if (i === undefined) return undefined;
+    const n = this.values.length;
+    const index = Number(i < 0n ? i + BigInt(n) : i);
+    return index >= 0 && index < n ? this.values[index]! : undefined;
+  }
+  repr(): string {
+    return this.step === 1n ? `range(${this.start}, ${this.stop})` : `range(${this.start}, ${this.stop}, ${this.step})`;
+  }
+}
+
+/**
+ * model-ensembler's `run`: a namedtuple of every merged key. `run.x` and
+ * `run['x']` both read a field (Jinja2 falls back from the item to the
+ * attribute); iterating gives the values.
+ */
+export class RunTuple implements PyObject {
+  readonly pyType = 'Run';
+  constructor(readonly fields: Map<string, Value>) {}
+  getattr(name: string): Value | undefined {
+    return this.fields.get(name);
+  }
+  getitem(key: Value): Value | undefined {
+    const i = asInt(key);
+    if (i === undefined) return undefined;
+    const values = [...this.fields.values()];
+    const index = Number(i < 0n ? i + BigInt(values.length) : i);
+    return values[index];
+  }
+  iterate(): Value[] {
+    return [...this.fields.values()];
+  }
+}
+
+/** What `{% import "x" as m %}` binds: the template's exported macros and top-level variables. */
+export class TemplateModule implements PyObject {
+  readonly pyType = 'TemplateModule';
+  constructor(readonly name: string, readonly exports: Map<string, Value>) {}
+  getattr(name: string): Value | undefined {
+    return this.exports.get(name);
+  }
+  repr(): string {
+    return `<TemplateModule ${pyRepr(this.name)}>`;
+  }
+}
+
+export function pyDictFromKwargs(kwargs: Map<string, Value>): PyDict {
+  return PyDict.from([...kwargs]);
+}
+
+export function tuple(items: Value[]): PyTuple {
+  return new PyTuple(items);
+}

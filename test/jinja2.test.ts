@@ -1,0 +1,122 @@
+// The oracle is real Jinja2: every case of test/jinja2/corpus/ is rendered by
+// Debian's python3-jinja2 exactly as model-ensembler renders (PyYAML's full
+// loader, the merged `run` namedtuple, jinja2.Template(text).render(run=run))
+// and by mensemble, and the outputs must be byte-identical. A case marked `!`
+// is one mensemble must refuse (an undefined value, a construct it does not
+// reproduce); a refusal anywhere else, or output where a refusal was promised,
+// fails too, so the marks stay true.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseYamlText, toValue } from '../src/config/source.js';
+import { createEnvironment, renderFile } from '../src/render/jinja/environment.js';
+import { ROOT, tempDir } from './helpers.js';
+import { needPackages } from './system-packages.js';
+
+interface Case {
+  where: string;
+  vars: string;
+  template: string;
+  refuse: boolean;
+}
+
+const CORPUS = path.join(ROOT, 'test', 'jinja2', 'corpus');
+
+/**
+ * A corpus file: `%%% vars` starts a YAML block of run fields for the cases
+ * after it; `>>> template` is a one-line case (no final newline; `⏎` stands
+ * for CRLF); `### name` starts a multi-line case running to the next marker.
+ * `>>>!` and `###!` mark cases mensemble must refuse.
+ */
+function readCorpus(file: string): Case[] {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const cases: Case[] = [];
+  let vars = '';
+  let block: { kind: 'vars' | 'case'; start: number; refuse: boolean; body: string[] } | undefined;
+  const rel = path.relative(ROOT, file);
+  const close = () => {
+    if (!block) return;
+    if (block.kind === 'vars') vars = block.body.join('\n');
+    else cases.push({ where: `${rel}:${block.start}`, vars, template: `${block.body.join('\n')}\n`, refuse: block.refuse });
+    block = undefined;
+  };
+  lines.forEach((line, i) => {
+    const m = /^(%%%|>>>|###)(!?)(?: (.*))?$/.exec(line);
+    if (!m) {
+      block?.body.push(line);
+      return;
+    }
+    close();
+    if (m[1] === '%%%') block = { kind: 'vars', start: i + 1, refuse: false, body: [] };
+    else if (m[1] === '###') block = { kind: 'case', start: i + 1, refuse: m[2] === '!', body: [] };
+    else cases.push({ where: `${rel}:${i + 1}`, vars, template: (m[3] ?? '').replace(/⏎/g, '\r\n'), refuse: m[2] === '!' });
+  });
+  close();
+  // Trailing blank lines of a multi-line case are the file's layout, not the template's.
+  for (const c of cases) c.template = c.template.replace(/\n{2,}$/, '\n');
+  return cases;
+}
+
+function allCases(): Case[] {
+  return fs
+    .readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.cases'))
+    .sort()
+    .flatMap((f) => readCorpus(path.join(CORPUS, f)));
+}
+
+type Result = { ok: true; out: string } | { ok: false; error: string };
+
+function renderWithJinja2(cases: Case[]): Result[] {
+  const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'test', 'jinja2', 'oracle.py')], {
+    input: JSON.stringify(cases.map((c) => ({ vars: c.vars, template: c.template }))),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`the Jinja2 oracle failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function renderWithMensemble(cases: Case[]): Result[] {
+  const dir = tempDir('mensemble-jinja2-');
+  const env = createEnvironment(dir);
+  return cases.map((c, i) => {
+    const name = `case-${i}.j2`;
+    fs.writeFileSync(path.join(dir, name), c.template);
+    try {
+      const vars = (toValue(parseYamlText('vars.yaml', c.vars || '{}')) ?? {}) as Record<string, unknown>;
+      return { ok: true, out: renderFile(env, name, { ...vars, run: vars }) };
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  });
+}
+
+const skip = needPackages('jinja2', 'the differential Jinja2 test');
+
+test('every corpus template renders byte for byte as real Jinja2 renders it, or is refused where marked', { skip }, (t) => {
+  const cases = allCases();
+  assert.ok(cases.length >= 100, `the corpus has ${cases.length} cases`);
+  const jinja = renderWithJinja2(cases);
+  const ours = renderWithMensemble(cases);
+  const failures: string[] = [];
+  let identical = 0;
+  let refused = 0;
+  cases.forEach((c, i) => {
+    const j = jinja[i]!;
+    const m = ours[i]!;
+    const show = (r: Result) => (r.ok ? JSON.stringify(r.out) : `error: ${r.error}`);
+    if (c.refuse) {
+      if (m.ok) failures.push(`${c.where}: marked as refused, but mensemble rendered ${show(m)} (Jinja2: ${show(j)})`);
+      else refused++;
+      return;
+    }
+    if (j.ok && m.ok && j.out === m.out) identical++;
+    else if (!j.ok && !m.ok) identical++;
+    else failures.push(`${c.where}: ${JSON.stringify(c.template)}\n    Jinja2:    ${show(j)}\n    mensemble: ${show(m)}`);
+  });
+  t.diagnostic(`${cases.length} cases: ${identical} as Jinja2, ${refused} refused as marked, ${failures.length} failing`);
+  assert.equal(failures.length, 0, `${failures.length} of ${cases.length} cases differ from Jinja2:\n${failures.join('\n')}`);
+});
