@@ -7,10 +7,10 @@
 import { pyFloatRepr } from '../../config/python-values.js';
 import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
 import { percentFormat } from './format.js';
-import { PY_WHITESPACE, attributeOf, pySort, pyTitle } from './methods.js';
-import { arithmetic, compareValues, equals, getattr, getitem, intToFloat, iterate, length } from './operations.js';
+import { PY_WHITESPACE, attributeOf, pySort } from './methods.js';
+import { arithmetic, compareValues, equals, getitem, intToFloat, iterate, length } from './operations.js';
 import { pyStr } from './printing.js';
-import { Markup, NamedTuple, PyCallable, PyDate, PyDict, PyTuple, Undefined, asInt, asStr, codePoints, hashKey, strLength, truthy, typeName, type Value } from './values.js';
+import { Markup, NamedTuple, PyCallable, PyDict, PyTuple, Undefined, asInt, asStr, codePoints, hashKey, strLength, truthy, typeName, type Value } from './values.js';
 
 export interface FilterContext {
   callFilter(name: string, value: Value, args: Value[], kwargs: Map<string, Value>): Value;
@@ -558,5 +558,3 @@ function minMax(v: Value, a: Value[], k: Map<string, Value>, which: 'min' | 'max
   }
   return best;
 }
-
-export { getattr, PyDate, pyTitle };

@@ -6,11 +6,10 @@
  */
 import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
 import { strFormat } from './format.js';
-import { compareValues, contains, equals, iterate } from './operations.js';
-import { pyRepr, pyStr } from './printing.js';
+import { compareValues, equals, iterate } from './operations.js';
+import { pyRepr } from './printing.js';
 import { Markup, NamedTuple, PyCallable, PyDate, PyDateTime, PyDict, PyTuple, Undefined, asInt, asStr, codePoints, isPyObject, strLength, typeName, type PyObject, type Value } from './values.js';
 
-type Method = (self: never, args: Value[], kwargs: Map<string, Value>) => Value;
 
 /** Python's whitespace (str.isspace), for split and strip without arguments. */
 export const PY_WHITESPACE = '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
@@ -488,6 +487,3 @@ export function attributeOf(obj: Value, name: string): Value | undefined {
   if (isPyObject(obj)) return obj.getattr(name);
   return undefined;
 }
-
-/** For `in` tests of helpers that only need membership. */
-export { contains, pyStr };

@@ -6,7 +6,7 @@
  * Jinja2 but that mensemble does not render exactly like it are refused here
  * with their position (UnsupportedConstruct), before anything is rendered.
  */
-import type { CallArgs, CompareOp, Expr, Stmt, Target, TemplateAst } from './ast.js';
+import type { BinaryOp, CallArgs, CompareOp, Expr, Stmt, Target, TemplateAst } from './ast.js';
 import { TemplateSyntaxError, UnsupportedConstruct, type TemplatePosition } from './errors.js';
 import { tokenize, type Token, type TokenType } from './lexer.js';
 
@@ -16,6 +16,7 @@ type CallExpr = Extract<Expr, { kind: 'call' }>;
 const COMPARE: ReadonlySet<string> = new Set(['eq', 'ne', 'lt', 'lteq', 'gt', 'gteq']);
 const MATH1: Record<string, 'add' | 'sub'> = { add: 'add', sub: 'sub' };
 const MATH2: Record<string, 'mul' | 'div' | 'floordiv' | 'mod'> = { mul: 'mul', div: 'div', floordiv: 'floordiv', mod: 'mod' };
+const POW: Record<string, 'pow'> = { pow: 'pow' };
 
 const DESCRIBE: Partial<Record<TokenType, string>> = {
   add: '+', sub: '-', div: '/', floordiv: '//', mul: '*', mod: '%', pow: '**', tilde: '~',
@@ -441,13 +442,7 @@ class Parser {
   }
 
   private parseMath1(): Expr {
-    let left = this.parseConcat();
-    while (MATH1[this.peek().type]) {
-      const op = MATH1[this.peek().type]!;
-      const at = this.pos(this.next());
-      left = { kind: 'binop', op, left, right: this.parseConcat(), at };
-    }
-    return left;
+    return this.parseArithmetic(MATH1, () => this.parseConcat());
   }
 
   private parseConcat(): Expr {
@@ -461,20 +456,15 @@ class Parser {
   }
 
   private parseMath2(): Expr {
-    let left = this.parsePow();
-    while (MATH2[this.peek().type]) {
-      const op = MATH2[this.peek().type]!;
-      const at = this.pos(this.next());
-      left = { kind: 'binop', op, left, right: this.parsePow(), at };
-    }
-    return left;
+    return this.parseArithmetic(MATH2, () => this.parseArithmetic(POW, () => this.parseUnary()));
   }
 
-  private parsePow(): Expr {
-    let left = this.parseUnary();
-    while (this.peek().type === 'pow') {
+  /** A left-associative chain of the operators in `ops` (`+ -`, `* / // %`, `**`) over `operand`. */
+  private parseArithmetic(ops: Partial<Record<string, BinaryOp>>, operand: () => Expr): Expr {
+    let left = operand();
+    for (let op = ops[this.peek().type]; op; op = ops[this.peek().type]) {
       const at = this.pos(this.next());
-      left = { kind: 'binop', op: 'pow', left, right: this.parseUnary(), at };
+      left = { kind: 'binop', op, left, right: operand(), at };
     }
     return left;
   }

@@ -11,7 +11,7 @@ import { Cycler, LoopContext, Namespace, PyRange, TemplateModule, joiner } from 
 import { PySlice, arithmetic, compare, getattr, getitem, iterate, negate } from './operations.js';
 import { pyStr } from './printing.js';
 import { TESTS } from './tests.js';
-import { Markup, PyCallable, PyDict, PyTuple, Undefined, asInt, asStr, isPyObject, truthy, typeName, type Value } from './values.js';
+import { PyCallable, PyDict, PyTuple, Undefined, asInt, asStr, truthy, typeName, type Value } from './values.js';
 
 export interface LoadedTemplate {
   name: string;
@@ -289,15 +289,12 @@ export class Renderer {
         }
       : undefined;
     const loop = new LoopContext(items, depth0, recurse);
-    const loopValue: Value = recurse ? new PyCallable('loop', (args) => recurse(args[0] ?? null), undefined, undefined) : (loop as unknown as Value);
-    if (recurse) {
-      // A recursive loop is both callable and has the loop attributes.
-      (loopValue as PyCallable & { attrsOf?: LoopContext }).attrsOf = loop;
-    }
+    // A recursive loop's `loop` is callable as well as having the loop's attributes.
+    const loopValue = (recurse ? new LoopCallable(loop, recurse) : loop) as unknown as Value;
     for (let i = 0; i < items.length; i++) {
       loop.index0 = i;
       const inner = new Frame(frame);
-      inner.vars.set('loop', recurse ? new LoopCallable(loop, recurse) as unknown as Value : loopValue);
+      inner.vars.set('loop', loopValue);
       this.assign(s.target, items[i]!, inner);
       this.execAll(s.body, inner, out);
     }
@@ -447,7 +444,6 @@ export class Renderer {
       case 'dict': return PyDict.from(e.pairs.map(([k, v]) => [this.eval(k, frame), this.eval(v, frame)]));
       case 'getattr': {
         const obj = this.eval(e.node, frame);
-        if (obj instanceof LoopCallable) return obj.loop.getattr(e.attr) ?? new Undefined(exprText(e), `the loop has no attribute '${e.attr}'`);
         return getattr(obj, e.attr, exprText(e));
       }
       case 'getitem': {
@@ -510,5 +506,3 @@ class LoopCallable {
     return this.loop.getattr(name);
   }
 }
-
-export { isPyObject, Markup };
