@@ -33,6 +33,8 @@ test('examples/model-ensembler runs unmodified, with Jinja2 output and every tas
   assert.equal(fs.existsSync(path.join(dir, 'tst1/tst1-0/scratch')), false, 'remove task ran');
   assert.deepEqual(fs.readdirSync(path.join(dir, 'archive/tst1-0')).sort(), ['inputfile', 'output.txt', 'prepared.txt'], 'move task copied the included files');
   assert.equal(fs.readFileSync(path.join(dir, 'archive/index.txt'), 'utf8'), 'index.txt\ntst1-0\ntst1-1\ntst2-0\n', 'post_process ran after every batch');
-  assert.ok(fs.existsSync(path.join(dir, 'batch_done.txt')), 'post_batch ran');
+  // post_batch runs in each batch's basedir, as model-ensembler runs it.
+  for (const batch of ['tst1', 'tst2']) assert.ok(fs.existsSync(path.join(dir, batch, 'batch_done.txt')), `post_batch ran in ${batch}`);
+  assert.equal(fs.existsSync(path.join(dir, 'batch_done.txt')), false, 'not in the configuration\'s folder');
   assert.match(cli(['plan', 'ensemble.yml'], dir).stdout, /No changes\. 3 runs up to date/);
 });

@@ -10,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parseYamlText, toValue } from '../src/config/source.js';
+import { parseYamlText, toFieldsValue } from '../src/config/source.js';
 import { createEnvironment, renderFile } from '../src/render/jinja/environment.js';
-import { ROOT, tempDir } from './helpers.js';
+import { ROOT, cli, tempDir, writeTree } from './helpers.js';
 import { needPackages } from './system-packages.js';
 
 interface Case {
@@ -86,7 +86,7 @@ function renderWithMensemble(cases: Case[]): Result[] {
     const name = `case-${i}.j2`;
     fs.writeFileSync(path.join(dir, name), c.template);
     try {
-      const vars = (toValue(parseYamlText('vars.yaml', c.vars || '{}')) ?? {}) as Record<string, unknown>;
+      const vars = (toFieldsValue(parseYamlText('vars.yaml', c.vars || '{}')) ?? {}) as Record<string, unknown>;
       return { ok: true, out: renderFile(env, name, { ...vars, run: vars }) };
     } catch (err) {
       return { ok: false, error: (err as Error).message };
@@ -119,4 +119,31 @@ test('every corpus template renders byte for byte as real Jinja2 renders it, or 
   });
   t.diagnostic(`${cases.length} cases: ${identical} as Jinja2, ${refused} refused as marked, ${failures.length} failing`);
   assert.equal(failures.length, 0, `${failures.length} of ${cases.length} cases differ from Jinja2:\n${failures.join('\n')}`);
+});
+
+test('a configuration read by apply gives templates what PyYAML gives them: integer keys, written key order, dates, big integers', () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:
+  vars:
+    levels: {10: deep, 2: middle, "9": nine}
+    start: 1990-01-01
+    big: 123456789012345678901234567890
+  batches:
+    - name: b
+      basedir: ./runs
+      templatedir: ../tpl
+      templates: [out.txt.j2, job.sh.j2]
+      job_file: job.sh
+      maxruns: 1
+      maxjobs: 1
+      runs:
+        - {n: 1}
+`,
+    'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n',
+    'tpl/out.txt.j2': '{{ run.levels }} {{ run.levels[10] }} {{ run.start.year }} {{ run.big + 1 }}\n',
+  });
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs', 'b-0', 'out.txt'), 'utf8'), "{10: 'deep', 2: 'middle', '9': 'nine'} deep 1990 123456789012345678901234567891");
 });

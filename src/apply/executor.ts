@@ -55,9 +55,12 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
   const session = ApplySession.open(ensembleStateDir(spec));
   const watcher = new JobWatcher(backend, options.pollInterval * 1000, (message) => report({ kind: 'warn', message }));
   const submitGate = new RateLimiter(options.submitRate);
-  const taskContext = { ensembleDir: spec.dir, shell: options.shell, checkInterval: options.checkInterval, noChecks: options.noChecks, backend, signal: options.signal };
-  /** An ensemble or batch task, once per session; `filePrefix` names its files (batch names need not be safe file names). */
-  const ensembleTask = async (task: TaskSpec, scope: string, filePrefix: string) => {
+  const taskContext = { ensembleDir: spec.root, shell: options.shell, checkInterval: options.checkInterval, noChecks: options.noChecks, backend, signal: options.signal };
+  /**
+   * An ensemble or batch task, once per session; `filePrefix` names its files (batch names need not be safe file names).
+   * Batch tasks run in the batch's basedir, created when missing, as model-ensembler runs them; ensemble tasks in spec.root.
+   */
+  const ensembleTask = async (task: TaskSpec, scope: string, filePrefix: string, workDir = spec.root) => {
     const key = `${scope}:${task.phase}[${task.index}]:${task.name}`;
     if (session.isDone(key)) return;
     const resume = session.isStarted(key);
@@ -68,7 +71,8 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
     }
     report({ kind: 'task', batch: scope === 'ensemble' ? undefined : scope, message: `${task.phase} ${task.name} ${resume ? 'resumed' : 'started'}` });
     try {
-      await runTask(task, { ...taskContext, journal: { files, resume }, log: (message) => report({ kind: 'task', message }) });
+      fs.mkdirSync(workDir, { recursive: true });
+      await runTask(task, { ...taskContext, workDir, journal: { files, resume }, log: (message) => report({ kind: 'task', message }) });
     } catch (err) {
       if (err instanceof TaskFailure) {
         throw new UserError(`${err.message}. A ${task.phase} task failed, so the ensemble stops here; finished work is recorded and the next apply resumes from this task.`);
@@ -90,7 +94,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       if (wantsArrays && !asArrays) report({ kind: 'warn', batch: batch.name, message: `job arrays are disabled on this ${backend.name} cluster: batch ${batch.name} is submitted one job per run, at most maxjobs (${batch.maxjobs}) at once` });
       const arrays = asArrays ? new ArrayGate(backend, batch.maxjobs, submitGate, !options.noWait) : undefined;
       report({ kind: 'batch', batch: batch.name, message: `batch ${batch.name}: ${entries.length} run${entries.length > 1 ? 's' : ''} to work on (maxruns ${batch.maxruns}, maxjobs ${batch.maxjobs}${arrays ? ', as job arrays' : ''})` });
-      for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`);
+      for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`, batch.basedir);
       // With arrays the scheduler holds tasks back (each array's `%n`) and the gate shares maxjobs among arrays; no slots here.
       const slots = new Slots(arrays ? Number.POSITIVE_INFINITY : batch.maxjobs);
       const ctx = { backend, watcher, slots, submitGate, arrays, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext };
@@ -120,7 +124,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
         allSettled = false;
         continue; // post_batch waits until every run of the batch has finished
       }
-      for (const task of batch.tasks.post_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`);
+      for (const task of batch.tasks.post_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`, batch.basedir);
     }
     for (const entry of removals) {
       const last = entry.observed?.state && latestAttempt(entry.observed.state);

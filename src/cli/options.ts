@@ -70,7 +70,7 @@ export function commandContext(configArg: string | undefined, flags: CommonFlags
   const targets = parseTargets(asList(flags.target));
   const extraVars = parseExtraVars(asList(flags.x));
   const colorSetting = flags.color === false ? 'never' : process.argv.includes('--color') ? 'always' : rc.color;
-  const spec = loadEnsemble(file, { extraVars, maxConfigMb: rc.max_config_mb });
+  const spec = loadEnsemble(file, { extraVars, maxConfigMb: rc.max_config_mb, pathsFrom: rc.paths_from });
   const backend = createBackend(flags.backend ?? rc.backend ?? 'local');
   const pollInterval = positive(flags.pollInterval, '--poll-interval') ?? rc.poll_interval ?? backend.defaultPollSeconds;
   const checkInterval = positive(flags.checkInterval, '--check-interval') ?? rc.check_interval ?? 30;

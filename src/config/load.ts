@@ -2,9 +2,10 @@ import path from 'node:path';
 import { UserError, UserErrors, formatLocation } from '../util/errors.js';
 import { resolveInside } from '../util/paths.js';
 import { toPlain } from './python-values.js';
+import { decidePathsFrom, type PathsFromSetting } from './paths-from.js';
 import { schemaProblems } from './schema.js';
 import { taskPathProblems } from './task-paths.js';
-import { formatKeyPath, locate, readYamlFile, toValue, type KeyPath, type YamlSource } from './source.js';
+import { formatKeyPath, locate, readYamlFile, toConfigValue, type KeyPath, type YamlSource } from './source.js';
 import type { BatchSpec, EnsembleSpec, RunInput, TaskPhase, TaskSpec } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -20,21 +21,28 @@ export interface LoadOptions {
   extraVars?: Record<string, string>;
   /** Largest configuration read, in MB (.mensemblerc `max_config_mb`). */
   maxConfigMb?: number;
+  /** Where relative paths start (.mensemblerc `paths_from`); `auto` by the configuration's vocabulary (config/paths-from.ts). */
+  pathsFrom?: PathsFromSetting;
+  /** The working directory model-ensembler's rule resolves from; the process's by default. */
+  cwd?: string;
 }
 
 /** Reads, validates and normalises a configuration file. Throws UserError(s) naming file, line and key. */
 export function loadEnsemble(configFile: string, options: LoadOptions = {}): EnsembleSpec {
   const file = path.resolve(configFile);
   const source = readYamlFile(file, 'configuration', options.maxConfigMb);
-  const value = toValue(source);
+  const value = toConfigValue(source);
   const problems = schemaProblems(source, toPlain(value));
   if (problems.length > 0) throw new UserErrors(problems);
   return normalise(source, file, value as Obj, options);
 }
 
-function normalise(source: YamlSource, file: string, root: Obj, options: LoadOptions): EnsembleSpec {
-  const dir = path.dirname(file);
-  const ensemble = root.ensemble as Obj;
+function normalise(source: YamlSource, file: string, document: Obj, options: LoadOptions): EnsembleSpec {
+  const configDir = path.dirname(file);
+  const ensemble = document.ensemble as Obj;
+  const pathsFrom = decidePathsFrom(ensemble, options.pathsFrom);
+  // Relative paths start here, and may not leave it.
+  const dir = pathsFrom === 'working-directory' ? path.resolve(options.cwd ?? process.cwd()) : configDir;
   const globalVars = (ensemble.vars ?? {}) as Obj;
   const batchConfig = (ensemble.batch_config ?? {}) as Obj;
   const problems: string[] = [];
@@ -75,7 +83,9 @@ function normalise(source: YamlSource, file: string, root: Obj, options: LoadOpt
 
   return {
     configFile: file,
-    dir,
+    dir: configDir,
+    root: dir,
+    pathsFrom,
     source,
     preProcess,
     postProcess,
@@ -100,6 +110,9 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     if (/[\u0000-\u001f\u007f]/.test(String(merged[key]))) {
       throw new UserError(`${at(key)}: ${JSON.stringify(merged[key])} contains a control character (a line break?); paths may not.`);
     }
+  }
+  if (merged.repeat === true) {
+    throw new UserError(`${at('repeat')}: \`repeat: true\` is not supported: model-ensembler runs such a batch again and again while its pre_batch checks pass, which has no place in a plan of targets. Write \`repeat: false\` (or leave it out) and add one batch per cycle (a \`matrix\` over a cycle number, or batches with their own names and basedirs).`);
   }
   const basedir = pathProblem('basedir', () => resolveInside(dir, String(merged.basedir), 'basedir'));
   // model-ensembler changes into basedir before it resolves templatedir.
@@ -131,7 +144,7 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     jobFile: String(merged.job_file),
     maxruns: Number(merged.maxruns),
     maxjobs: Number(merged.maxjobs),
-    repeat: merged.repeat === true,
+    repeat: false,
     tasks: batchTasks,
     runs: runInputs(source, merged, keyPath),
     runIdTemplate: typeof merged.run_id === 'string' ? merged.run_id : undefined,

@@ -140,6 +140,11 @@ function pyYamlInt(source: string): bigint {
 /** Replaces PyFloat by plain numbers (and timestamps by their text), for schema validation and JSON output. */
 export function toPlain(value: unknown): unknown {
   if (value instanceof PyFloat) return value.value;
+  if (value instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of value) out[String(k)] = toPlain(v);
+    return out;
+  }
   if (value instanceof YamlTimestamp) return value.source;
   if (typeof value === 'bigint') return Number(value);
   if (Array.isArray(value)) return value.map(toPlain);
@@ -162,6 +167,12 @@ export function canonicalJson(value: unknown): string {
   if (value === undefined) return 'null';
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof YamlTimestamp) return JSON.stringify({ timestamp: value.source });
+  if (value instanceof Map) {
+    // A mapping with string keys hashes as it did when mappings were read as objects (key order is in the rendered files' hashes);
+    // other keys (1, 1.0, true, null) hash with their type and written order.
+    if ([...value.keys()].every((k) => typeof k === 'string')) return canonicalJson(Object.fromEntries(value));
+    return `{"\u0000map":[${[...value].map(([k, v]) => `[${canonicalJson(k)},${canonicalJson(v)}]`).join(',')}]}`;
+  }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const keys = Object.keys(value).sort();

@@ -16,6 +16,8 @@ export interface RcSettings {
   array?: boolean;
   /** Largest configuration file read, in MB (default 1). */
   max_config_mb?: number;
+  /** Where a configuration's relative paths start (config/paths-from.ts); default auto. */
+  paths_from?: 'auto' | 'configuration' | 'working-directory';
   /** Where the settings came from, for messages; undefined when no file was found. */
   file?: string;
 }
@@ -30,6 +32,7 @@ const RULES: Record<Exclude<keyof RcSettings, 'file'>, KeyRule> = {
   shell: { check: (v) => typeof v === 'string' && v.length > 0, expected: 'the path of a shell' },
   array: { check: (v) => typeof v === 'boolean', expected: '`true` or `false`' },
   max_config_mb: { check: (v) => typeof v === 'number' && v > 0, expected: 'a size in MB above 0' },
+  paths_from: { check: (v) => v === 'auto' || v === 'configuration' || v === 'working-directory', expected: '`auto`, `configuration` or `working-directory`' },
 };
 
 export const RC_NAME = '.mensemblerc';

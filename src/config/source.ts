@@ -94,6 +94,71 @@ export function toValue(source: YamlSource): unknown {
   return source.doc.toJS({ maxAliasCount: -1 });
 }
 
+/**
+ * The configuration's value: its structure (the ensemble, batches, runs,
+ * tasks) as plain objects, and every mapping that is a template value as a
+ * `Map`, which keeps what PyYAML keeps and a JavaScript object loses: keys
+ * that are numbers, booleans or null (`{1: a}`), and the written order of
+ * keys that look like integers.
+ */
+export function toConfigValue(source: YamlSource): unknown {
+  return configStructure(source.doc.toJS({ maxAliasCount: -1, mapAsMap: true }));
+}
+
+/** Run fields, or variables: a mapping whose values are template values. */
+export function toFieldsValue(source: YamlSource): unknown {
+  return fields(source.doc.toJS({ maxAliasCount: -1, mapAsMap: true }));
+}
+
+type Obj = Record<string, unknown>;
+
+/** A Map read as structure: string keys, values converted by `value`. */
+function object(v: unknown, value: (x: unknown, key: string) => unknown = plainDeep): unknown {
+  if (!(v instanceof Map)) return v;
+  const out: Obj = {};
+  for (const [k, x] of v) out[String(k)] = value(x, String(k));
+  return out;
+}
+
+function plainDeep(v: unknown): unknown {
+  if (v instanceof Map) return object(v, plainDeep);
+  if (Array.isArray(v)) return v.map(plainDeep);
+  return v;
+}
+
+const keep = (v: unknown) => v;
+const fields = (v: unknown) => object(v, keep);
+const list = (v: unknown, item: (x: unknown) => unknown) => (Array.isArray(v) ? v.map(item) : v);
+const taskList = (v: unknown) => list(v, (t) => object(t, (x, k) => (k === 'args' ? plainDeep(x) : x)));
+
+function batch(v: unknown): unknown {
+  return object(v, (x, k) => {
+    switch (k) {
+      case 'vars': return fields(x);
+      case 'runs': return list(x, fields);
+      case 'matrix': return object(x, keep);
+      case 'pre_batch': case 'pre_run': case 'post_run': case 'post_batch': return taskList(x);
+      case 'slurm': case 'retry': return plainDeep(x);
+      default: return x;
+    }
+  });
+}
+
+function configStructure(root: unknown): unknown {
+  return object(root, (ensemble, key) => {
+    if (key !== 'ensemble') return plainDeep(ensemble);
+    return object(ensemble, (x, k) => {
+      switch (k) {
+        case 'vars': return fields(x);
+        case 'batch_config': return batch(x);
+        case 'batches': return list(x, batch);
+        case 'pre_process': case 'post_process': return taskList(x);
+        default: return plainDeep(x);
+      }
+    });
+  });
+}
+
 function applyPythonScalars(doc: Document.Parsed): void {
   visit(doc, {
     Scalar(_key, node) {

@@ -18,7 +18,9 @@ export function taskPathProblems(source: YamlSource, tasks: readonly TaskSpec[],
   const problems: string[] = [];
   for (const task of tasks) {
     const runTask = task.phase === 'pre_run' || task.phase === 'post_run';
-    const base = runTask && basedir ? path.join(basedir, SOME_RUN) : ensembleDir;
+    const batchTask = task.phase === 'pre_batch' || task.phase === 'post_batch';
+    // Where the task works (tasks/index.ts defaultDir): a run's directory, its batch's basedir, or the root.
+    const base = basedir && runTask ? path.join(basedir, SOME_RUN) : basedir && batchTask ? basedir : ensembleDir;
     const check = (key: string, written: unknown, from: string): string | undefined => {
       if (typeof written !== 'string' || written === '' || isRunReference(written)) return undefined;
       const resolved = placeInside(ensembleDir, written, from);

@@ -35,6 +35,7 @@ export interface BatchSpec {
   jobFile: string;
   maxruns: number;
   maxjobs: number;
+  /** Always false: `repeat: true` is refused when the configuration is read. */
   repeat: boolean;
   tasks: Record<'pre_batch' | 'pre_run' | 'post_run' | 'post_batch', TaskSpec[]>;
   runs: RunInput[];
@@ -54,8 +55,15 @@ export interface BatchSpec {
 export interface EnsembleSpec {
   /** Absolute path of the configuration file. */
   configFile: string;
-  /** The ensemble's folder: the configuration's folder. Relative paths resolve here. */
+  /** The configuration's folder: mensemble's state (.mensemble) and lock live here. */
   dir: string;
+  /**
+   * Where relative paths start, and the folder they may not leave: the
+   * configuration's folder, or for a model-ensembler configuration the
+   * working directory (config/paths-from.ts). pre_process and post_process run here.
+   */
+  root: string;
+  pathsFrom: 'configuration' | 'working-directory';
   source: YamlSource;
   preProcess: TaskSpec[];
   postProcess: TaskSpec[];

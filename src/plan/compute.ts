@@ -59,6 +59,8 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
   const warnings = await refreshJobs(backend, [...observed.values(), ...orphans], createBackend);
   const plan = diff(desired.runs, observed, orphans, { replaceRunning: options.replaceRunning });
   plan.warnings.push(...warnings);
+  plan.batches = spec.batches.map((b) => ({ name: b.name, basedir: b.basedir }));
+  plan.pathsFrom = { rule: spec.pathsFrom, dir: spec.root };
   return { spec, desired, plan };
 }
 

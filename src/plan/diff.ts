@@ -23,7 +23,7 @@ export function diff(desired: readonly DesiredRun[], observed: ReadonlyMap<strin
       observed: orphan,
     });
   }
-  return { entries, summary: summarise(entries), warnings: [] };
+  return { entries, summary: summarise(entries), warnings: [], batches: [] };
 }
 
 function decide(run: DesiredRun, seen: ObservedRun, options: DiffOptions): PlanEntry {

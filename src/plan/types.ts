@@ -66,6 +66,10 @@ export interface Plan {
   summary: PlanSummary;
   /** Problems observing the world (an unreachable scheduler) that make the plan less certain. */
   warnings: string[];
+  /** Each batch's base folder (absolute), so that nobody learns only afterwards where run directories went. */
+  batches: Array<{ name: string; basedir: string }>;
+  /** Where the configuration's relative paths started (config/paths-from.ts). */
+  pathsFrom?: { rule: 'configuration' | 'working-directory'; dir: string };
 }
 
 export function hasChanges(plan: Plan): boolean {

@@ -16,7 +16,7 @@ export { TaskFailure, type TaskContext } from './types.js';
 export async function runTask(task: TaskSpec, ctx: TaskContext): Promise<void> {
   if (ctx.run && !fs.existsSync(ctx.run.dir)) throw new RunDirectoryGone(ctx.run.dir);
   const args = substituteArgs(task.args, ctx.run?.vars);
-  const cwd = args.cwd !== undefined ? resolvePath(ctx, String(args.cwd), `${task.where}.args.cwd`) : (ctx.run?.dir ?? ctx.ensembleDir);
+  const cwd = args.cwd !== undefined ? resolvePath(ctx, String(args.cwd), `${task.where}.args.cwd`) : defaultDir(ctx);
   const shell = args.shell !== undefined ? String(args.shell) : ctx.shell;
   switch (task.name) {
     case 'execute':
@@ -39,7 +39,12 @@ export async function runTask(task: TaskSpec, ctx: TaskContext): Promise<void> {
   }
 }
 
-function resolvePath(ctx: TaskContext, written: string, where: string, base = ctx.run?.dir ?? ctx.ensembleDir): string {
+/** Where a task works unless it says `cwd`: its run's directory, else its batch's basedir, else the ensemble's root. */
+function defaultDir(ctx: TaskContext): string {
+  return ctx.run?.dir ?? ctx.workDir ?? ctx.ensembleDir;
+}
+
+function resolvePath(ctx: TaskContext, written: string, where: string, base = defaultDir(ctx)): string {
   const resolved = placeInside(ctx.ensembleDir, written, base);
   if ('problem' in resolved) throw new TaskFailure(where, resolved.problem);
   return resolved.path;
@@ -152,7 +157,7 @@ async function submitScript(task: TaskSpec, ctx: TaskContext, args: Record<strin
   const script = resolvePath(ctx, String(args.script), task.where);
   if (!fs.existsSync(script)) throw new TaskFailure(task.where, `submit: the script ${script} does not exist`);
   try {
-    const jobId = await ctx.backend.submitScript(script, ctx.run?.dir ?? ctx.ensembleDir);
+    const jobId = await ctx.backend.submitScript(script, defaultDir(ctx));
     ctx.log(`submit: ${path.basename(script)} is job ${jobId}`);
   } catch (err) {
     throw new TaskFailure(task.where, `submit ${script}: ${errorMessage(err)}`);

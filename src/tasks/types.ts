@@ -3,8 +3,10 @@ import type { DetachedFiles } from '../util/detached.js';
 
 /** Where and for whom a task runs. */
 export interface TaskContext {
-  /** The ensemble's folder; relative paths in task arguments may not leave it. */
+  /** The ensemble's root (EnsembleSpec.root); relative paths in task arguments may not leave it. */
   ensembleDir: string;
+  /** Where a task without a run works: the batch's basedir for batch tasks, the root for ensemble tasks. */
+  workDir?: string;
   /** Present for pre_run/post_run tasks: the run's id, directory and template variables. */
   run?: { id: string; dir: string; vars: Record<string, unknown> };
   /** The user's shell for `cmd` arguments (model-ensembler's -l). */

@@ -1,4 +1,5 @@
 import type { Plan, PlanAction, PlanEntry, PlanSummary } from '../plan/types.js';
+import { displayPath } from '../util/paths.js';
 import type { Colors } from './color.js';
 
 const SYMBOLS: Record<PlanAction, string> = {
@@ -52,8 +53,19 @@ export function renderPlan(plan: Plan, c: Colors): string {
     }
     lines.push('');
   }
-  lines.push(summaryLine(plan.summary, c));
+  lines.push(...baseFolders(plan, c), summaryLine(plan.summary, c));
   return lines.join('\n');
+}
+
+/** Where each batch's run directories are, and why there: relative paths start from the configuration's folder or, as in model-ensembler, from the working directory. */
+function baseFolders(plan: Plan, c: Colors): string[] {
+  if (plan.batches.length === 0) return [];
+  const from = plan.pathsFrom;
+  const rule = from?.rule === 'working-directory'
+    ? `relative paths from the working directory ${displayPath(from.dir)}, as model-ensembler`
+    : 'relative paths from the configuration\'s folder';
+  const width = Math.max(...plan.batches.map((b) => b.name.length));
+  return [c.dim(`Base folders (${rule}):`), ...plan.batches.map((b) => c.dim(`  ${b.name.padEnd(width)}  ${displayPath(b.basedir)}`)), ''];
 }
 
 function label(e: PlanEntry): string {
@@ -76,6 +88,8 @@ export function planJson(plan: Plan): object {
     version: 1,
     summary: plan.summary,
     warnings: plan.warnings,
+    pathsFrom: plan.pathsFrom ?? null,
+    batches: plan.batches,
     runs: plan.entries.map((e) => ({
       id: e.id,
       batch: e.batch,

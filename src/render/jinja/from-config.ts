@@ -22,6 +22,12 @@ export function toPython(v: unknown): Value {
       return Number.isInteger(v) ? BigInt(v) : v;
   }
   if (Array.isArray(v)) return v.map(toPython);
+  // A YAML mapping that is a template value: keys keep their types and written order.
+  if (v instanceof Map) {
+    const d = new PyDict();
+    for (const [k, x] of v) d.set(toPython(k), toPython(x));
+    return d;
+  }
   if (typeof v === 'object') {
     const d = new PyDict();
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) d.set(k, toPython(x));
