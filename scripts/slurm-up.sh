@@ -107,8 +107,12 @@ OverTimeLimit=0
 SlurmdParameters=config_overrides
 $accounting
 JobCompType=jobcomp/none
-NodeName=$host CPUs=8 RealMemory=4096 State=UNKNOWN
+# RealMemory above the machine's (config_overrides): model-ensembler's example jobs ask for --mem=20gb.
+NodeName=$host CPUs=8 RealMemory=32768 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
+# model-ensembler's examples submit to partitions named short and long.
+PartitionName=short Nodes=$host MaxTime=INFINITE State=UP
+PartitionName=long Nodes=$host MaxTime=INFINITE State=UP
 EOF
 restart=no
 if ! cmp -s "$dir/slurm.conf.new" /etc/slurm/slurm.conf; then

@@ -1,42 +1,12 @@
-// model-ensembler's own examples (../shared/model-ensembler/examples/, read
-// only: copied first), run unmodified through mensemble on the local backend,
-// as model-ensembler's users run them. The templates' scripts sleep for
-// $RANDOM-derived seconds; a `sleep` earlier on PATH makes that a tenth of a
-// second, which changes no file the examples leave.
+// model-ensembler's own examples, run unmodified through mensemble on the
+// local backend, as model-ensembler's users run them (test/model-ensembler/
+// examples.ts; their SLURM twins are in test/slurm.test.ts).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ROOT, cli, tempDir, writeTree } from './helpers.js';
-
-const SHARED = path.resolve(ROOT, '..', 'shared', 'model-ensembler');
-const skip = fs.existsSync(path.join(SHARED, 'examples')) ? false : `model-ensembler's examples are not at ${SHARED}`;
-
-/** A copy of model-ensembler's repository layout (examples/ and nothing else), and a PATH with a quick `sleep`. */
-function repository(): { root: string; env: Record<string, string> } {
-  const root = tempDir('mensemble-me-');
-  fs.cpSync(path.join(SHARED, 'examples'), path.join(root, 'examples'), { recursive: true });
-  const bin = tempDir('mensemble-me-bin-');
-  writeTree(bin, { 'sleep*': '#!/bin/sh\nexec /bin/sleep 0.1\n' });
-  return { root, env: { PATH: `${bin}:${process.env.PATH}` } };
-}
-
-/** Every path under `dir` as `find .` lists it, leaving out what mensemble adds of its own: its state, job output and task logs. */
-function tree(dir: string, leaveOut: (rel: string) => boolean): string[] {
-  const out = ['.'];
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${entry.name}` : entry.name;
-      if (leaveOut(child)) continue;
-      out.push(`./${child}`);
-      if (entry.isDirectory()) walk(child);
-    }
-  };
-  walk('');
-  return out.sort();
-}
-
-const mensembleOwn = (rel: string) => /(^|\/)\.mensemble$/.test(rel) || /\/job-\d+\.log$/.test(rel) || /\/pre_run\.\d+\.execute\.log$/.test(rel);
+import { cli, writeTree } from './helpers.js';
+import { SHARED, expectedSanityTree, mensembleOwn, repository, skip, tree } from './model-ensembler/examples.js';
 
 test("model-ensembler's sanity check, run from its repository root like model_ensemble_check, leaves the tree model-ensembler leaves", { skip, timeout: 120_000 }, () => {
   const { root, env } = repository();
@@ -46,8 +16,7 @@ test("model-ensembler's sanity check, run from its repository root like model_en
   const r = cli(['apply', 'examples/sanity-check.yml', '--yes', '--check-interval', '0.2'], root, env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /Apply complete: 6 completed, 0 failed\./);
-  const expected = fs.readFileSync(path.join(SHARED, 'expected', 'sanity-check.tree'), 'utf8').split('\n').filter(Boolean).sort();
-  assert.deepEqual(tree(root, (rel) => rel === 'examples' || mensembleOwn(rel)), expected);
+  assert.deepEqual(tree(root, (rel) => rel === 'examples' || mensembleOwn(rel)), expectedSanityTree());
   // The rendered files are model-ensembler's: `length: 14` printed as Python prints it, run.dir absolute.
   const job = fs.readFileSync(path.join(root, 'sanity_check', 'sanity_check-2', 'slurm_run.sh'), 'utf8');
   assert.match(job, /#SBATCH --time=14\n#SBATCH --job-name=sanity_check3\n#SBATCH --nodes=1\n#SBATCH --ntasks-per-node 8\n/);

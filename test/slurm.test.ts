@@ -11,6 +11,7 @@ import { accountedJobsSettled, countingShims, ensureCluster, faultyCommands, que
 import { tearDown } from './slurm/cluster.js';
 import { HOSTILE_RUNS, expectedParams, hostileEnsemble, pwnedFiles } from './security/hostile.js';
 import { SLURM_CAMPAIGN, slurmCrashCampaign } from './reliability/slurm-campaign.js';
+import { expectedSanityTree, mensembleOwn, repository, skip as meSkip, tree } from './model-ensembler/examples.js';
 
 const skip = ensureCluster('accounting');
 after(() => {
@@ -512,6 +513,32 @@ test('damaged state files on SLURM: repair re-adopts the jobs from the scheduler
     assert.equal(countBy(shims.calls()).get('sbatch') ?? 0, 0, `array: ${array}: nothing submitted again`);
     assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
   }
+});
+
+test("model-ensembler's own sanity check and test.yaml, unmodified, on SLURM: its partitions, #SBATCH lines and job names; the tree model-ensembler leaves", { skip: skip || meSkip, timeout: 240_000 }, async () => {
+  const { root, env } = repository();
+  const sanity = cli(['apply', 'examples/sanity-check.yml', '--yes', '--backend', 'slurm', '--check-interval', '0.2', '--poll-interval', '0.3'], root, env);
+  assert.equal(sanity.code, 0, sanity.stderr + sanity.stdout);
+  assert.match(sanity.stdout, /Apply complete: 6 completed, 0 failed\./);
+  assert.deepEqual(tree(root, (rel) => rel === 'examples' || mensembleOwn(rel)), expectedSanityTree());
+  const jobs = await accountedJobsSettled(path.join(root, 'sanity_check'), 6);
+  assert.equal(jobs.size, 6, 'one job per run directory');
+  for (const [dir, list] of jobs) {
+    assert.equal(list.length, 1, `${dir}: ${JSON.stringify(list)}`);
+    assert.equal(list[0]!.state, 'COMPLETED');
+  }
+  const named = slurm('sacct', ['-X', '-n', '-P', '-S', 'now-1hours', '-o', 'JobName,Partition,WorkDir']).split('\n').filter((l) => l.includes(`${root}/sanity_check/`));
+  assert.deepEqual(named.map((l) => l.split('|').slice(0, 2).join('|')).sort(), [1, 2, 3, 4, 5, 6].map((n) => `sanity_check${n}|long`), 'the job file\'s #SBATCH --job-name and --partition');
+
+  const examples = path.join(root, 'examples');
+  writeTree(examples, { 'tst1/batch.ready': '', 'tst2/batch.ready': '' });
+  const testYaml = cli(['apply', 'test.yaml', '--yes', '--backend', 'slurm', '--check-interval', '0.2', '--poll-interval', '0.3'], examples, env);
+  assert.equal(testYaml.code, 1, testYaml.stdout);
+  assert.match(testYaml.stdout, /Apply complete: 4 completed, 4 failed\./);
+  const tst2 = await accountedJobsSettled(path.join(examples, 'tst2'), 4);
+  assert.equal([...tst2.values()].flat().filter((j) => j.state === 'COMPLETED').length, 4);
+  assert.equal((await accountedJobsSettled(path.join(examples, 'tst1'), 0)).size, 0, "tst1's runs failed in pre_run, before any job");
+  assert.ok(fs.existsSync(path.join(examples, 'process.keep')) && !fs.existsSync(path.join(examples, 'process.touch')));
 });
 
 test(`crash campaign on SLURM: ${SLURM_CAMPAIGN.runs} runs, ${SLURM_CAMPAIGN.kills} SIGKILLs anywhere in apply; sacct holds one completed job per run`, { skip, timeout: 900_000 }, async (t) => {
