@@ -39,8 +39,21 @@ export class YamlTimestamp {
 export const PY_TIMESTAMP =
   /^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$/;
 
+/** Reprs of recent floats: an ensemble prints the same few floats in every run. */
+const reprMemo = new Map<number, string>();
+
 /** Python's `repr(float)`: shortest round-trip digits, `.0` on integral values, exponent outside [1e-4, 1e16). */
 export function pyFloatRepr(x: number): string {
+  const known = reprMemo.get(x);
+  // -0 and 0 share a Map key; only 0 is memoised.
+  if (known !== undefined && !Object.is(x, -0)) return known;
+  const repr = floatRepr(x);
+  if (reprMemo.size >= 4096) reprMemo.clear();
+  if (!Object.is(x, -0)) reprMemo.set(x, repr);
+  return repr;
+}
+
+function floatRepr(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';

@@ -39,8 +39,9 @@ class OutsideTemplateFolder extends TemplateRuntimeError {}
 
 function load(env: TemplateEnvironment, name: string): LoadedTemplate | null {
   const cached = env.cache.get(name);
-  const shown = displayPath(path.join(env.dir, name));
-  if (cached instanceof TemplateError) throw new IncludedTemplateError(shown, cached);
+  // Only errors need the displayed name: computing it for every render of every run is measurable.
+  const shown = () => displayPath(path.join(env.dir, name));
+  if (cached instanceof TemplateError) throw new IncludedTemplateError(shown(), cached);
   if (cached) return cached;
   const full = path.resolve(env.dir, name);
   if (!isInside(env.dir, full)) throw new OutsideTemplateFolder(`the included template \`${name}\` is outside the template folder ${displayPath(env.dir)}; templates may only include files inside it`);
@@ -56,7 +57,7 @@ function load(env: TemplateEnvironment, name: string): LoadedTemplate | null {
     if (err instanceof TemplateError) {
       explainEndOfTemplate(err, source);
       env.cache.set(name, err);
-      throw new IncludedTemplateError(shown, err);
+      throw new IncludedTemplateError(shown(), err);
     }
     throw err;
   }
@@ -102,18 +103,18 @@ function variablesOf(context: object): Map<string, Value> {
 
 /** Renders a template file (relative to the environment's folder). */
 export function renderFile(env: TemplateEnvironment, name: string, context: object): string {
-  const file = path.join(env.dir, name);
+  const shown = () => displayPath(path.join(env.dir, name));
   let template: LoadedTemplate | null;
   try {
     template = load(env, name);
   } catch (err) {
-    throw describe(err, displayPath(file));
+    throw describe(err, shown());
   }
-  if (!template) throw new UserError(`${displayPath(file)}: the template does not exist.`);
+  if (!template) throw new UserError(`${shown()}: the template does not exist.`);
   try {
     return new Renderer((n) => load(env, n)).render(template.ast, variablesOf(context)).text;
   } catch (err) {
-    throw describe(err, displayPath(file));
+    throw describe(err, shown());
   }
 }
 

@@ -350,18 +350,22 @@ function describeLookup(obj: Value): string {
 }
 
 /** Jinja2's `obj.name`: the attribute first, then the item `obj['name']`. */
-export function getattr(obj: Value, name: string, what: string): Value {
-  if (obj instanceof Undefined) throw new TemplateRuntimeError(`${obj.describe()}, so \`${what}\` cannot be read`);
+/** How a lookup is written, for messages: a string, or a function that makes it (only when a message needs it). */
+export type Described = string | (() => string);
+const text = (what: Described): string => (typeof what === 'string' ? what : what());
+
+export function getattr(obj: Value, name: string, what: Described): Value {
+  if (obj instanceof Undefined) throw new TemplateRuntimeError(`${obj.describe()}, so \`${text(what)}\` cannot be read`);
   const attr = attributeOf(obj, name);
   if (attr !== undefined) return attr;
   const item = subscript(obj, name);
   if (item !== undefined) return item;
-  return new Undefined(what, `'${describeLookup(obj)}' object has no attribute '${name}'`);
+  return new Undefined(text(what), `'${describeLookup(obj)}' object has no attribute '${name}'`);
 }
 
 /** Jinja2's `obj[key]`: the item first, then (for a str key) the attribute. */
-export function getitem(obj: Value, key: Value | PySlice, what: string): Value {
-  if (obj instanceof Undefined) throw new TemplateRuntimeError(`${obj.describe()}, so \`${what}\` cannot be read`);
+export function getitem(obj: Value, key: Value | PySlice, what: Described): Value {
+  if (obj instanceof Undefined) throw new TemplateRuntimeError(`${obj.describe()}, so \`${text(what)}\` cannot be read`);
   const item = subscript(obj, key);
   if (item !== undefined) return item;
   const name = key instanceof PySlice ? undefined : asStr(key);
@@ -370,7 +374,7 @@ export function getitem(obj: Value, key: Value | PySlice, what: string): Value {
     if (attr !== undefined) return attr;
   }
   const hint = obj instanceof PyDict ? `the dict has no key ${key instanceof PySlice ? 'slice' : pyStrSafe(key)}` : `'${describeLookup(obj)}' object has no item ${key instanceof PySlice ? 'slice' : pyStrSafe(key)}`;
-  return new Undefined(what, hint);
+  return new Undefined(text(what), hint);
 }
 
 function pyStrSafe(v: Value): string {

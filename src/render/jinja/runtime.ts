@@ -29,8 +29,11 @@ export class IncludedTemplateError extends Error {
 }
 
 class Frame {
-  readonly vars = new Map<string, Value>();
-  constructor(readonly parent?: Frame) {}
+  constructor(
+    readonly parent?: Frame,
+    /** The top frame reads the template's variables as given: nothing writes to it (a top-level `set` goes to the frame below). */
+    readonly vars = new Map<string, Value>(),
+  ) {}
   lookup(name: string): Value | undefined {
     for (let f: Frame | undefined = this; f; f = f.parent) {
       const v = f.vars.get(name);
@@ -123,9 +126,7 @@ export class Renderer {
 
   /** Renders `ast` with the template's variables; returns the text and what it exports (for imports). */
   render(ast: TemplateAst, variables: Map<string, Value>): { text: string; exports: Map<string, Value> } {
-    const top = new Frame();
-    for (const [k, v] of variables) top.vars.set(k, v);
-    const root = new Frame(top);
+    const root = new Frame(new Frame(undefined, variables));
     const out: string[] = [];
     this.execAll(ast.body, root, out);
     const exports = new Map<string, Value>();
@@ -444,14 +445,14 @@ export class Renderer {
       case 'dict': return PyDict.from(e.pairs.map(([k, v]) => [this.eval(k, frame), this.eval(v, frame)]));
       case 'getattr': {
         const obj = this.eval(e.node, frame);
-        return getattr(obj, e.attr, exprText(e));
+        return getattr(obj, e.attr, () => exprText(e));
       }
       case 'getitem': {
         const obj = this.eval(e.node, frame);
         const key = e.arg.kind === 'slice'
           ? new PySlice(e.arg.start ? this.eval(e.arg.start, frame) : null, e.arg.stop ? this.eval(e.arg.stop, frame) : null, e.arg.step ? this.eval(e.arg.step, frame) : null)
           : this.eval(e.arg, frame);
-        return getitem(obj, key, exprText(e));
+        return getitem(obj, key, () => exprText(e));
       }
       case 'slice': throw new TemplateRuntimeError('a slice outside of brackets');
       case 'call': {
