@@ -1,15 +1,16 @@
 /**
  * Jinja2's built-in filters (3.1), every one, with all their arguments, over
  * Python values. The few whose output Jinja2 itself cannot repeat (random)
- * or that mensemble does not reproduce exactly (pprint, urlize, wordwrap,
- * xmlattr) are refused by name rather than approximated.
+ * or that mensemble does not reproduce exactly (urlize, xmlattr, pprint
+ * beyond one line) are refused by name rather than approximated.
  */
 import { pyFloatRepr } from '../../config/python-values.js';
 import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
 import { percentFormat } from './format.js';
 import { PY_WHITESPACE, attributeOf, pySort } from './methods.js';
 import { arithmetic, compareValues, equals, getitem, intToFloat, iterate, length } from './operations.js';
-import { pyStr } from './printing.js';
+import { pyRepr, pyStr } from './printing.js';
+import { wrap } from './textwrap.js';
 import { Markup, NamedTuple, PyCallable, PyDict, PyTuple, Undefined, asInt, asStr, codePoints, hashKey, strLength, truthy, typeName, type Value } from './values.js';
 
 export interface FilterContext {
@@ -223,6 +224,22 @@ function urlQuote(s: string, forQuery: boolean): string {
   return out;
 }
 
+/** repr() as pprint writes it: dict items sorted by key (keys Python cannot order are refused). */
+function sortedRepr(v: Value): string {
+  if (Array.isArray(v)) return `[${v.map(sortedRepr).join(', ')}]`;
+  if (v instanceof PyTuple) return v.items.length === 1 ? `(${sortedRepr(v.items[0]!)},)` : `(${v.items.map(sortedRepr).join(', ')})`;
+  if (v instanceof PyDict) {
+    let keys: Value[];
+    try {
+      keys = pySort(v.keys());
+    } catch {
+      throw new UnsupportedConstruct('the filter `pprint` of a dict whose keys Python cannot sort', 'pprint then orders them by type name and identity');
+    }
+    return `{${keys.map((key) => `${sortedRepr(key)}: ${sortedRepr(v.get(key)!)}`).join(', ')}}`;
+  }
+  return pyRepr(v);
+}
+
 /** Calls a Python method of a str (the filters that are its methods under another name). */
 function callMethod(s: string, name: string, args: Value[]): Value {
   return (attributeOf(s, name) as PyCallable).call(args, new Map());
@@ -401,7 +418,12 @@ export const FILTERS: Record<string, Filter> = {
   },
   max: (v, a, k) => minMax(v, a, k, 'max'),
   min: (v, a, k) => minMax(v, a, k, 'min'),
-  pprint: refuse('pprint', "Python's pprint line-breaking rules are not reproduced"),
+  pprint: (v) => {
+    // pprint.pformat: repr with dict keys sorted, on one line when it fits in 80 columns.
+    const text = sortedRepr(v);
+    if (strLength(text) > 80) throw new UnsupportedConstruct('the filter `pprint` of a value whose repr is longer than 80 characters', "Python's pprint line-breaking rules are not reproduced");
+    return text;
+  },
   random: refuse('random', 'its result is random, so no two renderings match'),
   reject: (v, a, _k, ctx) => selectOrReject(v, a, ctx, false, false),
   rejectattr: (v, a, _k, ctx) => selectOrReject(v, a, ctx, false, true),
@@ -539,7 +561,14 @@ export const FILTERS: Record<string, Filter> = {
   },
   urlize: refuse('urlize', 'its URL detection rules are not reproduced'),
   wordcount: (v) => BigInt((softStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length),
-  wordwrap: refuse('wordwrap', "Python's textwrap rules are not reproduced yet"),
+  wordwrap: (v, a, k) => {
+    const [width, breakLong, wrapstring, breakOnHyphens] = params('wordwrap', a, k, [['width', 79n], ['break_long_words', true], ['wrapstring', null], ['break_on_hyphens', true]]);
+    const w = toInt(width!, 'width');
+    if (w <= 0) throw new TemplateRuntimeError(`ValueError: invalid width ${w} (must be > 0)`);
+    const sep = wrapstring === null ? '\n' : softStr(wrapstring!);
+    // Each line is wrapped on its own: textwrap does not see existing line breaks.
+    return (callMethod(softStr(v), 'splitlines', []) as string[]).map((line) => wrap(line, w, truthy(breakLong!), truthy(breakOnHyphens!)).join(sep)).join(sep);
+  },
   xmlattr: refuse('xmlattr', 'it writes HTML attributes, which model templates do not use'),
 };
 FILTERS.d = FILTERS.default!;
