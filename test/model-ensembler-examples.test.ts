@@ -50,17 +50,25 @@ test("model-ensembler's test.yaml from its own folder: pre_batch waits in the ba
   assert.equal(fs.existsSync(path.join(examples, 'process.touch')), false, 'post_process ran there too');
 });
 
-test("model-ensembler's test-single.yaml and test-seqbatch.yaml plan from their folder with their base folders named", { skip }, () => {
-  const { root } = repository();
-  const examples = path.join(root, 'examples');
+test("model-ensembler's test-single.yaml and test-seqbatch.yaml from their folder: base folders named in the plan, every run completes", { skip, timeout: 120_000 }, () => {
   for (const [file, runs] of [['test-single.yaml', 1], ['test-seqbatch.yaml', 6]] as const) {
+    const { root, env } = repository();
+    const examples = path.join(root, 'examples');
     const r = cli(['plan', file, '--json'], examples);
     assert.equal(r.code, 0, r.stderr);
     const plan = JSON.parse(r.stdout);
     assert.equal(plan.summary.create, plan.runs.length);
     assert.ok(plan.runs.length >= runs, `${file}: ${plan.runs.length} runs`);
     assert.equal(plan.pathsFrom.rule, 'working-directory');
-    for (const b of plan.batches) assert.ok(path.isAbsolute(b.basedir) && b.basedir.startsWith(examples), `${file}: ${b.basedir}`);
+    for (const b of plan.batches) {
+      assert.ok(path.isAbsolute(b.basedir) && b.basedir.startsWith(examples), `${file}: ${b.basedir}`);
+      writeTree(b.basedir, { 'batch.ready': '' });
+    }
+    const applied = cli(['apply', file, '--yes', '--check-interval', '0.2'], examples, env);
+    assert.equal(applied.code, 0, applied.stderr + applied.stdout);
+    assert.match(applied.stdout, new RegExp(`Apply complete: ${plan.runs.length} completed, 0 failed\\.`));
+    for (const run of plan.runs) assert.ok(fs.existsSync(path.join(run.dir, 'post_run.keep')), `${file}: ${run.id}`);
+    assert.ok(fs.existsSync(path.join(examples, 'process.keep')) && !fs.existsSync(path.join(examples, 'process.touch')), `${file}: pre_process and post_process`);
   }
 });
 
