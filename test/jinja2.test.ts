@@ -20,6 +20,8 @@ interface Case {
   vars: string;
   template: string;
   refuse: boolean;
+  /** Other templates of the folder, for include and import (`@@@ name` blocks). */
+  files: Record<string, string>;
 }
 
 const CORPUS = path.join(ROOT, 'test', 'jinja2', 'corpus');
@@ -28,30 +30,34 @@ const CORPUS = path.join(ROOT, 'test', 'jinja2', 'corpus');
  * A corpus file: `%%% vars` starts a YAML block of run fields for the cases
  * after it; `>>> template` is a one-line case (no final newline; `⏎` stands
  * for CRLF); `### name` starts a multi-line case running to the next marker.
- * `>>>!` and `###!` mark cases mensemble must refuse.
+ * `>>>!` and `###!` mark cases mensemble must refuse. `@@@ name` starts a
+ * template file that the cases after it may include or import.
  */
 function readCorpus(file: string): Case[] {
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   const cases: Case[] = [];
   let vars = '';
-  let block: { kind: 'vars' | 'case'; start: number; refuse: boolean; body: string[] } | undefined;
+  const files: Record<string, string> = {};
+  let block: { kind: 'vars' | 'case' | 'file'; start: number; refuse: boolean; body: string[]; name?: string } | undefined;
   const rel = path.relative(ROOT, file);
   const close = () => {
     if (!block) return;
     if (block.kind === 'vars') vars = block.body.join('\n');
-    else cases.push({ where: `${rel}:${block.start}`, vars, template: `${block.body.join('\n')}\n`, refuse: block.refuse });
+    else if (block.kind === 'file') files[block.name!] = `${block.body.join('\n')}\n`.replace(/\n{2,}$/, '\n');
+    else cases.push({ where: `${rel}:${block.start}`, vars, template: `${block.body.join('\n')}\n`, refuse: block.refuse, files: { ...files } });
     block = undefined;
   };
   lines.forEach((line, i) => {
-    const m = /^(%%%|>>>|###)(!?)(?: (.*))?$/.exec(line);
+    const m = /^(%%%|>>>|###|@@@)(!?)(?: (.*))?$/.exec(line);
     if (!m) {
       block?.body.push(line);
       return;
     }
     close();
     if (m[1] === '%%%') block = { kind: 'vars', start: i + 1, refuse: false, body: [] };
+    else if (m[1] === '@@@') block = { kind: 'file', start: i + 1, refuse: false, body: [], name: m[3] };
     else if (m[1] === '###') block = { kind: 'case', start: i + 1, refuse: m[2] === '!', body: [] };
-    else cases.push({ where: `${rel}:${i + 1}`, vars, template: (m[3] ?? '').replace(/⏎/g, '\r\n'), refuse: m[2] === '!' });
+    else cases.push({ where: `${rel}:${i + 1}`, vars, template: (m[3] ?? '').replace(/⏎/g, '\r\n'), refuse: m[2] === '!', files: { ...files } });
   });
   close();
   // Trailing blank lines of a multi-line case are the file's layout, not the template's.
@@ -71,7 +77,7 @@ type Result = { ok: true; out: string } | { ok: false; error: string };
 
 function renderWithJinja2(cases: Case[]): Result[] {
   const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'test', 'jinja2', 'oracle.py')], {
-    input: JSON.stringify(cases.map((c) => ({ vars: c.vars, template: c.template }))),
+    input: JSON.stringify(cases.map((c) => ({ vars: c.vars, template: c.template, files: c.files }))),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -80,10 +86,17 @@ function renderWithJinja2(cases: Case[]): Result[] {
 }
 
 function renderWithMensemble(cases: Case[]): Result[] {
-  const dir = tempDir('mensemble-jinja2-');
-  const env = createEnvironment(dir);
+  const shared = tempDir('mensemble-jinja2-');
+  const sharedEnv = createEnvironment(shared);
   return cases.map((c, i) => {
     const name = `case-${i}.j2`;
+    // A case with other templates gets a template folder of its own.
+    const dir = Object.keys(c.files).length ? tempDir('mensemble-jinja2-') : shared;
+    for (const [file, content] of Object.entries(c.files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    const env = dir === shared ? sharedEnv : createEnvironment(dir);
     fs.writeFileSync(path.join(dir, name), c.template);
     try {
       const vars = (toFieldsValue(parseYamlText('vars.yaml', c.vars || '{}')) ?? {}) as Record<string, unknown>;
