@@ -515,7 +515,7 @@ test('damaged state files on SLURM: repair re-adopts the jobs from the scheduler
   }
 });
 
-test("model-ensembler's own sanity check and test.yaml, unmodified, on SLURM: its partitions, #SBATCH lines and job names; the tree model-ensembler leaves", { skip: skip || meSkip, timeout: 240_000 }, async () => {
+test("model-ensembler's own examples (sanity check, test.yaml, test-single.yaml, test-seqbatch.yaml), unmodified, on SLURM: its partitions, #SBATCH lines and job names; the tree model-ensembler leaves", { skip: skip || meSkip, timeout: 240_000 }, async () => {
   const { root, env } = repository();
   const sanity = cli(['apply', 'examples/sanity-check.yml', '--yes', '--backend', 'slurm', '--check-interval', '0.2', '--poll-interval', '0.3'], root, env);
   assert.equal(sanity.code, 0, sanity.stderr + sanity.stdout);
@@ -539,6 +539,18 @@ test("model-ensembler's own sanity check and test.yaml, unmodified, on SLURM: it
   assert.equal([...tst2.values()].flat().filter((j) => j.state === 'COMPLETED').length, 4);
   assert.equal((await accountedJobsSettled(path.join(examples, 'tst1'), 0)).size, 0, "tst1's runs failed in pre_run, before any job");
   assert.ok(fs.existsSync(path.join(examples, 'process.keep')) && !fs.existsSync(path.join(examples, 'process.touch')));
+
+  for (const file of ['test-single.yaml', 'test-seqbatch.yaml']) {
+    const other = repository();
+    const folder = path.join(other.root, 'examples');
+    const plan = JSON.parse(cli(['plan', file, '--json', '--backend', 'slurm'], folder).stdout);
+    for (const b of plan.batches) writeTree(b.basedir, { 'batch.ready': '' });
+    const r = cli(['apply', file, '--yes', '--backend', 'slurm', '--check-interval', '0.2', '--poll-interval', '0.3'], folder, other.env);
+    assert.equal(r.code, 0, `${file}: ${r.stderr}${r.stdout}`);
+    assert.match(r.stdout, new RegExp(`Apply complete: ${plan.runs.length} completed, 0 failed\\.`));
+    const accounted = await accountedJobsSettled(folder, plan.runs.length);
+    assert.equal([...accounted.values()].flat().filter((j) => j.state === 'COMPLETED').length, plan.runs.length, `${file}: one completed job per run`);
+  }
 });
 
 test(`crash campaign on SLURM: ${SLURM_CAMPAIGN.runs} runs, ${SLURM_CAMPAIGN.kills} SIGKILLs anywhere in apply; sacct holds one completed job per run`, { skip, timeout: 900_000 }, async (t) => {
