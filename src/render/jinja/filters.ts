@@ -1,8 +1,9 @@
 /**
  * Jinja2's built-in filters (3.1), every one, with all their arguments, over
  * Python values. The few whose output Jinja2 itself cannot repeat (random)
- * or that mensemble does not reproduce exactly (urlize, xmlattr, pprint
- * beyond one line) are refused by name rather than approximated.
+ * or that mensemble does not reproduce exactly (urlize, pprint beyond one
+ * line, rare HTML entities in striptags) are refused by name rather than
+ * approximated.
  */
 import { pyFloatRepr } from '../../config/python-values.js';
 import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
@@ -134,6 +135,29 @@ export function pyRound(x: number, n: number): number {
   const scaled = x / factor;
   const r = Number(percentFormat('%.0f', scaled)) * factor;
   return r === 0 ? (x < 0 ? -0 : 0) : r;
+}
+
+const ENTITIES: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', copy: '\u00a9', reg: '\u00ae', deg: '\u00b0',
+  plusmn: '\u00b1', micro: '\u00b5', middot: '\u00b7', times: '\u00d7', divide: '\u00f7', laquo: '\u00ab', raquo: '\u00bb',
+  ndash: '\u2013', mdash: '\u2014', lsquo: '\u2018', rsquo: '\u2019', ldquo: '\u201c', rdquo: '\u201d', hellip: '\u2026', euro: '\u20ac',
+};
+
+/** Python's html.unescape for numeric references and the common named ones; any other `&name;` is refused, not guessed. */
+function htmlUnescape(s: string): string {
+  return s.replace(/&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)/g, (whole, ref: string) => {
+    if (ref.startsWith('#')) {
+      const hex = ref[1] === 'x' || ref[1] === 'X';
+      const cp = parseInt(ref.slice(hex ? 2 : 1).replace(/;$/, ''), hex ? 16 : 10);
+      if (cp === 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0x80 && cp <= 0x9f)) {
+        throw new UnsupportedConstruct(`the filter \`striptags\` on the character reference ${whole}`, 'Python replaces it by a table of its own');
+      }
+      return String.fromCodePoint(cp);
+    }
+    const name = ref.replace(/;$/, '');
+    if (ref.endsWith(';') && Object.hasOwn(ENTITIES, name)) return ENTITIES[name]!;
+    throw new UnsupportedConstruct(`the filter \`striptags\` on text with the entity ${whole}`, 'mensemble knows only the common HTML entities');
+  });
 }
 
 function htmlEscape(s: string): string {
@@ -495,9 +519,9 @@ export const FILTERS: Record<string, Filter> = {
   },
   string: (v) => (v instanceof Markup ? v : softStr(v)),
   striptags: (v) => {
-    const s = softStr(v).replace(/<!--[\s\S]*?-->|<[^>]*>/g, '');
-    if (s.includes('&')) throw new UnsupportedConstruct('the filter `striptags` on text with HTML entities', 'mensemble does not decode HTML entities');
-    return s.split(new RegExp(`[${PY_WHITESPACE}]+`)).filter(Boolean).join(' ');
+    // markupsafe: comments, then tags, then whitespace collapsed, then entities decoded.
+    const s = softStr(v).replace(/<!--[\s\S]*?-->/g, '').replace(/<[\s\S]*?>/g, '');
+    return htmlUnescape(s.split(new RegExp(`[${PY_WHITESPACE}]+`)).filter(Boolean).join(' '));
   },
   sum: (v, a, k) => {
     const [attribute, start] = params('sum', a, k, [['attribute', null], ['start', 0n]]);
@@ -569,7 +593,19 @@ export const FILTERS: Record<string, Filter> = {
     // Each line is wrapped on its own: textwrap does not see existing line breaks.
     return (callMethod(softStr(v), 'splitlines', []) as string[]).map((line) => wrap(line, w, truthy(breakLong!), truthy(breakOnHyphens!)).join(sep)).join(sep);
   },
-  xmlattr: refuse('xmlattr', 'it writes HTML attributes, which model templates do not use'),
+  xmlattr: (v, a, k) => {
+    const [autospace] = params('xmlattr', a, k, [['autospace', true]]);
+    if (!(v instanceof PyDict)) throw new TemplateRuntimeError(`AttributeError: '${typeName(v)}' object has no attribute 'items'`);
+    const items: string[] = [];
+    for (const [key, value] of v.items()) {
+      if (value === null || value instanceof Undefined) continue;
+      const name = softStr(key);
+      if (/[\t\n\v\f\r /=>]/.test(name)) throw new TemplateRuntimeError(`ValueError: Invalid character in attribute name: ${pyRepr(name)}`);
+      items.push(`${htmlEscape(name)}="${value instanceof Markup ? value.text : htmlEscape(softStr(value))}"`);
+    }
+    const rv = items.join(' ');
+    return truthy(autospace!) && rv ? ` ${rv}` : rv;
+  },
 };
 FILTERS.d = FILTERS.default!;
 FILTERS.e = FILTERS.escape!;
