@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { cli, writeTree } from './helpers.js';
-import { SHARED, expectedSanityTree, mensembleOwn, repository, skip, tree } from './model-ensembler/examples.js';
+import { SHARED, UPSTREAM, expectedSanityTree, mensembleOwn, repository, tree } from './model-ensembler/examples.js';
 
-test("model-ensembler's sanity check, run from its repository root like model_ensemble_check, leaves the tree model-ensembler leaves", { skip, timeout: 120_000 }, () => {
+test("model-ensembler's sanity check, run from its repository root like model_ensemble_check, leaves the tree model-ensembler leaves", { timeout: 120_000 }, () => {
   const { root, env } = repository();
   const plan = cli(['plan', 'examples/sanity-check.yml'], root, env);
   assert.equal(plan.code, 0, plan.stderr);
@@ -27,7 +27,7 @@ test("model-ensembler's sanity check, run from its repository root like model_en
   assert.match(cli(['plan', 'examples/sanity-check.yml'], root, env).stdout, /No changes\. 6 runs up to date/);
 });
 
-test("model-ensembler's test.yaml from its own folder: pre_batch waits in the basedir, the `pre_run.keep` command fails tst1's runs, tst2 completes, post_process runs", { skip, timeout: 120_000 }, () => {
+test("model-ensembler's test.yaml from its own folder: pre_batch waits in the basedir, the `pre_run.keep` command fails tst1's runs, tst2 completes, post_process runs", { timeout: 120_000 }, () => {
   const { root, env } = repository();
   const examples = path.join(root, 'examples');
   // Its pre_batch checks wait for `batch.ready` in each basedir, as model-ensembler's do.
@@ -50,7 +50,7 @@ test("model-ensembler's test.yaml from its own folder: pre_batch waits in the ba
   assert.equal(fs.existsSync(path.join(examples, 'process.touch')), false, 'post_process ran there too');
 });
 
-test("model-ensembler's test-single.yaml and test-seqbatch.yaml from their folder: base folders named in the plan, every run completes", { skip, timeout: 120_000 }, () => {
+test("model-ensembler's test-single.yaml and test-seqbatch.yaml from their folder: base folders named in the plan, every run completes", { timeout: 120_000 }, () => {
   for (const [file, runs] of [['test-single.yaml', 1], ['test-seqbatch.yaml', 6]] as const) {
     const { root, env } = repository();
     const examples = path.join(root, 'examples');
@@ -72,7 +72,7 @@ test("model-ensembler's test-single.yaml and test-seqbatch.yaml from their folde
   }
 });
 
-test("model-ensembler's invalid_yamls are refused with file and line, and write nothing", { skip }, () => {
+test("model-ensembler's invalid_yamls are refused with file and line, and write nothing", () => {
   const { root } = repository();
   const examples = path.join(root, 'examples');
   const before = tree(root, () => false);
@@ -85,4 +85,14 @@ test("model-ensembler's invalid_yamls are refused with file and line, and write 
     }
   }
   assert.deepEqual(tree(root, () => false), before);
+});
+
+test("the copy of model-ensembler's examples in test/fixtures is still the shared one, unmodified", { skip: fs.existsSync(UPSTREAM) ? false : `no shared copy at ${UPSTREAM} to compare with` }, () => {
+  for (const part of ['examples', 'expected']) {
+    const mine = tree(path.join(SHARED, part), () => false);
+    assert.deepEqual(mine, tree(path.join(UPSTREAM, part), () => false), part);
+    for (const rel of mine.filter((r) => fs.statSync(path.join(SHARED, part, r)).isFile())) {
+      assert.equal(fs.readFileSync(path.join(SHARED, part, rel), 'utf8'), fs.readFileSync(path.join(UPSTREAM, part, rel), 'utf8'), `${part}/${rel}`);
+    }
+  }
 });

@@ -11,7 +11,7 @@ import { accountedJobsSettled, countingShims, ensureCluster, faultyCommands, que
 import { tearDown } from './slurm/cluster.js';
 import { HOSTILE_RUNS, expectedParams, hostileEnsemble, pwnedFiles } from './security/hostile.js';
 import { SLURM_CAMPAIGN, slurmCrashCampaign } from './reliability/slurm-campaign.js';
-import { expectedSanityTree, mensembleOwn, repository, skip as meSkip, tree } from './model-ensembler/examples.js';
+import { expectedSanityTree, mensembleOwn, repository, tree } from './model-ensembler/examples.js';
 
 const skip = ensureCluster('accounting');
 after(() => {
@@ -515,7 +515,7 @@ test('damaged state files on SLURM: repair re-adopts the jobs from the scheduler
   }
 });
 
-test("model-ensembler's own examples (sanity check, test.yaml, test-single.yaml, test-seqbatch.yaml), unmodified, on SLURM: its partitions, #SBATCH lines and job names; the tree model-ensembler leaves", { skip: skip || meSkip, timeout: 240_000 }, async () => {
+test("model-ensembler's own examples (sanity check, test.yaml, test-single.yaml, test-seqbatch.yaml), unmodified, on SLURM: its partitions, #SBATCH lines and job names; the tree model-ensembler leaves", { skip, timeout: 240_000 }, async () => {
   const { root, env } = repository();
   const sanity = cli(['apply', 'examples/sanity-check.yml', '--yes', '--backend', 'slurm', '--check-interval', '0.2', '--poll-interval', '0.3'], root, env);
   assert.equal(sanity.code, 0, sanity.stderr + sanity.stdout);

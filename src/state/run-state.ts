@@ -57,8 +57,13 @@ export interface FileRecord {
  */
 export interface TaskRecord {
   inputHash: string;
+  /** The task's own definition (name and arguments) it ran for; absent in records written before it was kept. */
+  taskHash?: string;
   startedAt?: string;
+  /** Set only when the task succeeded: then it is not run again for the same inputs. */
   finishedAt?: string;
+  /** Set when the task failed: the next attempt or apply runs it afresh. */
+  failedAt?: string;
 }
 
 /** Everything mensemble knows about one run, in `<run dir>/.mensemble/state.json`. */

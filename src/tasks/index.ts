@@ -60,7 +60,11 @@ export function logName(task: TaskSpec, log: unknown): string | undefined {
 /** Writes a shell task's output where its `log:` says (relative to its working directory, inside the ensemble). */
 function saveLog(task: TaskSpec, ctx: TaskContext, log: unknown, cwd: string, output: string): void {
   const name = logName(task, log);
-  if (name) fs.writeFileSync(resolvePath(ctx, name, `${task.where}.args.log`, cwd), output);
+  if (!name) return;
+  const file = resolvePath(ctx, name, `${task.where}.args.log`, cwd);
+  // `log: logs/pre.log` names a folder that need not exist yet (it is inside the ensemble: resolvePath checked).
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, output);
 }
 
 async function execute(task: TaskSpec, ctx: TaskContext, cmd: string, cwd: string, shell: string, log: unknown): Promise<void> {

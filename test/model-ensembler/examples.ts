@@ -1,13 +1,14 @@
-// model-ensembler's own examples (../shared/model-ensembler/examples/, read
-// only: copied first), for the tests that run them unmodified on the local
-// backend (test/model-ensembler-examples.test.ts) and on the real SLURM
-// cluster (test/slurm.test.ts).
+// model-ensembler's own examples, unmodified (test/fixtures/model-ensembler/,
+// a copy of ../shared/model-ensembler/), for the tests that run them on the
+// local backend (test/model-ensembler-examples.test.ts) and on the real SLURM
+// cluster (test/slurm.test.ts). Each test runs a fresh copy.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, tempDir, writeTree } from '../helpers.js';
 
-export const SHARED = path.resolve(ROOT, '..', 'shared', 'model-ensembler');
-export const skip = fs.existsSync(path.join(SHARED, 'examples')) ? false : `model-ensembler's examples are not at ${SHARED}`;
+export const SHARED = path.join(ROOT, 'test', 'fixtures', 'model-ensembler');
+/** Where the project's shared copy lives beside the checkout (absent in a clone elsewhere). */
+export const UPSTREAM = path.resolve(ROOT, '..', 'shared', 'model-ensembler');
 
 /**
  * A copy of model-ensembler's repository layout (examples/ and nothing else),
