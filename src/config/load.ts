@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { UserError, UserErrors, formatLocation } from '../util/errors.js';
-import { resolveInside } from '../util/paths.js';
+import { displayPath, isInside, resolveInside } from '../util/paths.js';
 import { toPlain } from './python-values.js';
 import { decidePathsFrom, type PathsFromSetting } from './paths-from.js';
 import { schemaProblems } from './schema.js';
@@ -117,6 +117,10 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
   const basedir = pathProblem('basedir', () => resolveInside(dir, String(merged.basedir), 'basedir'));
   // model-ensembler changes into basedir before it resolves templatedir.
   const templatedir = pathProblem('templatedir', () => resolveInside(dir, String(merged.templatedir), 'templatedir (relative to basedir)', basedir));
+  if (isInside(templatedir, basedir)) {
+    // Every run directory would be copied into the next one, and every change to one would change the template folder.
+    throw new UserError(`${at('basedir')}: the basedir ${displayPath(basedir)} is inside the template folder ${displayPath(templatedir)}; run directories must be outside the folder they are rendered from.`);
+  }
   const templates = (merged.templates as string[]).map((t, i) => {
     if (path.isAbsolute(t) || path.normalize(t).split(path.sep).includes('..')) {
       throw new UserError(`${formatLocation(locate(source, [...keyPath, 'templates', i]))}: ${formatKeyPath([...keyPath, 'templates', i])}: the template \`${t}\` must be a path inside templatedir.`);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { displayPath, isInside } from '../util/paths.js';
 import { canonicalJson } from '../config/python-values.js';
 import type { BatchSpec, EnsembleSpec, RunInput } from '../config/types.js';
 import { TEMPLATE_ENGINE_VERSION, compileInline } from '../render/jinja/environment.js';
@@ -110,7 +111,8 @@ export function canonicalVarsText(varsCanonical: Record<string, string>): string
 
 // Control characters, path separators and NUL make ids unsafe as directory names.
 // eslint-disable-next-line no-control-regex
-const UNSAFE_ID = /[\u0000-\u001f\u007f/\\]/;
+/** Control characters (C0, DEL, C1), bidirectional overrides and isolates, and path separators. */
+const UNSAFE_ID = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069/\\]/;
 
 function checkIdentities(identities: RunIdentity[]): void {
   const problems: string[] = [];
@@ -120,9 +122,13 @@ function checkIdentities(identities: RunIdentity[]): void {
     const at = `${formatLocation(r.input.location)}: ${r.input.where} (batch \`${r.batch.name}\`)`;
     if (r.id === '') problems.push(`${at}: the run id is empty; check the batch's run_id template.`);
     else if (UNSAFE_ID.test(r.id) || r.id.includes('..') || r.id.startsWith('.') || r.id.startsWith('-')) {
-      problems.push(`${at}: the run id ${JSON.stringify(r.id)} is not safe as a directory name (no /, \\, .., control characters, and no leading . or -).`);
-    } else if (r.id.length > 200) {
-      problems.push(`${at}: the run id is ${r.id.length} characters long; 200 is the limit.`);
+      problems.push(`${at}: the run id ${JSON.stringify(r.id)} is not safe as a directory name (no /, \\, .., control characters or bidirectional overrides, and no leading . or -).`);
+    } else if (Buffer.byteLength(r.id) > 200) {
+      // File systems limit a name to 255 bytes, not characters.
+      problems.push(`${at}: the run id is ${Buffer.byteLength(r.id)} bytes long in UTF-8; 200 is the limit.`);
+    }
+    if (isInside(r.dir, r.batch.templatedir)) {
+      problems.push(`${at}: the run directory ${displayPath(r.dir)} is the template folder or holds it (${displayPath(r.batch.templatedir)}); rendering the run would overwrite its own templates.`);
     }
     const clash = byId.get(r.id) ?? byDir.get(r.dir);
     if (clash) {

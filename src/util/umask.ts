@@ -23,5 +23,6 @@ export function currentUmask(): number {
  * otherwise give world-writable copies.
  */
 export function masked(mode: number): number {
-  return mode & ~currentUmask();
+  // setuid and setgid are dropped, as cp drops them: a copied template must not run as its owner.
+  return mode & ~currentUmask() & ~0o6000;
 }
