@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isInside } from '../util/paths.js';
 import type { DesiredRun } from '../plan/types.js';
 import { copyFileAtomic, symlinkAtomic, writeFileAtomic } from '../state/atomic-write.js';
 import { writeRunState, type FileRecord, type RunState } from '../state/run-state.js';
@@ -69,7 +70,10 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
   // Files an earlier render wrote that the templates no longer produce.
   for (const [rel, rec] of Object.entries(previous?.files ?? {})) {
     if (files[rel] || rec.kind === 'dir') continue;
-    fs.rmSync(path.join(run.dir, rel), { force: true });
+    const target = path.join(run.dir, rel);
+    // A state file is data (ensembles are shared and copied): never delete a path it names outside the run directory.
+    if (!isInside(run.dir, target) || target === run.dir) continue;
+    fs.rmSync(target, { force: true });
   }
   const state: RunState = {
     version: 1,

@@ -29,6 +29,16 @@ export function taskPathProblems(source: YamlSource, tasks: readonly TaskSpec[],
       problems.push(`${formatLocation(locate(source, argPath))}: ${formatKeyPath(argPath)}: ${resolved.problem.replaceAll(SOME_RUN, '<run id>')}`);
       return undefined;
     };
+    if (task.name === 'move') {
+      for (const key of ['include', 'exclude'] as const) {
+        const patterns = task.args[key] === undefined ? [] : Array.isArray(task.args[key]) ? (task.args[key] as unknown[]) : [task.args[key]];
+        patterns.forEach((pattern, i) => {
+          if (typeof pattern !== 'string' || !(path.isAbsolute(pattern) || pattern.split(/[\\/]/).includes('..'))) return;
+          const argPath = [...keyPath, task.index, 'args', key, ...(Array.isArray(task.args[key]) ? [i] : [])];
+          problems.push(`${formatLocation(locate(source, argPath))}: ${formatKeyPath(argPath)}: the pattern \`${pattern}\` leaves the run directory; include and exclude patterns are paths inside it.`);
+        });
+      }
+    }
     const cwd = task.args.cwd === undefined ? base : check('cwd', task.args.cwd, base);
     for (const key of ['directory', 'dest', 'script'] as const) check(key, task.args[key], base);
     if (cwd !== undefined) check('log', task.args.log, cwd);

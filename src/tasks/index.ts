@@ -111,6 +111,12 @@ async function move(task: TaskSpec, ctx: TaskContext, args: Record<string, unkno
   const dest = resolvePath(ctx, String(args.dest), `${task.where}.args.dest`);
   const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
   const include = asList(args.include);
+  for (const pattern of [...include, ...asList(args.exclude)]) {
+    // A pattern is a path inside the run directory: `../` or an absolute path would copy from outside it.
+    if (path.isAbsolute(pattern) || pattern.split(/[\\/]/).includes('..')) {
+      throw new TaskFailure(task.where, `the move pattern \`${pattern}\` leaves the run directory; include and exclude patterns are paths inside it.`);
+    }
+  }
   const files = await fastGlob()(include.length > 0 ? include : ['**'], {
     cwd: ctx.run.dir,
     dot: true,

@@ -88,3 +88,33 @@ test('setuid and setgid bits of templates are not copied into run directories', 
   assert.equal(fs.statSync(path.join(dir, 'runs', 'r1', 'job.sh')).mode & 0o7777, 0o755 & ~process.umask());
   assert.equal(fs.statSync(path.join(dir, 'runs', 'r1', 'data.bin')).mode & 0o6000, 0);
 });
+
+test('a state file naming a path outside its run directory never makes a re-render delete it', () => {
+  const dir = tempDir();
+  ensemble(dir);
+  const file = path.join(dir, 'mensemble.yaml');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/ {6}post_run:[\s\S]*$/, ''));
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const outside = tempDir();
+  const victim = path.join(outside, 'victim.txt');
+  fs.writeFileSync(victim, 'precious');
+  const statePath = path.join(dir, 'runs', 'r1', '.mensemble', 'state.json');
+  const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+  state.files[path.relative(path.join(dir, 'runs', 'r1'), victim)] = { kind: 'rendered', hash: 'x', mode: 420 };
+  fs.writeFileSync(statePath, JSON.stringify(state));
+  // A changed template re-renders r1; the planted entry is not produced any more, which used to delete it.
+  fs.writeFileSync(path.join(dir, 'tpl', 'job.sh.j2'), '#!/bin/sh\necho changed\n', { mode: 0o755 });
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'precious');
+});
+
+test('move include and exclude patterns may not climb out of the run directory', () => {
+  const dir = tempDir();
+  ensemble(dir);
+  const file = path.join(dir, 'mensemble.yaml');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('        - name: remove\n          args: { directory: run.dir }', '        - name: move\n          args: { dest: ./archive, exclude: ["/etc/*"] }'));
+  const r = cli(['plan'], dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /args\.exclude\[0\]: the pattern `\/etc\/\*` leaves the run directory/);
+});
