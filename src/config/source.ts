@@ -85,6 +85,7 @@ export function parseYamlText(file: string, text: string): YamlSource {
   }
   checkDepth(source);
   checkAliasExpansion(source);
+  checkMergeKeys(source);
   applyPythonScalars(doc);
   return source;
 }
@@ -164,6 +165,26 @@ function applyPythonScalars(doc: Document.Parsed): void {
     Scalar(_key, node) {
       if (node.type === 'PLAIN' && typeof node.source === 'string') {
         node.value = pythonScalar(node.value, node.source);
+      }
+    },
+  });
+}
+
+/** `<<` merges mappings: `<<: 5` (or a list holding a non-mapping) is refused with its line, as PyYAML refuses it. */
+function checkMergeKeys(source: YamlSource): void {
+  const isMapping = (node: unknown): boolean => {
+    if (isAlias(node)) return isMapping(node.resolve(source.doc));
+    return isMap(node);
+  };
+  visit(source.doc, {
+    Pair(_key, pair) {
+      // With merge keys on, the parser gives `<<` the value Symbol(<<); its source stays `<<`.
+      if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol' || (pair.key as { source?: string }).source !== '<<') return;
+      const value = pair.value;
+      const ok = isMapping(value) || (isSeq(value) && value.items.every(isMapping));
+      if (!ok) {
+        const at = isNode(value) && value.range ? value.range[0] : pair.key.range?.[0] ?? 0;
+        throw new UserError(`${formatLocation(offsetLocation(source, at))}: a merge key \`<<\` takes a mapping, an alias of one, or a list of them; this one has ${isScalar(value) ? `the value ${JSON.stringify(String(value.source ?? value.value))}` : 'something else'}.`);
       }
     },
   });

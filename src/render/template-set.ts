@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { STATE_DIR } from '../state/run-state.js';
 import type { BatchSpec } from '../config/types.js';
 import { UserError, formatLocation } from '../util/errors.js';
 import { displayPath, isInside } from '../util/paths.js';
@@ -89,9 +90,20 @@ export function loadTemplateSet(batch: BatchSpec, cache: HashCache): TemplateSet
   if (missing.length > 0) {
     throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templates: ${missing.map((t) => `\`${t}\``).join(', ')} not found in ${displayPath(dir)}.`);
   }
-  const outputs = new Set(entries.map((e) => (e.kind === 'template' ? e.output : e.rel)));
+  const folders = new Set(entries.filter((e) => e.kind === 'dir').map((e) => e.rel));
+  for (const e of entries) {
+    if (e.kind !== 'template') continue;
+    // A template's output must be a file of its own: not a folder of the template folder, not nameless, not mensemble's state.
+    const name = e.output.split('/').pop() ?? '';
+    if (folders.has(e.output) || name === '' || name === STATE_DIR) {
+      const why = folders.has(e.output) ? `which is also a folder in ${displayPath(dir)}` : name === '' ? 'a file without a name' : `mensemble's own state folder`;
+      throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templates: \`${e.rel}\` would render to \`${e.output}\`, ${why}; rename the template.`);
+    }
+  }
+  const outputs = new Set(entries.filter((e) => e.kind !== 'dir').map((e) => (e.kind === 'template' ? e.output : e.rel)));
   if (!outputs.has(batch.jobFile)) {
-    throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.job_file: \`${batch.jobFile}\` is neither a rendered template nor a file in ${displayPath(dir)}.`);
+    const folder = folders.has(batch.jobFile) ? ' (it is a folder)' : '';
+    throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.job_file: \`${batch.jobFile}\` is neither a rendered template nor a file in ${displayPath(dir)}${folder}.`);
   }
   return { dir, env: createEnvironment(dir), entries, fingerprint: fingerprintOf(dir, entries) };
 }
