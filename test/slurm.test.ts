@@ -161,6 +161,26 @@ test('killed after sbatch returned but before the job id was recorded: the next 
   assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1]);
 });
 
+test('an intent recorded with a time in the future (clock skew) still finds its job: adopted, not submitted again', { skip }, async () => {
+  const dir = tempDir();
+  slurmEnsemble(dir, { runs: 2, maxjobs: 2, sleep: 1 });
+  const crashed = cli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' });
+  assert.notEqual(crashed.code, 0);
+  const runDir = ['r1', 'r2'].map((id) => path.join(dir, 'runs', id)).find((d) => fs.existsSync(path.join(d, '.mensemble', 'state.json')) && readState(d).attempts[0]?.state === 'submitting')!;
+  assert.ok(runDir, 'a run was left with an intent and no job id');
+  const statePath = path.join(runDir, '.mensemble', 'state.json');
+  const state = readState(runDir);
+  state.attempts[0].submittedAt = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
+  fs.writeFileSync(statePath, JSON.stringify(state));
+  // Once the job has left the queue and the controller (MinJobAge), accounting searched from the intent's time is the only way to find it: an squeue and scontrol that list nothing stand for that.
+  await accountedJobsSettled(runDir.replace(/\/r\d+$/, ''), 1);
+  const resumed = cli(['apply', '--yes'], dir, { PATH: faultyCommands(dir, { squeue: 'exit 0', scontrol: 'exit 0' }) });
+  assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+  assert.match(resumed.stdout, /adopted job \d+/);
+  const jobs = await accountedJobsSettled(dir, 2);
+  assert.equal(jobs.get(runDir)?.length, 1, 'one job for the run, not a second submission');
+});
+
 test('slurmctld stopped for 20 s during an apply: the apply carries on and every run completes once', { skip, timeout: 240_000 }, async () => {
   const dir = tempDir();
   slurmEnsemble(dir, { runs: 6, maxjobs: 2, sleep: 2 });

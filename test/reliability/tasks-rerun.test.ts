@@ -100,3 +100,21 @@ test('YAML dates are calendar values: another TZ neither changes what renders no
     assert.match(r.stdout, /No changes\. 2 runs up to date/, `${tz}: ${r.stdout}`);
   }
 });
+
+test('an intent to submit recorded with a time in the future (clock skew) is resolved at once, not waited for until that time', () => {
+  const dir = tempDir();
+  ensemble(dir, '        - name: execute\n          args: { cmd: "true" }');
+  // Killed after the intent is on disk and before the job starts.
+  const crashed = cli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'before-submit' });
+  assert.notEqual(crashed.code, 0);
+  const statePath = ['r1', 'r2'].map((id) => path.join(dir, 'runs', id, '.mensemble', 'state.json')).find((f) => fs.existsSync(f) && JSON.parse(fs.readFileSync(f, 'utf8')).attempts.at(-1)?.state === 'submitting');
+  assert.ok(statePath, 'a run was left with an intent and no job');
+  const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+  const intent = state.attempts.at(-1);
+  intent.submittedAt = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
+  fs.writeFileSync(statePath, JSON.stringify(state));
+  // Before, this apply slept until tomorrow (the helper gives up after 120 s).
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(lines(path.join(dir, 'jobs.log')).sort(), ['r1', 'r2']);
+});

@@ -48,7 +48,9 @@ export class LocalBackend implements Backend {
 
   async recover(request: SubmitRequest, intent: AttemptRecord): Promise<SubmitResult | undefined> {
     const files = localJobFiles(request.runDir, request.attempt);
-    const age = Date.now() - Date.parse(intent.submittedAt);
+    // An intent from the future (clocks of two login nodes disagree, or the clock stepped back) is as young as can be:
+    // wait the grace period at most, never until that time.
+    const age = Math.max(0, Date.now() - Date.parse(intent.submittedAt));
     if (age < START_GRACE_MS) await waitFor(() => fs.existsSync(files.pid), START_GRACE_MS - age);
     const pid = readNumber(files.pid);
     if (pid === undefined) return undefined;

@@ -65,7 +65,10 @@ export class SlurmBackend implements Backend {
   async recover(request: SubmitRequest, intent: AttemptRecord): Promise<SubmitResult | undefined> {
     const data = intent.backendData;
     const known = new Set(request.knownJobIds);
-    const since = new Date(intent.submittedAt);
+    // An intent time from the future (clock skew between login nodes, a clock stepped back) would hide the job
+    // it stands for; an unreadable one hides nothing recent.
+    const recorded = Date.parse(intent.submittedAt);
+    const since = new Date(Number.isFinite(recorded) ? Math.min(recorded, Date.now()) : Date.now() - 7 * 24 * 3600 * 1000);
     if (typeof data?.array === 'string' && typeof data.comment === 'string' && typeof data.task === 'number' && typeof data.workDir === 'string') {
       return this.findArrayTask({ ...data, comment: data.comment, workDir: data.workDir, task: data.task }, since, known, request.notify);
     }
