@@ -32,6 +32,16 @@ export function ensembleKey(spec: EnsembleSpec): string {
   return hash64(spec.configFile);
 }
 
+const UNWRITABLE = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT']);
+
+function saveIfWritable(save: () => void): void {
+  try {
+    save();
+  } catch (err) {
+    if (!UNWRITABLE.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  }
+}
+
 /** config -> desired state. Every error in the user's input surfaces here, before anything is written. */
 export async function desiredState(spec: EnsembleSpec, targets: readonly Target[], options: { renderAll?: boolean } = {}): Promise<DesiredState> {
   await initHashing();
@@ -39,8 +49,9 @@ export async function desiredState(spec: EnsembleSpec, targets: readonly Target[
   // `renderAll` (validate) renders every run: the memo would skip runs that rendered before.
   const memo = options.renderAll ? undefined : new RenderMemo(path.join(ensembleStateDir(spec), 'render-memo.json'));
   const desired = buildDesiredState(spec, targets, cache, memo);
-  cache.save();
-  memo?.save();
+  // Both are only caches: a read-only file system (a snapshot, a colleague's copy) or a full disk must not stop a plan.
+  saveIfWritable(() => cache.save());
+  saveIfWritable(() => memo?.save());
   return desired;
 }
 
