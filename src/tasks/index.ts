@@ -5,7 +5,7 @@ import type { TaskSpec } from '../config/types.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { RunDirectoryGone, STATE_DIR } from '../state/run-state.js';
 import { fastGlob, loadExeca } from '../util/lazy-deps.js';
-import { placeInside } from '../util/paths.js';
+import { isInside, placeInside } from '../util/paths.js';
 import { runShell, runShellDurably } from './shell.js';
 import { substituteArgs } from './substitute.js';
 import { TaskFailure, type TaskContext } from './types.js';
@@ -39,6 +39,18 @@ export async function runTask(task: TaskSpec, ctx: TaskContext): Promise<void> {
   }
 }
 
+/** Refuses a relative path whose folder, with symbolic links followed, lies outside the ensemble's root. */
+function stayInside(ctx: TaskContext, task: TaskSpec, folder: string, key: string): void {
+  let existing = folder;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  const real = fs.realpathSync(existing);
+  // Inside the ensemble's root, or inside the run directory or basedir the task works in (an absolute basedir may be elsewhere).
+  const roots = [ctx.ensembleDir, ctx.run?.dir, ctx.workDir].filter((d): d is string => d !== undefined && fs.existsSync(d)).map((d) => fs.realpathSync(d));
+  if (!roots.some((root) => isInside(root, real))) {
+    throw new TaskFailure(`${task.where}.args.${key}`, `${folder} leads through a symbolic link to ${real}, outside the ensemble's folder; refusing to write or delete there.`);
+  }
+}
+
 /** Where a task works unless it says `cwd`: its run's directory, else its batch's basedir, else the ensemble's root. */
 function defaultDir(ctx: TaskContext): string {
   return ctx.run?.dir ?? ctx.workDir ?? ctx.ensembleDir;
@@ -64,6 +76,9 @@ function saveLog(task: TaskSpec, ctx: TaskContext, log: unknown, cwd: string, ou
   const file = resolvePath(ctx, name, `${task.where}.args.log`, cwd);
   // `log: logs/pre.log` names a folder that need not exist yet (it is inside the ensemble: resolvePath checked).
   fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (!path.isAbsolute(name)) stayInside(ctx, task, path.dirname(file), 'log');
+  // A log that is a symbolic link (planted in a shared run directory) is replaced, never written through.
+  if (fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) fs.unlinkSync(file);
   fs.writeFileSync(file, output);
 }
 
@@ -102,6 +117,8 @@ async function remove(task: TaskSpec, ctx: TaskContext, args: Record<string, unk
   if (target === ctx.ensembleDir || target === path.parse(target).root) {
     throw new TaskFailure(task.where, `refusing to remove ${target}: it is the ensemble's folder or a file system root.`);
   }
+  // A folder reached through a symbolic link (`data/old` with `data` a link) is not inside the ensemble, whatever its path says.
+  if (args.directory === undefined || !path.isAbsolute(String(args.directory))) stayInside(ctx, task, path.dirname(target), 'directory');
   fs.rmSync(target, { recursive: true, force: true });
 }
 

@@ -118,3 +118,24 @@ test('move include and exclude patterns may not climb out of the run directory',
   assert.equal(r.code, 1);
   assert.match(r.stderr, /args\.exclude\[0\]: the pattern `\/etc\/\*` leaves the run directory/);
 });
+
+test('symbolic links planted in a run directory are not followed: a log that is a link is replaced, a remove through a linked folder is refused', () => {
+  const dir = tempDir();
+  ensemble(dir);
+  const file = path.join(dir, 'mensemble.yaml');
+  // pre_run writes its log; post_run removes data/old, where data is planted as a link to a folder outside.
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('      post_run:\n        - name: remove\n          args: { directory: run.dir }', '      pre_run:\n        - name: execute\n          args: { cmd: "echo log text", log: pre.log }\n      post_run:\n        - name: remove\n          args: { directory: data/old }'));
+  const outside = tempDir();
+  fs.mkdirSync(path.join(outside, 'old'));
+  fs.writeFileSync(path.join(outside, 'old', 'keep'), 'precious');
+  fs.writeFileSync(path.join(outside, 'target.txt'), 'precious');
+  // Links planted in a run directory before mensemble renders into it (a shared or unpacked ensemble).
+  const run = path.join(dir, 'runs', 'r2');
+  fs.mkdirSync(run, { recursive: true });
+  fs.symlinkSync(path.join(outside, 'target.txt'), path.join(run, 'pre.log'));
+  fs.symlinkSync(outside, path.join(run, 'data'));
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(fs.readFileSync(path.join(outside, 'target.txt'), 'utf8'), 'precious', 'the log did not write through the link');
+  assert.equal(fs.readFileSync(path.join(outside, 'old', 'keep'), 'utf8'), 'precious', 'remove did not delete through the link');
+  assert.match(r.stdout + r.stderr, /symbolic link/);
+});
