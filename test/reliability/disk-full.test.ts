@@ -10,11 +10,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { cli, countBy, executions, readState, tempDir, writeTree } from '../helpers.js';
 import { assertStatesParse } from './campaign.js';
+import { tmpfs } from './tmpfs.js';
 
-const mountpoint = tempDir('mensemble-full-');
-const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs', mountpoint]).status === 0;
-// Under CI the machine is ours (root, as for the SLURM cluster): not being able to mount is a failure there.
-const skip = mounted ? false : process.env.CI === 'true' ? false : 'mounting a tmpfs needs root';
+const { mountpoint, mounted, skip } = tmpfs('1m');
 
 test('disk full while rendering and writing state: a plain error, states intact, and the next apply resumes', { skip }, () => {
   assert.ok(mounted, 'could not mount a tmpfs (CI runs as root)');

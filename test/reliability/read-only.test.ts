@@ -6,11 +6,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cli, sweepEnsemble, tempDir } from '../helpers.js';
+import { cli, sweepEnsemble } from '../helpers.js';
+import { tmpfs } from './tmpfs.js';
 
-const mountpoint = tempDir('mensemble-ro-');
-const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0755', 'tmpfs', mountpoint]).status === 0;
-const skip = mounted ? false : process.env.CI === 'true' ? false : 'mounting a tmpfs needs root';
+const { mountpoint, mounted, skip } = tmpfs('16m');
 
 test('plan and status work on a read-only copy of an applied ensemble, also after a template changed', { skip }, () => {
   assert.ok(mounted, 'could not mount a tmpfs (CI runs as root)');
