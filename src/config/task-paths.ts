@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { isRunReference } from '../tasks/substitute.js';
 import { formatLocation } from '../util/errors.js';
-import { placeInside } from '../util/paths.js';
+import { patternLeaves, placeInside } from '../util/paths.js';
 import { formatKeyPath, locate, type KeyPath, type YamlSource } from './source.js';
 import type { TaskSpec } from './types.js';
 
@@ -33,7 +33,7 @@ export function taskPathProblems(source: YamlSource, tasks: readonly TaskSpec[],
       for (const key of ['include', 'exclude'] as const) {
         const patterns = task.args[key] === undefined ? [] : Array.isArray(task.args[key]) ? (task.args[key] as unknown[]) : [task.args[key]];
         patterns.forEach((pattern, i) => {
-          if (typeof pattern !== 'string' || !(path.isAbsolute(pattern) || pattern.split(/[\\/]/).includes('..'))) return;
+          if (typeof pattern !== 'string' || !patternLeaves(pattern)) return;
           const argPath = [...keyPath, task.index, 'args', key, ...(Array.isArray(task.args[key]) ? [i] : [])];
           problems.push(`${formatLocation(locate(source, argPath))}: ${formatKeyPath(argPath)}: the pattern \`${pattern}\` leaves the run directory; include and exclude patterns are paths inside it.`);
         });

@@ -5,7 +5,7 @@ import type { TaskSpec } from '../config/types.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import { RunDirectoryGone, STATE_DIR } from '../state/run-state.js';
 import { fastGlob, loadExeca } from '../util/lazy-deps.js';
-import { isInside, placeInside } from '../util/paths.js';
+import { isInside, patternLeaves, placeInside } from '../util/paths.js';
 import { runShell, runShellDurably } from './shell.js';
 import { substituteArgs } from './substitute.js';
 import { TaskFailure, type TaskContext } from './types.js';
@@ -130,7 +130,7 @@ async function move(task: TaskSpec, ctx: TaskContext, args: Record<string, unkno
   const include = asList(args.include);
   for (const pattern of [...include, ...asList(args.exclude)]) {
     // A pattern is a path inside the run directory: `../` or an absolute path would copy from outside it.
-    if (path.isAbsolute(pattern) || pattern.split(/[\\/]/).includes('..')) {
+    if (patternLeaves(pattern)) {
       throw new TaskFailure(task.where, `the move pattern \`${pattern}\` leaves the run directory; include and exclude patterns are paths inside it.`);
     }
   }

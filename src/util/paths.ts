@@ -26,6 +26,11 @@ export function resolveInside(base: string, written: string, what: string, from 
   return placed.path;
 }
 
+/** A glob of paths inside a folder that leaves it: absolute, or with a `..` segment. */
+export function patternLeaves(pattern: string): boolean {
+  return path.isAbsolute(pattern) || pattern.split(/[\\/]/).includes('..');
+}
+
 export function isInside(base: string, candidate: string): boolean {
   const rel = path.relative(base, candidate);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));

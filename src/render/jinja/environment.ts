@@ -129,23 +129,23 @@ export function compileInline(env: TemplateEnvironment, text: string, where: str
     ast = checked(parseTemplate(text));
   } catch (err) {
     if (err instanceof TemplateError) explainEndOfTemplate(err, text);
-    throw describe(err, place, text, true);
+    throw describe(err, place, true);
   }
   return (context) => {
     try {
       return new Renderer((n) => load(env, n)).render(ast, templateVariables(context)).text;
     } catch (err) {
-      throw describe(err, place, text, true);
+      throw describe(err, place, true);
     }
   };
 }
 
 /** One paragraph naming the template, line and column, and what went wrong. */
-function describe(err: unknown, shown: string, inlineSource?: string, inline = false): Error {
+function describe(err: unknown, shown: string, inline = false): Error {
   if (err instanceof UserError) return err;
   if (err instanceof IncludedTemplateError) {
     // An error inside an included template names that template, and is not wrapped twice.
-    return describe(err.inner, err.templateName, undefined, false);
+    return describe(err.inner, err.templateName);
   }
   if (!(err instanceof TemplateError)) return err instanceof Error ? err : new Error(String(err));
   const p = err.position;
@@ -154,7 +154,6 @@ function describe(err: unknown, shown: string, inlineSource?: string, inline = f
   if (err instanceof UnsupportedConstruct) {
     return new UserError(`${where}: ${err.message}. mensemble refuses what it cannot render exactly as Jinja2 does (model-ensembler's renderer); write the template another way.`);
   }
-  void inlineSource;
   const message = err.message.replace(/\.$/, '');
   if (/ is undefined/.test(message) && !/^TypeError/.test(message)) return new UserError(`${where}: ${message}.`);
   return new UserError(`${where}: template error: ${message}.`);

@@ -8,11 +8,11 @@
 import { pyFloatRepr } from '../../config/python-values.js';
 import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
 import { percentFormat } from './format.js';
-import { PY_WHITESPACE, attributeOf, pySort } from './methods.js';
+import { PY_WHITESPACE, attributeOf, pySort, pyStrip } from './methods.js';
 import { arithmetic, compareValues, equals, getitem, intToFloat, iterate, length } from './operations.js';
 import { pyRepr, pyStr } from './printing.js';
 import { wrap } from './textwrap.js';
-import { Markup, NamedTuple, PyCallable, PyDict, PyTuple, Undefined, asInt, asStr, codePoints, hashKey, strLength, truthy, typeName, type Value } from './values.js';
+import { Markup, NamedTuple, PyCallable, PyDict, htmlEscape, PyTuple, Undefined, asInt, asStr, codePoints, hashKey, strLength, truthy, typeName, type Value } from './values.js';
 
 export interface FilterContext {
   callFilter(name: string, value: Value, args: Value[], kwargs: Map<string, Value>): Value;
@@ -73,25 +73,17 @@ function pyFloatOf(v: Value): number | undefined {
   if (i !== undefined) return intToFloat(i);
   const s = asStr(v);
   if (s === undefined) return undefined;
-  const t = strip(s).replace(/(\d)_(?=\d)/g, '$1');
+  const t = pyStrip(s, null, true, true).replace(/(\d)_(?=\d)/g, '$1');
   if (/^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?)$/i.test(t)) return Number(t);
   if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (/^[+-]?nan$/i.test(t)) return NaN;
   return undefined;
 }
 
-function strip(s: string): string {
-  const cps = codePoints(s);
-  let a = 0;
-  let b = cps.length;
-  while (a < b && PY_WHITESPACE.includes(cps[a]!)) a++;
-  while (b > a && PY_WHITESPACE.includes(cps[b - 1]!)) b--;
-  return cps.slice(a, b).join('');
-}
 
 /** Python's int(text, base). */
 function pyIntOf(text: string, base: number): bigint | undefined {
-  let t = strip(text);
+  let t = pyStrip(text, null, true, true);
   let sign = 1n;
   if (t.startsWith('-') || t.startsWith('+')) {
     if (t[0] === '-') sign = -1n;
@@ -160,9 +152,6 @@ function htmlUnescape(s: string): string {
   });
 }
 
-function htmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/>/g, '&gt;').replace(/</g, '&lt;').replace(/'/g, '&#39;').replace(/"/g, '&#34;');
-}
 
 function selectOrReject(value: Value, args: Value[], ctx: FilterContext, keep: boolean, attribute: boolean): Value[] {
   const items = iterate(value);

@@ -247,14 +247,13 @@ function formatInt(i: bigint, spec: Spec): string {
 /** With the '0' flag and grouping, Python also groups the padding zeros; without grouping it pads as '='. */
 function zeroPadded(body: string, prefix: string, spec: Spec): string {
   if (spec.zero && !spec.align && spec.grouping && /^[0-9a-fA-F,_]+/.test(body)) {
-    const [intPart, rest = ''] = body.split(/(?=[.eE%])/, 2) as [string, string?];
-    const every = intPart.includes('_') && !spec.grouping ? 4 : 3;
+    const [intPart = ''] = body.split(/(?=[.eE%])/, 1);
+    const every = 3;
     let digits = intPart.replace(/[,_]/g, '');
     const tail = body.slice(intPart.length);
     while (strLength(prefix + group(digits, spec.grouping, every) + tail) < spec.width) digits = `0${digits}`;
     let grouped = group(digits, spec.grouping, every);
     if (strLength(prefix + grouped + tail) > spec.width && grouped.startsWith(spec.grouping)) grouped = grouped.slice(1);
-    void rest;
     return prefix + grouped + tail;
   }
   return padTo(body, prefix, spec, '>');
@@ -281,7 +280,6 @@ export function percentFormat(text: string, args: Value): string {
   const mapping = args instanceof PyDict || (isPyObject(args) && !!args.getitem && !(args instanceof PyTuple)) ? args : undefined;
   const list = args instanceof PyTuple ? args.items : [args];
   let next = 0;
-  let usedMapping = false;
   const take = (): Value => {
     if (next >= list.length) throw new TemplateRuntimeError('TypeError: not enough arguments for format string');
     return list[next++]!;
@@ -313,7 +311,6 @@ export function percentFormat(text: string, args: Value): string {
     let value: Value;
     if (key !== undefined) {
       if (!mapping) throw new TemplateRuntimeError('TypeError: format requires a mapping');
-      usedMapping = true;
       value = getitem(mapping, key, `[${key}]`);
       if (value instanceof Undefined) throw new TemplateRuntimeError(`KeyError: '${key}'`);
     } else if (type === '%') value = '%';
@@ -325,7 +322,6 @@ export function percentFormat(text: string, args: Value): string {
   }
   out += text.slice(last);
   if (!mapping && next < list.length) throw new TemplateRuntimeError('TypeError: not all arguments converted during string formatting');
-  void usedMapping;
   return out;
 }
 

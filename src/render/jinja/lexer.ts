@@ -180,10 +180,9 @@ export function tokenize(rawSource: string): Token[] {
   }
 }
 
+/** BigInt reads 0b, 0o and 0x prefixes itself. */
 function parseInteger(text: string): bigint {
-  const t = text.replace(/_/g, '').toLowerCase();
-  if (t.startsWith('0b') || t.startsWith('0o') || t.startsWith('0x')) return BigInt(t);
-  return BigInt(t);
+  return BigInt(text.replace(/_/g, '').toLowerCase());
 }
 
 function pyCharRepr(c: string): string {

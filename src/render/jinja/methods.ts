@@ -62,9 +62,7 @@ function pySplit(s: string, sep: Value, maxsplit: number, fromRight: boolean): s
         while (i < cps.length && isSpace(cps[i]!)) i++;
         if (i >= cps.length) break;
         if (maxsplit >= 0 && words.length === maxsplit) {
-          let rest = cps.slice(i).join('');
-          words.push(rest);
-          rest = '';
+          words.push(cps.slice(i).join(''));
           break;
         }
         let j = i;
@@ -103,7 +101,8 @@ function stripSet(chars: Value): (c: string) => boolean {
   return (c) => set.includes(c);
 }
 
-function strip(s: string, chars: Value, left: boolean, right: boolean): string {
+/** Python's str.strip/lstrip/rstrip: `chars` null means whitespace. */
+export function pyStrip(s: string, chars: Value, left: boolean, right: boolean): string {
   const drop = stripSet(chars);
   const cps = codePoints(s);
   let a = 0;
@@ -191,9 +190,9 @@ const STR_METHODS: Record<string, (s: string, a: Value[], k: Map<string, Value>)
     return cps.length ? toTitleChar(cps[0]!) + cps.slice(1).join('').toLowerCase() : '';
   },
   swapcase: (s) => [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
-  strip: (s, a, k) => strip(s, arg(a, k, 0, 'chars', null), true, true),
-  lstrip: (s, a, k) => strip(s, arg(a, k, 0, 'chars', null), true, false),
-  rstrip: (s, a, k) => strip(s, arg(a, k, 0, 'chars', null), false, true),
+  strip: (s, a, k) => pyStrip(s, arg(a, k, 0, 'chars', null), true, true),
+  lstrip: (s, a, k) => pyStrip(s, arg(a, k, 0, 'chars', null), true, false),
+  rstrip: (s, a, k) => pyStrip(s, arg(a, k, 0, 'chars', null), false, true),
   split: (s, a, k) => pySplit(s, arg(a, k, 0, 'sep', null), needInt(arg(a, k, 1, 'maxsplit', -1n), 'maxsplit'), false),
   rsplit: (s, a, k) => pySplit(s, arg(a, k, 0, 'sep', null), needInt(arg(a, k, 1, 'maxsplit', -1n), 'maxsplit'), true),
   splitlines: (s, a, k) => {

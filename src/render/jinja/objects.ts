@@ -2,7 +2,7 @@
 import { TemplateRuntimeError } from './errors.js';
 import { equals } from './operations.js';
 import { pyRepr } from './printing.js';
-import { PyCallable, PyDict, PyTuple, Undefined, asInt, asStr, type PyObject, type Value } from './values.js';
+import { PyCallable, Undefined, asInt, asStr, type PyObject, type Value } from './values.js';
 
 const noArgs = (f: () => Value) => new PyCallable('method', () => f());
 
@@ -14,7 +14,6 @@ export class LoopContext implements PyObject {
   constructor(
     private readonly items: Value[],
     readonly depth0: number,
-    private readonly recurse: ((items: Value) => Value) | undefined,
   ) {}
   getattr(name: string): Value | undefined {
     const n = this.items.length;
@@ -44,12 +43,6 @@ export class LoopContext implements PyObject {
         });
     }
     return undefined;
-  }
-  /** `loop(children)` in a recursive loop. */
-  callable(): PyCallable | undefined {
-    const recurse = this.recurse;
-    if (!recurse) return undefined;
-    return new PyCallable('loop', (args) => recurse(args[0] ?? null));
   }
   repr(): string {
     return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
@@ -169,12 +162,4 @@ export class TemplateModule implements PyObject {
   repr(): string {
     return `<TemplateModule ${pyRepr(this.name)}>`;
   }
-}
-
-export function pyDictFromKwargs(kwargs: Map<string, Value>): PyDict {
-  return PyDict.from([...kwargs]);
-}
-
-export function tuple(items: Value[]): PyTuple {
-  return new PyTuple(items);
 }

@@ -8,7 +8,7 @@ import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
 import { percentFormat } from './format.js';
 import { attributeOf } from './methods.js';
 import { pyStr } from './printing.js';
-import { Markup, PyDate, PyDateTime, PyDict, PyTuple, Undefined, asInt, asStr, codePoints, isPyObject, strLength, typeName, type Value } from './values.js';
+import { Markup, PyDate, PyDateTime, PyDict, PyTuple, Undefined, asInt, htmlEscape, asStr, codePoints, isPyObject, strLength, typeName, type Value } from './values.js';
 
 const typeError = (message: string) => new TemplateRuntimeError(message);
 
@@ -20,11 +20,7 @@ function unsupported(op: ArithOp, a: Value, b: Value): TemplateRuntimeError {
 }
 
 function checkDefined(...values: Value[]): void {
-  for (const v of values) if (v instanceof Undefined) throw new TemplateRuntimeError(pyStrOfUndefined(v));
-}
-
-function pyStrOfUndefined(u: Undefined): string {
-  return `${u.describe()}: no level of the configuration (ensemble vars, batch_config, the batch, the run, generated keys, -x) defines it`;
+  for (const v of values) if (v instanceof Undefined) throw v.error();
 }
 
 /** int -> float as Python converts it (correctly rounded; too large is an error). */
@@ -54,7 +50,8 @@ export function arithmetic(op: ArithOp, a: Value, b: Value): Value {
   const sa = asStr(a);
   const sb = asStr(b);
   if (op === 'add') {
-    if (sa !== undefined && sb !== undefined) return a instanceof Markup ? new Markup(sa + escapeHtml(sb, b)) : sa + sb;
+    // Markup + str escapes the str, as markupsafe does.
+    if (sa !== undefined && sb !== undefined) return a instanceof Markup ? new Markup(sa + (b instanceof Markup ? sb : htmlEscape(sb))) : sa + sb;
     if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
     if (a instanceof PyTuple && b instanceof PyTuple) return new PyTuple([...a.items, ...b.items]);
   }
@@ -71,11 +68,6 @@ export function arithmetic(op: ArithOp, a: Value, b: Value): Value {
   }
   if (op === 'mod' && sa !== undefined) return percentFormat(sa, b);
   throw unsupported(op, a, b);
-}
-
-function escapeHtml(s: string, original: Value): string {
-  if (original instanceof Markup) return s;
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 }
 
 /** Python's floor division and modulo of ints: the remainder takes the divisor's sign. */

@@ -1,6 +1,6 @@
 /** Python's `str()` and `repr()` of template values: what `{{ x }}` writes into a run directory. */
 import { pyFloatRepr } from '../../config/python-values.js';
-import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
+import { UnsupportedConstruct } from './errors.js';
 import { Markup, PyCallable, PyDate, PyDateTime, PyDict, PyTuple, Undefined, isPyObject, type Value } from './values.js';
 
 /** `str(value)`: how `{{ value }}`, `~` and `|string` print. */
@@ -9,7 +9,7 @@ export function pyStr(v: Value): string {
   if (v instanceof Markup) return v.text;
   if (v instanceof Undefined) {
     if (v.printsEmpty) return '';
-    throw new TemplateRuntimeError(`${v.describe()}: no level of the configuration (ensemble vars, batch_config, the batch, the run, generated keys, -x) defines it`);
+    throw v.error();
   }
   if (v instanceof PyDateTime) return v.isoformat(' ');
   if (v instanceof PyDate) return v.isoformat();

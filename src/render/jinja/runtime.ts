@@ -5,7 +5,7 @@
  * time, `namespace()` carries values out of loops.
  */
 import type { CallArgs, Expr, Stmt, Target, TemplateAst } from './ast.js';
-import { TemplateError, TemplateRuntimeError, UnsupportedConstruct, type TemplatePosition } from './errors.js';
+import { TemplateError, TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
 import { FILTERS, type FilterContext } from './filters.js';
 import { Cycler, LoopContext, Namespace, PyRange, TemplateModule, joiner } from './objects.js';
 import { PySlice, arithmetic, compare, getattr, getitem, iterate, negate } from './operations.js';
@@ -186,10 +186,10 @@ export class Renderer {
         return;
       }
       case 'macro':
-        frame.vars.set(s.name, this.makeMacro(s.name, s.params, s.defaults, s.body, frame, s.at));
+        frame.vars.set(s.name, this.makeMacro(s.name, s.params, s.defaults, s.body, frame));
         return;
       case 'callblock': {
-        const caller = this.makeMacro('caller', s.params, s.defaults, s.body, frame, s.at);
+        const caller = this.makeMacro('caller', s.params, s.defaults, s.body, frame);
         const callee = this.eval(s.call.node, frame);
         const { args, kwargs } = this.evalArgs(s.call, frame);
         kwargs.set('caller', caller);
@@ -289,7 +289,7 @@ export class Renderer {
           return buffer.join('');
         }
       : undefined;
-    const loop = new LoopContext(items, depth0, recurse);
+    const loop = new LoopContext(items, depth0);
     // A recursive loop's `loop` is callable as well as having the loop's attributes.
     const loopValue = (recurse ? new LoopCallable(loop, recurse) : loop) as unknown as Value;
     for (let i = 0; i < items.length; i++) {
@@ -320,7 +320,7 @@ export class Renderer {
     target.items.forEach((t, i) => this.assign(t, items[i]!, frame));
   }
 
-  private makeMacro(name: string, params: string[], defaults: Expr[], body: Stmt[], defining: Frame, at: TemplatePosition): PyCallable {
+  private makeMacro(name: string, params: string[], defaults: Expr[], body: Stmt[], defining: Frame): PyCallable {
     const catchVarargs = readsName(body, 'varargs');
     const catchKwargs = readsName(body, 'kwargs');
     const takesCaller = readsName(body, 'caller');
@@ -363,7 +363,6 @@ export class Renderer {
       ['catch_varargs', catchVarargs],
       ['caller', takesCaller],
     ]);
-    void at;
     return new PyCallable(name, call, attrs);
   }
 

@@ -48,6 +48,11 @@ export class Markup {
   constructor(readonly text: string) {}
 }
 
+/** markupsafe's escape of a str: & < > ' " as entities. */
+export function htmlEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;').replace(/"/g, '&#34;');
+}
+
 /** The hash key under which Python's dict would file a key: 1, 1.0 and True are one key. */
 export function hashKey(v: Value): string {
   if (v === null) return 'N';
@@ -237,6 +242,10 @@ export class Undefined {
   ) {}
   describe(): string {
     return `\`${this.what}\` is undefined${this.hint ? ` (${this.hint})` : ''}`;
+  }
+  /** The error for using it where a value is needed (printing, arithmetic). */
+  error(): TemplateRuntimeError {
+    return new TemplateRuntimeError(`${this.describe()}: no level of the configuration (ensemble vars, batch_config, the batch, the run, generated keys, -x) defines it`);
   }
 }
 
