@@ -241,14 +241,13 @@ function formatInt(i: bigint, spec: Spec): string {
     case 's': throw new TemplateRuntimeError("Unknown format code 's' for object of type 'int'");
     default: throw new TemplateRuntimeError(`Unknown format code '${spec.type}' for object of type 'int'`);
   }
-  return zeroPadded(body, signOf(negative, spec.sign) + prefix, spec);
+  return zeroPadded(body, signOf(negative, spec.sign) + prefix, spec, 'bxXo'.includes(spec.type) && spec.type !== '' ? 4 : 3);
 }
 
 /** With the '0' flag and grouping, Python also groups the padding zeros; without grouping it pads as '='. */
-function zeroPadded(body: string, prefix: string, spec: Spec): string {
+function zeroPadded(body: string, prefix: string, spec: Spec, every = 3): string {
   if (spec.zero && !spec.align && spec.grouping && /^[0-9a-fA-F,_]+/.test(body)) {
     const [intPart = ''] = body.split(/(?=[.eE%])/, 1);
-    const every = 3;
     let digits = intPart.replace(/[,_]/g, '');
     const tail = body.slice(intPart.length);
     while (strLength(prefix + group(digits, spec.grouping, every) + tail) < spec.width) digits = `0${digits}`;
@@ -315,10 +314,9 @@ export function percentFormat(text: string, args: Value): string {
       if (value instanceof Undefined) throw new TemplateRuntimeError(`KeyError: '${key}'`);
     } else if (type === '%') value = '%';
     else value = take();
-    if (width < 0) {
-      width = -width;
-    }
-    out += percentOne(value, type, flags + (widthText === '*' && width < 0 ? '-' : ''), width, precision);
+    // A negative `*` width left-justifies, as the `-` flag does.
+    const left = width < 0 ? '-' : '';
+    out += percentOne(value, type, flags + left, Math.abs(width), precision);
   }
   out += text.slice(last);
   if (!mapping && next < list.length) throw new TemplateRuntimeError('TypeError: not all arguments converted during string formatting');
