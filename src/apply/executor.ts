@@ -7,6 +7,7 @@ import { ensembleKey, ensembleStateDir } from '../plan/compute.js';
 import { runTask, TaskFailure } from '../tasks/index.js';
 import { RunDirectoryGone, isActive, latestAttempt, runStatePath, taskFiles } from '../state/run-state.js';
 import { forgetDetached } from '../util/detached.js';
+import { crashPoint } from '../util/test-hooks.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import type { Reporter } from './events.js';
 import { ArrayGate } from './array-gate.js';
@@ -14,6 +15,8 @@ import { JobWatcher } from './job-watcher.js';
 import { driveRun, type RunOutcome } from './run-lifecycle.js';
 import { RateLimiter } from './rate-limit.js';
 import { ApplySession } from './session.js';
+import type { SessionScope } from '../state/session-file.js';
+import { taskDefinitionHash } from '../config/task-identity.js';
 import { Slots, pool } from './slots.js';
 
 export interface ApplyOptions {
@@ -50,51 +53,71 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
   const result: ApplyResult = { completed: [], failed: [], pending: [], removed: [] };
   const work = plan.entries.filter((e) => e.action !== 'none' && e.action !== 'remove');
   const removals = options.prune ? plan.entries.filter((e) => e.action === 'remove') : [];
-  if (work.length === 0 && removals.length === 0) return result;
+  if (work.length === 0 && removals.length === 0 && plan.tasks.length === 0) return result;
 
   const session = ApplySession.open(ensembleStateDir(spec));
   const watcher = new JobWatcher(backend, options.pollInterval * 1000, (message) => report({ kind: 'warn', message }));
   const submitGate = new RateLimiter(options.submitRate);
   const taskContext = { ensembleDir: spec.root, shell: options.shell, checkInterval: options.checkInterval, noChecks: options.noChecks, backend, signal: options.signal };
   /**
-   * An ensemble or batch task, once per session; `filePrefix` names its files (batch names need not be safe file names).
+   * An ensemble or batch task, once per session (a failed one runs again); `filePrefix` names its files (batch names need not be safe file names).
    * Batch tasks run in the batch's basedir, created when missing, as model-ensembler runs them; ensemble tasks in spec.root.
    */
-  const ensembleTask = async (task: TaskSpec, scope: string, filePrefix: string, workDir = spec.root) => {
-    const key = `${scope}:${task.phase}[${task.index}]:${task.name}`;
-    if (session.isDone(key)) return;
-    const resume = session.isStarted(key);
+  const ensembleTask = async (task: TaskSpec, scope: SessionScope, filePrefix: string, workDir = spec.root) => {
+    const batch = scope === 'ensemble' ? undefined : scope.slice('batch:'.length);
+    const taskHash = taskDefinitionHash(task);
+    const decision = session.decision(scope, task.phase, task.index, taskHash);
+    if (decision === 'done') return;
+    const resume = decision === 'resume';
     const files = taskFiles(spec.dir, task.phase, task.index, filePrefix);
     if (!resume) {
+      // Old results go before the intent is recorded, so a resumed apply never takes them for this one's.
       forgetDetached(files);
-      session.markStarted(key);
+      session.markStarted(scope, task.phase, task.index, taskHash);
     }
-    report({ kind: 'task', batch: scope === 'ensemble' ? undefined : scope, message: `${task.phase} ${task.name} ${resume ? 'resumed' : 'started'}` });
+    report({ kind: 'task', batch, message: `${task.phase} ${task.name} ${resume ? 'resumed' : 'started'}` });
     try {
       fs.mkdirSync(workDir, { recursive: true });
       await runTask(task, { ...taskContext, workDir, journal: { files, resume }, log: (message) => report({ kind: 'task', message }) });
     } catch (err) {
       if (err instanceof TaskFailure) {
-        throw new UserError(`${err.message}. A ${task.phase} task failed, so the ensemble stops here; finished work is recorded and the next apply resumes from this task.`);
+        session.markEnded(scope, task.phase, task.index, { failed: true, exitCode: err.exitCode });
+        throw new UserError(`${err.message}. A ${task.phase} task failed, so the ensemble stops here; finished work is recorded and the next apply runs this task again.`);
       }
       throw err;
     }
-    session.markDone(key);
-    report({ kind: 'task', batch: scope === 'ensemble' ? undefined : scope, message: `${task.phase} ${task.name} finished` });
+    crashPoint(`after-task-${task.phase}`);
+    session.markEnded(scope, task.phase, task.index, { failed: false });
+    report({ kind: 'task', batch, message: `${task.phase} ${task.name} finished` });
   };
 
   try {
+    if (work.length > 0) session.enterEnsemble();
     for (const task of spec.preProcess) await ensembleTask(task, 'ensemble', 'ensemble.');
     let allSettled = true;
     for (const batch of spec.batches) {
+      const scope: SessionScope = `batch:${batch.name}`;
       const entries = work.filter((e) => e.batch === batch.name);
-      if (entries.length === 0) continue;
+      if (entries.length === 0) {
+        // A batch worked on earlier in this session may still owe its post_batch (it failed, or the apply stopped first).
+        if (!session.hasEntered(batch.name)) continue;
+        const owed = batch.tasks.post_batch.some((t) => session.decision(scope, t.phase, t.index, taskDefinitionHash(t)) !== 'done');
+        if (!owed) continue;
+        // The plan offers owed tasks only when it saw the whole ensemble (no --target); until then the session stays open.
+        if (!plan.tasks.some((t) => t.batch === batch.name)) {
+          allSettled = false;
+          continue;
+        }
+        for (const task of batch.tasks.post_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
+        continue;
+      }
+      session.enterBatch(batch.name, 'post_batch', 'pre_batch');
       const wantsArrays = (batch.array ?? options.array) && ArrayGate.supported(backend);
       const asArrays = wantsArrays && ((await backend.arraysAvailable?.()) ?? true);
       if (wantsArrays && !asArrays) report({ kind: 'warn', batch: batch.name, message: `job arrays are disabled on this ${backend.name} cluster: batch ${batch.name} is submitted one job per run, at most maxjobs (${batch.maxjobs}) at once` });
       const arrays = asArrays ? new ArrayGate(backend, batch.maxjobs, submitGate, !options.noWait) : undefined;
       report({ kind: 'batch', batch: batch.name, message: `batch ${batch.name}: ${entries.length} run${entries.length > 1 ? 's' : ''} to work on (maxruns ${batch.maxruns}, maxjobs ${batch.maxjobs}${arrays ? ', as job arrays' : ''})` });
-      for (const task of batch.tasks.pre_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`, batch.basedir);
+      for (const task of batch.tasks.pre_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
       // With arrays the scheduler holds tasks back (each array's `%n`) and the gate shares maxjobs among arrays; no slots here.
       const slots = new Slots(arrays ? Number.POSITIVE_INFINITY : batch.maxjobs);
       const ctx = { backend, watcher, slots, submitGate, arrays, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext };
@@ -124,7 +147,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
         allSettled = false;
         continue; // post_batch waits until every run of the batch has finished
       }
-      for (const task of batch.tasks.post_batch) await ensembleTask(task, batch.name, `batch${batch.index}.`, batch.basedir);
+      for (const task of batch.tasks.post_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
     }
     for (const entry of removals) {
       const last = entry.observed?.state && latestAttempt(entry.observed.state);

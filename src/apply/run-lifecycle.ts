@@ -6,8 +6,8 @@ import { attemptsFor, isActive, latestAttempt, taskFiles, taskKey, writeRunState
 import { runTask, type TaskContext } from '../tasks/index.js';
 import { forgetDetached } from '../util/detached.js';
 import { crashPoint } from '../util/test-hooks.js';
-import { hash64 } from '../util/hash.js';
-import { canonicalJson } from '../config/python-values.js';
+import { taskDefinitionHash } from '../config/task-identity.js';
+import { ledgerDecision } from '../state/task-ledger.js';
 import type { ArrayGate } from './array-gate.js';
 import type { ApplyEvent, Reporter } from './events.js';
 import type { JobWatcher } from './job-watcher.js';
@@ -177,21 +177,15 @@ async function adoptOrForget(intent: AttemptRecord, state: RunState, run: Desire
   save();
 }
 
-/** What identifies a task's definition: an edited command is a different task. */
-function taskDefinitionHash(task: TaskSpec): string {
-  return hash64(canonicalJson({ name: task.name, args: task.args }));
-}
-
 async function recordedTask(task: TaskSpec, state: RunState, run: DesiredRun, ctx: TaskContext, save: () => void, say: (k: string, m: string) => void): Promise<void> {
   const key = taskKey(task.phase, task.index, task.name);
   const record = state.tasks[key];
   const taskHash = taskDefinitionHash(task);
   // The same task for the same inputs: a record from before task hashes were kept counts as the same.
   const same = record?.inputHash === run.inputHash && (record.taskHash ?? taskHash) === taskHash;
-  // Only a success short-circuits; a failed task is run again (a user may have fixed what it checks).
-  if (same && record.finishedAt !== undefined && record.failedAt === undefined) return;
-  // Started for these inputs by an apply that was killed: its process left its result behind.
-  const resume = same && record.failedAt === undefined;
+  const decision = ledgerDecision(record, same);
+  if (decision === 'done') return;
+  const resume = decision === 'resume';
   const files = taskFiles(run.dir, task.phase, task.index);
   if (!resume) {
     // Old results go before the intent is recorded, so a resumed apply never takes them for this one's.

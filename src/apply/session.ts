@@ -1,68 +1,80 @@
 import crypto from 'node:crypto';
-import path from 'node:path';
-import { readJsonFile, writeJsonAtomic } from '../state/atomic-write.js';
-
-interface SessionFile {
-  version: 1;
-  id: string;
-  startedAt: string;
-  finishedAt?: string;
-  /** Ensemble-level tasks (pre_process, pre_batch, post_batch, post_process) finished in this session. */
-  tasks: Record<string, string>;
-  /** Those started (recorded before their process starts); started and not finished: killed meanwhile. */
-  started?: Record<string, string>;
-}
+import { writeJsonAtomic } from '../state/atomic-write.js';
+import { readSessionFile, sessionFilePath, sessionTaskKey, type SessionFile, type SessionScope, type SessionTask } from '../state/session-file.js';
+import { ledgerDecision, type LedgerDecision } from '../state/task-ledger.js';
 
 /**
  * An apply session: the span from the first apply with work to the one that
- * finishes it. A session interrupted by a crash or --no-wait is resumed by
- * the next apply, which then does not repeat its finished ensemble-level
- * tasks; a finished session is followed by a new one, whose tasks run again.
+ * finishes it. A session interrupted by a crash, a failed task or --no-wait
+ * is resumed by the next apply, which does not repeat its succeeded
+ * ensemble-level tasks and runs again the ones that failed or are owed
+ * (plan/session-tasks.ts says which); a finished session is followed by a
+ * new one, whose tasks run again.
  */
 export class ApplySession {
   private constructor(private readonly file: string, private data: SessionFile) {}
 
   static open(ensembleStateDir: string): ApplySession {
-    const file = path.join(ensembleStateDir, 'session.json');
-    let data: SessionFile | undefined;
-    try {
-      data = readJsonFile<SessionFile>(file);
-    } catch {
-      data = undefined; // An unreadable session costs at most a repeated ensemble-level task.
-    }
-    if (!data || data.finishedAt || data.version !== 1 || typeof data.tasks !== 'object') {
-      data = { version: 1, id: crypto.randomUUID(), startedAt: new Date().toISOString(), tasks: {} };
-    }
-    const session = new ApplySession(file, data);
+    let data = readSessionFile(ensembleStateDir);
+    if (!data || data.finishedAt) data = ApplySession.fresh();
+    const session = new ApplySession(sessionFilePath(ensembleStateDir), data);
     session.save();
     return session;
   }
 
-  get resumed(): boolean {
-    return Object.keys(this.data.tasks).length > 0;
+  private static fresh(): SessionFile {
+    return { version: 2, id: crypto.randomUUID(), startedAt: new Date().toISOString(), tasks: {}, batches: {} };
   }
 
-  isDone(key: string): boolean {
-    return this.data.tasks[key] !== undefined;
+  decision(scope: SessionScope, phase: string, index: number, taskHash: string): LedgerDecision {
+    const record = this.data.tasks[sessionTaskKey(scope, phase, index)];
+    return ledgerDecision(record, (record?.taskHash ?? taskHash) === taskHash);
   }
 
-  isStarted(key: string): boolean {
-    return this.data.started?.[key] !== undefined;
-  }
-
-  markStarted(key: string): void {
-    this.data.started = { ...this.data.started, [key]: new Date().toISOString() };
+  markStarted(scope: SessionScope, phase: string, index: number, taskHash: string): void {
+    this.data.tasks[sessionTaskKey(scope, phase, index)] = { taskHash, startedAt: new Date().toISOString() };
     this.save();
   }
 
-  markDone(key: string): void {
-    this.data.tasks[key] = new Date().toISOString();
+  markEnded(scope: SessionScope, phase: string, index: number, outcome: { failed: boolean; exitCode?: number }): void {
+    const key = sessionTaskKey(scope, phase, index);
+    const now = new Date().toISOString();
+    const ended: Partial<SessionTask> = outcome.failed ? { failedAt: now, exitCode: outcome.exitCode } : { finishedAt: now };
+    this.data.tasks[key] = { ...this.data.tasks[key]!, ...ended };
     this.save();
+  }
+
+  /**
+   * A batch gets runs to work on. A batch whose post_batch already started in
+   * this session has closed its round: new work in it opens a new round, so
+   * its pre_batch runs again before the runs and its post_batch after them.
+   */
+  enterBatch(name: string, closingPhase: string, openingPhase: string): void {
+    this.reopenIfClosed(`batch:${name}`, closingPhase, openingPhase);
+    this.data.batches[name] ??= new Date().toISOString();
+    this.save();
+  }
+
+  /** The same for the ensemble: new runs after post_process started begin a new round, with pre_process. */
+  enterEnsemble(): void {
+    this.reopenIfClosed('ensemble', 'post_process', 'pre_process');
+    this.save();
+  }
+
+  hasEntered(batch: string): boolean {
+    return this.data.batches[batch] !== undefined;
   }
 
   finish(): void {
     this.data.finishedAt = new Date().toISOString();
     this.save();
+  }
+
+  private reopenIfClosed(scope: SessionScope, closingPhase: string, openingPhase: string): void {
+    const prefix = (phase: string) => `${scope}:${phase}[`;
+    const keys = Object.keys(this.data.tasks);
+    if (!keys.some((k) => k.startsWith(prefix(closingPhase)))) return;
+    for (const k of keys) if (k.startsWith(prefix(closingPhase)) || k.startsWith(prefix(openingPhase))) delete this.data.tasks[k];
   }
 
   private save(): void {

@@ -9,7 +9,9 @@ import { buildDesiredState, type DesiredState } from './desired.js';
 import { diff } from './diff.js';
 import { RenderMemo } from './render-memo.js';
 import { FolderListings, findOrphans, observeRuns, refreshJobs } from './observe.js';
+import { pendingSessionTasks } from './session-tasks.js';
 import { batchFullyTargeted, type Target } from './targets.js';
+import { readSessionFile } from '../state/session-file.js';
 import type { Plan } from './types.js';
 
 export interface PlanOptions {
@@ -70,6 +72,11 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
   const warnings = await refreshJobs(backend, [...observed.values(), ...orphans], createBackend);
   const plan = diff(desired.runs, observed, orphans, { replaceRunning: options.replaceRunning });
   plan.warnings.push(...warnings);
+  // Owed tasks only when the whole ensemble is in view: a targeted plan works on some runs, not on the session.
+  if (options.targets.length === 0) {
+    plan.tasks = pendingSessionTasks(spec, readSessionFile(ensembleStateDir(spec)), plan.entries);
+    plan.summary.tasks = plan.tasks.length;
+  }
   plan.batches = spec.batches.map((b) => ({ name: b.name, basedir: b.basedir }));
   plan.pathsFrom = { rule: spec.pathsFrom, dir: spec.root };
   return { spec, desired, plan };

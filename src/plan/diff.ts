@@ -23,7 +23,7 @@ export function diff(desired: readonly DesiredRun[], observed: ReadonlyMap<strin
       observed: orphan,
     });
   }
-  return { entries, summary: summarise(entries), warnings: [], batches: [] };
+  return { entries, tasks: [], summary: summarise(entries), warnings: [], batches: [] };
 }
 
 function decide(run: DesiredRun, seen: ObservedRun, options: DiffOptions): PlanEntry {
@@ -110,7 +110,7 @@ export function describeChanges(run: DesiredRun, state: RunState): string[] {
 }
 
 export function summarise(entries: readonly PlanEntry[]): PlanSummary {
-  const s: PlanSummary = { create: 0, update: 0, replace: 0, retry: 0, resume: 0, remove: 0, unchanged: 0, inflight: 0, damaged: 0 };
+  const s: PlanSummary = { create: 0, update: 0, replace: 0, retry: 0, resume: 0, remove: 0, unchanged: 0, inflight: 0, damaged: 0, tasks: 0 };
   for (const e of entries) {
     if (e.observed?.corrupt) s.damaged++;
     else if (e.action === 'none') s.unchanged++;

@@ -1,4 +1,4 @@
-import type { BatchSpec } from '../config/types.js';
+import type { BatchSpec, TaskPhase } from '../config/types.js';
 import type { DesiredFile } from '../render/render-run.js';
 import type { RunState } from '../state/run-state.js';
 
@@ -59,10 +59,28 @@ export interface PlanSummary {
   inflight: number;
   /** Runs whose state file cannot be read: left alone until `mensemble repair`. */
   damaged: number;
+  /** Ensemble- and batch-level tasks owed by an unfinished apply session (Plan.tasks). */
+  tasks: number;
+}
+
+/** An ensemble- or batch-level task that the next apply runs although no run needs work (plan/session-tasks.ts). */
+export interface PendingTask {
+  /** The batch of a pre_batch or post_batch task; undefined for pre_process and post_process. */
+  batch?: string;
+  phase: TaskPhase;
+  index: number;
+  name: string;
+  /** `ensemble.batches[0].post_batch[0]`. */
+  where: string;
+  /** failed: ended with an error; interrupted: its apply was killed; not-run: never started; edited: succeeded, then its definition changed. */
+  status: 'failed' | 'interrupted' | 'not-run' | 'edited';
+  exitCode?: number;
 }
 
 export interface Plan {
   entries: PlanEntry[];
+  /** Owed ensemble- and batch-level tasks, in the order apply runs them. */
+  tasks: PendingTask[];
   summary: PlanSummary;
   /** Problems observing the world (an unreachable scheduler) that make the plan less certain. */
   warnings: string[];
@@ -72,7 +90,11 @@ export interface Plan {
   pathsFrom?: { rule: 'configuration' | 'working-directory'; dir: string };
 }
 
-export function hasChanges(plan: Plan): boolean {
-  const s = plan.summary;
-  return s.create + s.update + s.replace + s.retry + s.resume + s.remove > 0;
+/** Work apply would do: removals count only when they will happen (`--prune`); in-flight jobs are not changes. */
+export function changeCount(s: PlanSummary, options: { prune?: boolean } = { prune: true }): number {
+  return s.create + s.update + s.replace + s.retry + s.resume + (options.prune ? s.remove : 0) + s.tasks;
+}
+
+export function hasChanges(plan: Plan, options?: { prune?: boolean }): boolean {
+  return changeCount(plan.summary, options) > 0;
 }

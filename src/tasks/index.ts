@@ -88,7 +88,7 @@ async function execute(task: TaskSpec, ctx: TaskContext, cmd: string, cwd: strin
     : await runShell(shell, cmd, cwd, ctx.signal);
   saveLog(task, ctx, log, cwd, result.output);
   if (result.exitCode !== 0) {
-    throw new TaskFailure(task.where, `\`${cmd}\` exited with code ${result.exitCode}${tail(result.output)}`);
+    throw new TaskFailure(task.where, `\`${cmd}\` exited with code ${result.exitCode}${tail(result.output)}`, result.exitCode);
   }
 }
 
@@ -101,7 +101,7 @@ async function check(task: TaskSpec, ctx: TaskContext, args: Record<string, unkn
     const result = await runShell(shell, cmd, cwd, ctx.signal);
     saveLog(task, ctx, args.log, cwd, result.output);
     if (result.exitCode === 0) return;
-    if (args.fail === true) throw new TaskFailure(task.where, `check \`${cmd}\` failed with code ${result.exitCode}${tail(result.output)}`);
+    if (args.fail === true) throw new TaskFailure(task.where, `check \`${cmd}\` failed with code ${result.exitCode}${tail(result.output)}`, result.exitCode);
     if (Date.now() + interval > deadline) throw new TaskFailure(task.where, `check \`${cmd}\` still failing after ${args.timeout} s`);
     if (!said) {
       ctx.log(`waiting for check \`${cmd}\` (exit ${result.exitCode}); trying again every ${interval / 1000} s`);

@@ -28,7 +28,8 @@ export interface TaskContext {
 }
 
 export class TaskFailure extends Error {
-  constructor(readonly where: string, message: string) {
+  /** The exit code of the command that failed, when a command failed. */
+  constructor(readonly where: string, message: string, readonly exitCode?: number) {
     super(`${where}: ${message}`);
     this.name = 'TaskFailure';
   }

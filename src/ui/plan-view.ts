@@ -1,4 +1,4 @@
-import type { Plan, PlanAction, PlanEntry, PlanSummary } from '../plan/types.js';
+import { changeCount, type PendingTask, type Plan, type PlanAction, type PlanEntry, type PlanSummary } from '../plan/types.js';
 import { displayPath } from '../util/paths.js';
 import type { Colors } from './color.js';
 
@@ -53,6 +53,11 @@ export function renderPlan(plan: Plan, c: Colors): string {
     }
     lines.push('');
   }
+  if (plan.tasks.length > 0) {
+    lines.push('Tasks owed by the unfinished apply (its runs are settled):', '');
+    for (const t of plan.tasks) lines.push(`${c.cyan('  ↻')} ${c.cyan('task'.padEnd(7))} ${t.batch ? `${t.batch} ` : ''}${t.phase} ${t.name}  ${taskReason(t)}`);
+    lines.push('');
+  }
   lines.push(...baseFolders(plan, c), summaryLine(plan.summary, c));
   return lines.join('\n');
 }
@@ -68,17 +73,30 @@ function baseFolders(plan: Plan, c: Colors): string[] {
   return [c.dim(`Base folders (${rule}):`), ...plan.batches.map((b) => c.dim(`  ${b.name.padEnd(width)}  ${displayPath(b.basedir)}`)), ''];
 }
 
+function taskReason(t: PendingTask): string {
+  switch (t.status) {
+    case 'failed':
+      return `failed${t.exitCode !== undefined ? ` with exit code ${t.exitCode}` : ''}; runs again`;
+    case 'interrupted':
+      return 'was interrupted (its apply stopped); resumes';
+    case 'edited':
+      return 'its definition changed since it ran; runs again';
+    default:
+      return 'has not run yet';
+  }
+}
+
 function label(e: PlanEntry): string {
   return e.batch ? `${e.batch}/${e.id}` : e.id;
 }
 
 export function summaryLine(s: PlanSummary, c: Colors): string {
-  const changes = s.create + s.update + s.replace + s.retry + s.resume + s.remove;
+  const changes = changeCount(s);
   const damaged = s.damaged > 0 ? ` ${c.bold(`${s.damaged} damaged`)} (state unreadable; see the notes above and \`mensemble repair\`).` : '';
   if (changes === 0) {
     return `${c.bold('No changes.')} ${s.unchanged} run${s.unchanged === 1 ? '' : 's'} up to date, ${s.inflight} in flight.${damaged}`;
   }
-  const resume = s.resume > 0 ? `, ${s.resume} to resume` : '';
+  const resume = (s.resume > 0 ? `, ${s.resume} to resume` : '') + (s.tasks > 0 ? `, ${s.tasks} ensemble task${s.tasks === 1 ? '' : 's'} to run` : '');
   return `${c.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.retry} to retry, ${s.remove} to remove${resume}; ${s.unchanged} unchanged, ${s.inflight} in flight.${damaged}`;
 }
 
@@ -90,6 +108,7 @@ export function planJson(plan: Plan): object {
     warnings: plan.warnings,
     pathsFrom: plan.pathsFrom ?? null,
     batches: plan.batches,
+    tasks: plan.tasks,
     runs: plan.entries.map((e) => ({
       id: e.id,
       batch: e.batch,

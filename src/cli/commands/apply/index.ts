@@ -4,7 +4,7 @@ import { DetachFailed, detachApply } from '../../../apply/detach.js';
 import { desiredState, ensembleStateDir, observeAndDiff } from '../../../plan/compute.js';
 import type { DesiredState } from '../../../plan/desired.js';
 import { displayPath } from '../../../util/paths.js';
-import type { Plan } from '../../../plan/types.js';
+import { hasChanges, type Plan } from '../../../plan/types.js';
 import { acquireLock } from '../../../state/lock.js';
 import { isActive, latestAttempt } from '../../../state/run-state.js';
 import { jsonReporter, lineReporter, resultLine } from '../../../ui/apply-view.js';
@@ -47,10 +47,9 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
     refuseForeignJobs(plan, ctx.backend.name);
     if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'plan', ...planJson(plan) })}\n`);
     else process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
-    const s = plan.summary;
     // Removals are work only with --prune; in-flight jobs are work only when we wait for them.
-    const changes = s.create + s.update + s.replace + s.retry + s.resume + (flags.prune ? s.remove : 0) > 0;
-    const inflight = s.inflight > 0 && flags.wait !== false;
+    const changes = hasChanges(plan, { prune: flags.prune });
+    const inflight = plan.summary.inflight > 0 && flags.wait !== false;
     if (!changes && !inflight) {
       if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', completed: [], failed: [], pending: [], removed: [] })}\n`);
       return 0;
@@ -92,9 +91,8 @@ async function detach(ctx: CommandContext, desired: DesiredState, flags: ApplyFl
   const { plan } = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning });
   refuseForeignJobs(plan, ctx.backend.name);
   if (!flags.json) process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
-  const s = plan.summary;
-  const changes = s.create + s.update + s.replace + s.retry + s.resume + (flags.prune ? s.remove : 0) > 0;
-  if (!changes && s.inflight === 0) return 0;
+  const changes = hasChanges(plan, { prune: flags.prune });
+  if (!changes && plan.summary.inflight === 0) return 0;
   if (changes && !flags.yes) await confirm();
   const args = process.argv.slice(2).filter((a) => a !== '--detach' && a !== '-d');
   if (!args.includes('--yes') && !args.includes('-y')) args.push('--yes');
