@@ -37,7 +37,7 @@ test('editing one run variable plans that run only; editing a shared template pl
   fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/matrix:\n\s+n: \[1, 2, 3\]/, 'runs:\n        - {n: 1}\n        - {n: 2}\n        - {n: 3, extra: 7}'));
   const plan = cli(['plan', '--json'], dir);
   const doc = JSON.parse(plan.stdout);
-  assert.deepEqual(doc.summary, { create: 0, update: 0, replace: 1, retry: 0, resume: 0, remove: 0, unchanged: 2, inflight: 0, damaged: 0, tasks: 0 });
+  assert.deepEqual(doc.summary, { create: 0, update: 0, replace: 1, retry: 0, resume: 0, moved: 0, remove: 0, unchanged: 2, inflight: 0, damaged: 0, tasks: 0 });
   const changed = doc.runs.filter((r: { action: string }) => r.action !== 'none');
   assert.equal(changed.length, 1);
   assert.equal(changed[0].id, 'r3');
@@ -206,4 +206,17 @@ test('apply --json prints newline-delimited JSON: the plan, events, the result',
   assert.deepEqual(submits.map((e) => e.runId).sort(), ['r1', 'r2']);
   assert.ok(submits.every((e) => /^\d+$/.test(e.jobId) && !Number.isNaN(Date.parse(e.time))));
   assert.doesNotMatch(r.stdout, /\u001b\[/, 'no escape codes');
+});
+
+test('a dashed flag before the configuration does not swallow it (plan --detailed-exitcode <config>, apply --replace-running <config>)', () => {
+  const top = tempDir();
+  const dir = path.join(top, 'ens');
+  sweepEnsemble(dir, { runs: 2 });
+  // Before: the flag took the path as its value, and the command looked for ./mensemble.yaml instead.
+  const plan = cli(['plan', '--detailed-exitcode', 'ens/mensemble.yaml'], top);
+  assert.equal(plan.code, 2, plan.stderr);
+  assert.match(plan.stdout, /Plan: 2 to create/);
+  const apply = cli(['apply', '--replace-running', '--replace-moved', 'ens/mensemble.yaml', '--yes'], top);
+  assert.equal(apply.code, 0, apply.stderr);
+  assert.equal(executions(dir).length, 2);
 });

@@ -12,7 +12,7 @@ import { UserError, errorMessage } from '../util/errors.js';
 import type { Reporter } from './events.js';
 import { ArrayGate } from './array-gate.js';
 import { JobWatcher } from './job-watcher.js';
-import { driveRun, type RunOutcome } from './run-lifecycle.js';
+import { driveRun, rehomeRun, type RunOutcome } from './run-lifecycle.js';
 import { RateLimiter } from './rate-limit.js';
 import { ApplySession } from './session.js';
 import type { SessionScope } from '../state/session-file.js';
@@ -40,6 +40,8 @@ export interface ApplyResult {
   failed: string[];
   pending: string[];
   removed: string[];
+  /** Runs whose folder moved: their record was carried over, nothing ran. */
+  moved: string[];
 }
 
 /**
@@ -50,9 +52,16 @@ export interface ApplyResult {
  */
 export async function executePlan(computed: ComputedPlan, backend: Backend, options: ApplyOptions, report: Reporter): Promise<ApplyResult> {
   const { spec, plan } = computed;
-  const result: ApplyResult = { completed: [], failed: [], pending: [], removed: [] };
-  const work = plan.entries.filter((e) => e.action !== 'none' && e.action !== 'remove');
+  const result: ApplyResult = { completed: [], failed: [], pending: [], removed: [], moved: [] };
+  // A run that only moved gets its record carried over here, outside the life cycle: no task runs for it.
+  const moved = plan.entries.filter((e) => e.action === 'moved');
+  const work = plan.entries.filter((e) => e.action !== 'none' && e.action !== 'remove' && e.action !== 'moved');
   const removals = options.prune ? plan.entries.filter((e) => e.action === 'remove') : [];
+  for (const entry of moved) {
+    rehomeRun(entry);
+    report({ kind: 'render', batch: entry.batch, runId: entry.id, message: `moved from ${entry.moved!.from}: record carried over${entry.moved!.rerender.length > 0 ? `, re-rendered ${entry.moved!.rerender.join(', ')}` : ''}` });
+    result.moved.push(`${entry.batch}/${entry.id}`);
+  }
   if (work.length === 0 && removals.length === 0 && plan.tasks.length === 0) return result;
 
   const session = ApplySession.open(ensembleStateDir(spec));

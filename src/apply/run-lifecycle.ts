@@ -2,7 +2,7 @@ import { BackendUnavailableError, type Backend, type SubmitRequest } from '../ba
 import type { TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import { outcome } from '../plan/diff.js';
-import { attemptsFor, isActive, latestAttempt, taskFiles, taskKey, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
+import { attemptsFor, isActive, latestAttempt, rekeyRunState, taskFiles, taskKey, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
 import { forgetDetached } from '../util/detached.js';
 import { crashPoint } from '../util/test-hooks.js';
@@ -42,6 +42,7 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
   const run = entry.desired!;
   const say = (kind: string, message: string, extra: Partial<ApplyEvent> = {}) => ctx.report({ kind, batch: run.batch.name, runId: run.id, message, ...extra });
   let state = entry.observed?.state;
+  if (entry.moved) state = rehomeRun(entry);
 
   if (entry.action === 'create' || entry.action === 'update' || entry.action === 'replace') {
     const running = state && latestAttempt(state);
@@ -162,6 +163,17 @@ async function submit(attempt: number, state: RunState, run: DesiredRun, ctx: Ru
     save();
     say('warn', `could not submit attempt ${attempt}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * A run whose folder moved: its files that use `run.dir` are rendered again
+ * (each replaced atomically) and its record is carried over to the input
+ * hash it has here. Nothing is submitted and no task runs.
+ */
+export function rehomeRun(entry: PlanEntry): RunState {
+  const run = entry.desired!;
+  const moved = entry.moved!;
+  return writeRun(run, rekeyRunState(entry.observed!.state!, moved.previousHash, run.inputHash));
 }
 
 /** A recorded intent without a job id: find the job the dead process submitted, or forget the intent. */

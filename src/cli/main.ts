@@ -24,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   withCommon(cli.command('plan [config]', 'Show what apply would change, and why (reads only)'))
     .option('--detailed-exitcode', 'Exit 0 with no changes, 2 with changes, 1 on error')
     .option('--replace-running', 'Plan to cancel and replace runs whose job is queued or running when their inputs changed')
+    .option('--replace-moved', 'Plan runs whose folder moved (the ensemble was renamed or moved) as replacements, run afresh, instead of carrying their record over')
     .example('mensemble plan')
     .example('mensemble plan ensemble.yaml --target sweep --json')
     .action((config: string | undefined, flags) => {
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-wait', 'Submit and return without waiting for jobs')
     .option('--prune', 'Delete run directories the configuration no longer has')
     .option('--replace-running', 'Cancel and replace runs whose job is queued or running when their inputs changed')
+    .option('--replace-moved', 'Run afresh the runs whose folder moved, instead of carrying their record over')
     .option('--no-checks', 'Skip check, jobs and quota tasks (model-ensembler -c)')
     .option('--poll-interval <seconds>', 'Seconds between job status queries (default: .mensemblerc, else 1 local, 5 slurm; backs off to 8x while nothing changes)')
     .option('--check-interval <seconds>', 'Seconds between tries of a failing check (default: .mensemblerc, else 30)')
@@ -117,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const verbose = argv.includes('--verbose');
   try {
-    const parsed = cli.parse(['node', 'mensemble', ...argv], { run: false });
+    const parsed = cli.parse(['node', 'mensemble', ...spellBooleanFlags(argv, cli)], { run: false });
     if (!cli.matchedCommand) {
       if (parsed.options.help || parsed.options.version) return 0;
       const name = parsed.args[0];
@@ -132,6 +134,27 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return report(err, verbose, optionNames(cli.matchedCommand ?? cli.globalCommand));
   }
+}
+
+/**
+ * cac hands its parser the camel-cased name of a boolean option, so a
+ * dashed one (`--detailed-exitcode`) was taken as expecting a value and ate
+ * the next word: `plan --detailed-exitcode ens.yaml` planned the folder's
+ * own mensemble.yaml, or said there was none. Each such flag is passed on
+ * as the camel-cased spelling the parser knows as a boolean.
+ */
+function spellBooleanFlags(argv: string[], cli: ReturnType<typeof cac>): string[] {
+  const spelled = new Map<string, string>();
+  for (const command of [cli.globalCommand, ...cli.commands]) {
+    for (const option of command.options) {
+      if (!option.isBoolean || option.negated) continue;
+      for (const long of option.rawName.match(/--[a-z][a-z0-9]*(?:-[a-z0-9]+)+/g) ?? []) {
+        spelled.set(long, `--${long.slice(2).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())}`);
+      }
+    }
+  }
+  const end = argv.indexOf('--');
+  return argv.map((arg, i) => (end >= 0 && i > end ? arg : (spelled.get(arg) ?? arg)));
 }
 
 /** Every `--long` option a command accepts (for "did you mean"). */

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, UserErrors, formatLocation } from '../util/errors.js';
 import { displayPath, isInside, resolveInside } from '../util/paths.js';
@@ -29,7 +30,7 @@ export interface LoadOptions {
 
 /** Reads, validates and normalises a configuration file. Throws UserError(s) naming file, line and key. */
 export function loadEnsemble(configFile: string, options: LoadOptions = {}): EnsembleSpec {
-  const file = path.resolve(configFile);
+  const file = canonicalFile(path.resolve(configFile));
   const source = readYamlFile(file, 'configuration', options.maxConfigMb);
   const value = toConfigValue(source);
   const problems = schemaProblems(source, toPlain(value));
@@ -37,12 +38,23 @@ export function loadEnsemble(configFile: string, options: LoadOptions = {}): Ens
   return normalise(source, file, value as Obj, options);
 }
 
+/**
+ * The configuration's path with its folder's symbolic links resolved: run
+ * directories, the `dir` variable and the key that finds an ensemble's jobs
+ * again must not depend on how the folder was spelled (through a link, a
+ * bind mount's other name). The file itself may be a link; its folder is
+ * where the user put it.
+ */
+function canonicalFile(file: string): string {
+  return path.join(canonicalDir(path.dirname(file)), path.basename(file));
+}
+
 function normalise(source: YamlSource, file: string, document: Obj, options: LoadOptions): EnsembleSpec {
   const configDir = path.dirname(file);
   const ensemble = document.ensemble as Obj;
   const pathsFrom = decidePathsFrom(ensemble, options.pathsFrom);
   // Relative paths start here, and may not leave it.
-  const dir = pathsFrom === 'working-directory' ? path.resolve(options.cwd ?? process.cwd()) : configDir;
+  const dir = pathsFrom === 'working-directory' ? canonicalDir(path.resolve(options.cwd ?? process.cwd())) : configDir;
   const globalVars = (ensemble.vars ?? {}) as Obj;
   const batchConfig = (ensemble.batch_config ?? {}) as Obj;
   const problems: string[] = [];
@@ -92,6 +104,14 @@ function normalise(source: YamlSource, file: string, document: Obj, options: Loa
     batches,
     extraVars: options.extraVars ?? {},
   };
+}
+
+function canonicalDir(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir; // a missing folder is reported when the file is read
+  }
 }
 
 function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj, globalVars: Obj, keyPath: KeyPath): BatchSpec {

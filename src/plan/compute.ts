@@ -17,6 +17,7 @@ import type { Plan } from './types.js';
 export interface PlanOptions {
   targets: readonly Target[];
   replaceRunning?: boolean;
+  replaceMoved?: boolean;
 }
 
 export interface ComputedPlan {
@@ -70,7 +71,7 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
   );
   // The backend's word on every active job, in one query; applied to the states read above.
   const warnings = await refreshJobs(backend, [...observed.values(), ...orphans], createBackend);
-  const plan = diff(desired.runs, observed, orphans, { replaceRunning: options.replaceRunning });
+  const plan = diff(desired.runs, observed, orphans, { replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved });
   plan.warnings.push(...warnings);
   // Owed tasks only when the whole ensemble is in view: a targeted plan works on some runs, not on the session.
   if (options.targets.length === 0) {

@@ -84,6 +84,11 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
         return render();
       },
       inputHash,
+      hashAt(otherDir: string) {
+        const moved = { ...vars, dir: otherDir };
+        const text = canonicalVarsText({ ...varsCanonical, dir: canonicalJson(otherDir) });
+        return hash64(hashInput(text, renderRun(set, { ...moved, run: moved }), r.batch.jobFile, options));
+      },
       where: r.input.where,
     });
   }

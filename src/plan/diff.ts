@@ -1,9 +1,11 @@
-import { attemptsFor, isActive, latestAttempt, type AttemptRecord, type RunState } from '../state/run-state.js';
+import { attemptsFor, isActive, latestAttempt, rekeyRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import type { DesiredRun, ObservedRun, Plan, PlanAction, PlanEntry, PlanSummary } from './types.js';
 
 export interface DiffOptions {
   /** Rewrite (and cancel) runs whose job is queued or running when their inputs changed. */
   replaceRunning?: boolean;
+  /** Plan runs whose folder moved as changed (replace), instead of carrying their record over. */
+  replaceMoved?: boolean;
 }
 
 /**
@@ -27,6 +29,46 @@ export function diff(desired: readonly DesiredRun[], observed: ReadonlyMap<strin
 }
 
 function decide(run: DesiredRun, seen: ObservedRun, options: DiffOptions): PlanEntry {
+  const moved = seen.state && !seen.corrupt && !options.replaceMoved ? movedFrom(run, seen.state) : undefined;
+  if (!moved) return decideInPlace(run, seen, options);
+  const last = latestAttempt(seen.state!);
+  if (last?.state === 'submitting') {
+    // Its job, if it exists, was submitted from the old place under the old identity: adopting it from here could submit it twice.
+    return { id: run.id, batch: run.batch.name, dir: run.dir, action: 'none', reasons: [], desired: run, observed: seen, notes: [`moved from ${moved.from} while attempt ${last.attempt} was being submitted; mensemble cannot tell from here whether that job exists, so it leaves this run alone. Check \`squeue --me\`, then run it afresh with \`--replace-moved\`, or plan it from its old place.`] };
+  }
+  // Decide as if the record had been written here, then say that it moved.
+  const entry = decideInPlace(run, { ...seen, state: rekeyRunState(seen.state!, moved.previousHash, run.inputHash) }, options);
+  const rendering = moved.rerender.length > 0 ? `re-renders ${moved.rerender.join(', ')} (${moved.rerender.length === 1 ? 'it uses' : 'they use'} run.dir)` : 'nothing to re-render';
+  const where = `moved from ${moved.from}; ${rendering}`;
+  if (entry.action === 'none') return { ...entry, action: 'moved', reasons: [where, 'its jobs are not run again (use --replace-moved to run it afresh)'], observed: seen, moved };
+  return { ...entry, reasons: [where, ...entry.reasons], observed: seen, moved };
+}
+
+/**
+ * The folder a run's record was written in, when that is all that changed:
+ * the ensemble was renamed or moved, or planned through another path. Every
+ * other variable, the job file and the scheduler options are the same, and
+ * rendering at the old place gives exactly the recorded input hash.
+ */
+function movedFrom(run: DesiredRun, state: RunState): PlanEntry['moved'] {
+  const recorded = state.vars?.dir;
+  if (recorded === undefined || state.jobFile !== run.batch.jobFile || state.options !== run.options) return undefined;
+  let from: unknown;
+  try {
+    from = JSON.parse(recorded);
+  } catch {
+    return undefined;
+  }
+  if (typeof from !== 'string' || from === run.dir) return undefined;
+  for (const key of new Set([...Object.keys(state.vars), ...Object.keys(run.varsCanonical)])) {
+    if (key !== 'dir' && state.vars[key] !== run.varsCanonical[key]) return undefined;
+  }
+  if (run.hashAt(from) !== state.inputHash) return undefined;
+  const rerender = run.files.filter((f) => state.files?.[f.path]?.hash !== f.hash).map((f) => f.path);
+  return { from, previousHash: state.inputHash, rerender };
+}
+
+function decideInPlace(run: DesiredRun, seen: ObservedRun, options: DiffOptions): PlanEntry {
   const entry = (action: PlanAction, reasons: string[], notes: string[] = []): PlanEntry => ({
     id: run.id,
     batch: run.batch.name,
@@ -110,7 +152,7 @@ export function describeChanges(run: DesiredRun, state: RunState): string[] {
 }
 
 export function summarise(entries: readonly PlanEntry[]): PlanSummary {
-  const s: PlanSummary = { create: 0, update: 0, replace: 0, retry: 0, resume: 0, remove: 0, unchanged: 0, inflight: 0, damaged: 0, tasks: 0 };
+  const s: PlanSummary = { create: 0, update: 0, replace: 0, retry: 0, resume: 0, moved: 0, remove: 0, unchanged: 0, inflight: 0, damaged: 0, tasks: 0 };
   for (const e of entries) {
     if (e.observed?.corrupt) s.damaged++;
     else if (e.action === 'none') s.unchanged++;

@@ -17,6 +17,8 @@ export interface DesiredRun {
   options: string;
   files: DesiredFile[];
   inputHash: string;
+  /** The input hash the run would have in another directory (a run whose ensemble moved). */
+  hashAt(dir: string): string;
   where: string;
 }
 
@@ -33,7 +35,8 @@ export interface ObservedRun {
   drift: string[];
 }
 
-export type PlanAction = 'create' | 'update' | 'replace' | 'retry' | 'resume' | 'remove' | 'inflight' | 'none';
+/** `moved`: the run's folder moved (the ensemble was renamed or moved) and nothing else changed: its record follows, it is not run again. */
+export type PlanAction = 'create' | 'update' | 'replace' | 'retry' | 'resume' | 'moved' | 'remove' | 'inflight' | 'none';
 
 export interface PlanEntry {
   id: string;
@@ -46,6 +49,12 @@ export interface PlanEntry {
   notes: string[];
   desired?: DesiredRun;
   observed?: ObservedRun;
+  /**
+   * Set when the run's record was written in another folder and only its
+   * place changed: apply first re-renders the files that use `run.dir`
+   * (`rerender`) and carries the record over, then does what `action` says.
+   */
+  moved?: { from: string; previousHash: string; rerender: string[] };
 }
 
 export interface PlanSummary {
@@ -54,6 +63,7 @@ export interface PlanSummary {
   replace: number;
   retry: number;
   resume: number;
+  moved: number;
   remove: number;
   unchanged: number;
   inflight: number;
@@ -92,7 +102,7 @@ export interface Plan {
 
 /** Work apply would do: removals count only when they will happen (`--prune`); in-flight jobs are not changes. */
 export function changeCount(s: PlanSummary, options: { prune?: boolean } = { prune: true }): number {
-  return s.create + s.update + s.replace + s.retry + s.resume + (options.prune ? s.remove : 0) + s.tasks;
+  return s.create + s.update + s.replace + s.retry + s.resume + s.moved + (options.prune ? s.remove : 0) + s.tasks;
 }
 
 export function hasChanges(plan: Plan, options?: { prune?: boolean }): boolean {

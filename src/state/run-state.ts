@@ -87,6 +87,22 @@ export interface RunState {
   completed?: { inputHash: string; at: string; outcome: JobState };
 }
 
+/**
+ * A run's record with every mention of one input hash replaced by another:
+ * a run whose folder moved keeps its attempts, tasks and completion under the
+ * hash its inputs have in the new place.
+ */
+export function rekeyRunState(state: RunState, from: string, to: string): RunState {
+  const swap = (hash: string) => (hash === from ? to : hash);
+  return {
+    ...state,
+    inputHash: swap(state.inputHash),
+    attempts: state.attempts.map((a) => ({ ...a, inputHash: swap(a.inputHash) })),
+    tasks: Object.fromEntries(Object.entries(state.tasks).map(([key, t]) => [key, { ...t, inputHash: swap(t.inputHash) }])),
+    completed: state.completed && { ...state.completed, inputHash: swap(state.completed.inputHash) },
+  };
+}
+
 export const STATE_DIR = '.mensemble';
 
 export function runStatePath(runDir: string): string {

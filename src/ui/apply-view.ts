@@ -21,6 +21,7 @@ export function resultLine(result: ApplyResult, c: Colors): string {
   const parts = [`${result.completed.length} completed`, `${result.failed.length} failed`];
   if (result.pending.length > 0) parts.push(`${result.pending.length} left for the next apply (still running, or waiting on the scheduler or on a deleted run directory; run \`mensemble apply\` again)`);
   if (result.removed.length > 0) parts.push(`${result.removed.length} removed`);
+  if (result.moved.length > 0) parts.push(`${result.moved.length} moved (record carried over, not run again)`);
   const text = `Apply complete: ${parts.join(', ')}.`;
   return result.failed.length > 0 ? `${c.yellow(text)}\nFailed: ${result.failed.join(', ')}` : c.bold(text);
 }

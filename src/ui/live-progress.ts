@@ -30,7 +30,7 @@ export class LiveProgress {
     private readonly write: (s: string) => void,
   ) {
     for (const e of plan.entries) {
-      if (e.action === 'none' || e.action === 'remove') continue;
+      if (e.action === 'none' || e.action === 'remove' || e.action === 'moved') continue;
       const batch = this.runs.get(e.batch) ?? new Map<string, RunPhase>();
       batch.set(e.id, 'waiting');
       this.runs.set(e.batch, batch);

@@ -8,12 +8,13 @@ const SYMBOLS: Record<PlanAction, string> = {
   replace: '-/+',
   retry: '↻',
   resume: '>',
+  moved: '↪',
   remove: '-',
   inflight: '…',
   none: '!',
 };
 
-const ORDER: PlanAction[] = ['create', 'update', 'replace', 'retry', 'resume', 'remove', 'inflight', 'none'];
+const ORDER: PlanAction[] = ['create', 'update', 'replace', 'retry', 'resume', 'moved', 'remove', 'inflight', 'none'];
 
 function paint(action: PlanAction, c: Colors): (s: string) => string {
   switch (action) {
@@ -27,6 +28,7 @@ function paint(action: PlanAction, c: Colors): (s: string) => string {
     case 'retry':
       return c.cyan;
     case 'resume':
+    case 'moved':
       return c.blue;
     default:
       return c.dim;
@@ -96,7 +98,7 @@ export function summaryLine(s: PlanSummary, c: Colors): string {
   if (changes === 0) {
     return `${c.bold('No changes.')} ${s.unchanged} run${s.unchanged === 1 ? '' : 's'} up to date, ${s.inflight} in flight.${damaged}`;
   }
-  const resume = (s.resume > 0 ? `, ${s.resume} to resume` : '') + (s.tasks > 0 ? `, ${s.tasks} ensemble task${s.tasks === 1 ? '' : 's'} to run` : '');
+  const resume = (s.resume > 0 ? `, ${s.resume} to resume` : '') + (s.moved > 0 ? `, ${s.moved} moved` : '') + (s.tasks > 0 ? `, ${s.tasks} ensemble task${s.tasks === 1 ? '' : 's'} to run` : '');
   return `${c.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.retry} to retry, ${s.remove} to remove${resume}; ${s.unchanged} unchanged, ${s.inflight} in flight.${damaged}`;
 }
 

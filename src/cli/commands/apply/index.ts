@@ -18,6 +18,7 @@ export interface ApplyFlags extends CommonFlags {
   wait?: boolean;
   prune?: boolean;
   replaceRunning?: boolean;
+  replaceMoved?: boolean;
   checks?: boolean;
   pollInterval?: number;
   checkInterval?: number;
@@ -42,7 +43,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const computed = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning });
+    const computed = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
     const { plan } = computed;
     refuseForeignJobs(plan, ctx.backend.name);
     if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'plan', ...planJson(plan) })}\n`);
@@ -51,7 +52,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
     const changes = hasChanges(plan, { prune: flags.prune });
     const inflight = plan.summary.inflight > 0 && flags.wait !== false;
     if (!changes && !inflight) {
-      if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', completed: [], failed: [], pending: [], removed: [] })}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', completed: [], failed: [], pending: [], removed: [], moved: [] })}\n`);
       return 0;
     }
     if (changes && !flags.yes) await confirm();
@@ -88,7 +89,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
  * in `.mensemble/`, and `status` shows that it runs.
  */
 async function detach(ctx: CommandContext, desired: DesiredState, flags: ApplyFlags): Promise<number> {
-  const { plan } = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning });
+  const { plan } = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
   refuseForeignJobs(plan, ctx.backend.name);
   if (!flags.json) process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
   const changes = hasChanges(plan, { prune: flags.prune });
