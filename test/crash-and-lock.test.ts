@@ -67,6 +67,37 @@ test('a second apply on the same ensemble is refused, naming the holder', async 
   assert.deepEqual(executions(dir), ['r1']);
 });
 
+test('a lock deleted while an apply runs: the holder stops before its next submission, so no run is submitted twice', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 8, maxjobs: 1, sleep: 0.4 });
+  const first = cliAsync(['apply', '--yes'], dir);
+  const lock = path.join(dir, '.mensemble', 'lock');
+  for (let i = 0; i < 200 && executions(dir).length === 0; i++) await sleep(25);
+  assert.equal(executions(dir).length, 1, 'the first job started');
+  fs.rmSync(lock); // what a user does to a lock they think is stale
+  const second = cli(['apply', '--yes'], dir);
+  const done = await first.done;
+  assert.equal(second.code, 0, second.stdout + second.stderr);
+  assert.equal(done.code, 1, done.stdout + done.stderr);
+  assert.match(done.stderr, new RegExp(`lock \\S+ was taken by pid \\d+ on ${os.hostname()} \\(\`mensemble apply --yes\`\\) while this apply ran, so it stops before submitting anything more`));
+  // Before: both applies submitted the runs the first had not reached (45 of 50 ran twice).
+  assert.deepEqual([...countBy(executions(dir)).entries()].filter(([, n]) => n !== 1), [], `every run ran once\n--- first:\n${done.stdout}\n--- second:\n${second.stdout}`);
+  assert.equal(executions(dir).length, 8);
+  assert.match(cli(['plan'], dir).stdout, /No changes\. 8 runs up to date/);
+});
+
+test('a lock file of the wrong shape names no holder and is taken over', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1 });
+  fs.mkdirSync(path.join(dir, '.mensemble'));
+  for (const content of ['null', '{"pid": 1, "host": "' + os.hostname() + '"}', '{"pid": "x"}']) {
+    fs.writeFileSync(path.join(dir, '.mensemble', 'lock'), content);
+    const r = cli(['apply', '--yes'], dir);
+    assert.equal(r.code, 0, `${content}: ${r.stderr}`);
+  }
+  assert.deepEqual(executions(dir), ['r1']);
+});
+
 test('a lock left by a dead process is taken over', () => {
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 1 });

@@ -6,6 +6,7 @@ import type { ComputedPlan } from '../plan/compute.js';
 import { ensembleKey, ensembleStateDir } from '../plan/compute.js';
 import { runTask, TaskFailure } from '../tasks/index.js';
 import { RunDirectoryGone, isActive, latestAttempt, runStatePath, taskFiles } from '../state/run-state.js';
+import { LockLost, type Lock } from '../state/lock.js';
 import { forgetDetached } from '../util/detached.js';
 import { crashPoint } from '../util/test-hooks.js';
 import { UserError, errorMessage } from '../util/errors.js';
@@ -33,6 +34,8 @@ export interface ApplyOptions {
   array: boolean;
   shell: string;
   signal?: AbortSignal;
+  /** The ensemble's lock, checked before each run is rendered and each job submitted. */
+  lock?: Pick<Lock, 'assertHeld'>;
 }
 
 export interface ApplyResult {
@@ -129,7 +132,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
       // With arrays the scheduler holds tasks back (each array's `%n`) and the gate shares maxjobs among arrays; no slots here.
       const slots = new Slots(arrays ? Number.POSITIVE_INFINITY : batch.maxjobs);
-      const ctx = { backend, watcher, slots, submitGate, arrays, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext };
+      const ctx = { backend, watcher, slots, submitGate, arrays, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext, lock: options.lock };
       let pendingHere = 0;
       await pool(entries, batch.maxruns, async (entry) => {
         let outcome: RunOutcome;
@@ -141,7 +144,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
             report({ kind: 'warn', batch: batch.name, runId: entry.id, message: `${err.message}; nothing more is done for it now, and the next apply renders it again` });
             outcome = 'pending';
           } else {
-            if (!(err instanceof TaskFailure || err instanceof UserError)) throw err;
+            if (err instanceof LockLost || !(err instanceof TaskFailure || err instanceof UserError)) throw err;
             report({ kind: 'done', batch: batch.name, runId: entry.id, message: `failed: ${errorMessage(err)}`, state: 'failed' });
             outcome = 'failed';
           }

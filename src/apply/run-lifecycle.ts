@@ -28,6 +28,8 @@ export interface RunDriverContext {
   ensembleKey: string;
   noWait: boolean;
   taskContext: Omit<TaskContext, 'run' | 'log'>;
+  /** The ensemble's lock: lost (deleted or taken by another apply), nothing more is rendered or submitted. */
+  lock?: { assertHeld(): void };
 }
 
 const now = () => new Date().toISOString();
@@ -41,6 +43,7 @@ const now = () => new Date().toISOString();
 export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise<RunOutcome> {
   const run = entry.desired!;
   const say = (kind: string, message: string, extra: Partial<ApplyEvent> = {}) => ctx.report({ kind, batch: run.batch.name, runId: run.id, message, ...extra });
+  ctx.lock?.assertHeld();
   let state = entry.observed?.state;
   if (entry.moved) state = rehomeRun(entry);
 
@@ -146,6 +149,7 @@ async function submit(attempt: number, state: RunState, run: DesiredRun, ctx: Ru
   // The intent is on disk before the job exists: a crash from here on is resolved by adoption, never by a second submission.
   // Arrays pass the rate limit once per sbatch, in the gate.
   if (!ctx.arrays) await ctx.submitGate.take();
+  ctx.lock?.assertHeld();
   state.attempts.push(record);
   save();
   crashPoint('before-submit');

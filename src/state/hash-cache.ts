@@ -20,13 +20,18 @@ export class HashCache {
   private dirty = false;
 
   constructor(private readonly file: string) {
-    const loaded = readJsonFile<Record<string, Entry>>(file);
-    if (loaded && typeof loaded === 'object') this.entries = loaded;
+    let loaded: unknown;
+    try {
+      loaded = readJsonFile<unknown>(file);
+    } catch {
+      loaded = undefined; // a damaged cache only costs hashing the files again
+    }
+    if (loaded && typeof loaded === 'object' && !Array.isArray(loaded)) this.entries = loaded as Record<string, Entry>;
   }
 
   hash(file: string, stat: fs.Stats): string {
     const hit = this.entries[file];
-    if (hit && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs && hit.ino === stat.ino) return hit.hash;
+    if (hit && typeof hit.hash === 'string' && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs && hit.ino === stat.ino) return hit.hash;
     const hash = hashFile(file);
     this.entries[file] = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, hash };
     this.dirty = true;

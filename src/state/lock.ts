@@ -19,7 +19,22 @@ export interface LockHolder {
 
 export interface Lock {
   file: string;
+  /**
+   * Throws LockLost when the lock file is no longer this process's: someone
+   * deleted it (or took it over) while we worked. Checked before each
+   * submission, so two applies can never both submit the same runs.
+   */
+  assertHeld(): void;
   release(): void;
+}
+
+export class LockLost extends UserError {
+  constructor(file: string, now: LockHolder | undefined) {
+    super(
+      `The ensemble's lock ${displayPath(file)} was ${now ? `taken by pid ${now.pid} on ${now.host} (\`${now.command}\`)` : 'removed'} while this apply ran, so it stops before submitting anything more: ` +
+        'two applies must never submit the same runs. Jobs already submitted keep running and are recorded; run `mensemble apply` again once no other apply runs.',
+    );
+  }
 }
 
 /**
@@ -40,6 +55,11 @@ export function acquireLock(ensembleStateDir: string, command: string): Lock {
       let released = false;
       return {
         file,
+        assertHeld() {
+          // Released counts as lost: work still in flight after the apply ended (one run failed, the others were
+          // still waiting for a slot) must not go on submitting without the lock.
+          if (released || readText(file) !== mine) throw new LockLost(file, released ? undefined : readHolder(file));
+        },
         release() {
           if (released) return;
           released = true;
@@ -115,11 +135,15 @@ function readText(file: string): string | undefined {
 }
 
 function parseHolder(text: string): LockHolder | undefined {
+  let holder: Partial<LockHolder> | null;
   try {
-    return JSON.parse(text) as LockHolder;
+    holder = JSON.parse(text) as Partial<LockHolder> | null;
   } catch {
     return undefined; // damaged (a power cut): no live holder can be named
   }
+  // Of the wrong shape (edited by hand, another tool's file): no holder can be named either.
+  if (!holder || typeof holder !== 'object' || !Number.isInteger(holder.pid) || holder.pid! <= 1 || typeof holder.host !== 'string') return undefined;
+  return { ...holder, command: String(holder.command ?? '?'), startedAt: String(holder.startedAt ?? '?') } as LockHolder;
 }
 
 function ageMs(file: string): number | undefined {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DetachedFiles } from '../util/detached.js';
 import { readJsonFile, writeJsonAtomic, type WriteOptions } from './atomic-write.js';
+import { runStateProblem } from './validate-run-state.js';
 
 /** Job states, SLURM's final states included so every backend speaks one vocabulary. */
 export type JobState =
@@ -125,9 +126,8 @@ export function readRunState(runDir: string): RunState | undefined {
     throw new CorruptStateError(file, (err as Error).message);
   }
   if (state === undefined) return undefined;
-  if (!state || typeof state !== 'object' || state.version !== 1 || typeof state.inputHash !== 'string' || !Array.isArray(state.attempts)) {
-    throw new CorruptStateError(file, 'not a mensemble run state of version 1');
-  }
+  const problem = runStateProblem(state);
+  if (problem) throw new CorruptStateError(file, `not a mensemble run state of version 1: ${problem}`);
   return state;
 }
 

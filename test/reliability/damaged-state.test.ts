@@ -43,3 +43,58 @@ test('a truncated and a corrupted state file: plan reports them and how to repai
   assert.deepEqual([...postRun.values()], [1, 1, 1, 1], 'no post_run task ran again');
   assert.match(cli(['repair'], dir).stdout, /Nothing to repair/);
 });
+
+test('valid JSON of the wrong shape in a state file is damaged: plan, status and apply name it and go on; repair rebuilds it', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 5 });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const shapes: Record<string, (s: any) => void> = {
+    r1: (s) => (s.files = null),
+    r2: (s) => (s.attempts = [null]),
+    r3: (s) => (s.tasks = 5),
+    r4: (s) => (s.attempts[0].state = 'weird'),
+    r5: (s) => (s.completed = 'yes'),
+  };
+  for (const [id, damage] of Object.entries(shapes)) {
+    const file = path.join(dir, 'runs', id, '.mensemble', 'state.json');
+    const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+    damage(state);
+    fs.writeFileSync(file, JSON.stringify(state));
+  }
+  // Before: each of these died with an internal error (`Cannot read properties of null`, ...).
+  const plan = cli(['plan'], dir);
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.doesNotMatch(plan.stderr, /internal error/);
+  assert.match(plan.stdout, /r1\/\.mensemble\/state\.json: the state file is unreadable \(not a mensemble run state of version 1: files: null, expected an object\)/);
+  assert.match(plan.stdout, /not a mensemble run state of version 1: attempts\[0\]: null, expected an object/);
+  assert.match(plan.stdout, /tasks: 5, expected an object/);
+  assert.match(plan.stdout, /attempts\[0\]\.state: "weird", expected a job state/);
+  assert.match(plan.stdout, /completed: "yes", expected an object/);
+  assert.match(plan.stdout, /5 damaged/);
+  for (const args of [['status'], ['status', '--json'], ['apply', '--yes'], ['report', '-o', 'r.html']]) {
+    const r = cli(args, dir);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  }
+  assert.equal(executions(dir).length, 5, 'apply left the damaged runs alone');
+  const repair = cli(['repair'], dir);
+  assert.equal(repair.code, 0, repair.stderr);
+  assert.match(repair.stdout, /Repaired 5 runs\./);
+  assert.match(cli(['plan'], dir).stdout, /No changes\. 5 runs up to date/);
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  assert.equal(executions(dir).length, 5, 'no job ran again');
+});
+
+test('a damaged hash cache or session file costs at most some work again, never an internal error', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2 });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  for (const [file, content] of [['hash-cache.json', '{"x": null, '], ['hash-cache.json', '[1]'], ['session.json', '{"version": 2, "id": 1}'], ['session.json', 'null']]) {
+    fs.writeFileSync(path.join(dir, '.mensemble', file!), content!);
+    const r = cli(['plan'], dir);
+    assert.equal(r.code, 0, `${file} ${content}: ${r.stderr}`);
+    assert.match(r.stdout, /No changes\./);
+    assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  }
+  assert.equal(executions(dir).length, 2);
+});

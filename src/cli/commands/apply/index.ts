@@ -70,6 +70,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
         submitRate: ctx.submitRate,
         array: flags.array ?? ctx.rc.array ?? false,
         shell: ctx.shell,
+        lock,
       },
       reporter,
     ).finally(() => live?.stop());

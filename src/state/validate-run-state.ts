@@ -1,0 +1,112 @@
+import type { RunState } from './run-state.js';
+
+/**
+ * The shape every reader of a run's state relies on, checked when the file
+ * is read: valid JSON of the wrong shape (`files: null`, `attempts: [null]`,
+ * hand edits, another tool's file) is a damaged state, never an internal
+ * error further on. Returns the first problem, as `<key path>: <what>`, or
+ * undefined. Hand-written rather than a JSON Schema: it runs for every run
+ * on every plan, and needs no compile step.
+ */
+export function runStateProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'the file is not a JSON object';
+  if (value.version !== 1) return `version: ${JSON.stringify(value.version)}, expected 1`;
+  return (
+    str(value, 'id') ??
+    str(value, 'batch') ??
+    str(value, 'inputHash') ??
+    str(value, 'jobFile') ??
+    str(value, 'options') ??
+    str(value, 'renderedAt') ??
+    mapOf(value, 'vars', (v, at) => (typeof v === 'string' ? undefined : `${at}: not a string`)) ??
+    mapOf(value, 'files', fileProblem) ??
+    listOf(value, 'attempts', attemptProblem) ??
+    mapOf(value, 'tasks', taskProblem) ??
+    completedProblem(value.completed)
+  );
+}
+
+export function isRunState(value: unknown): value is RunState {
+  return runStateProblem(value) === undefined;
+}
+
+const FILE_KINDS = new Set(['dir', 'rendered', 'copy', 'symlink']);
+const JOB_STATES = new Set(['submitting', 'queued', 'running', 'completed', 'failed', 'cancelled', 'timeout', 'out_of_memory', 'node_fail', 'preempted', 'boot_fail', 'deadline', 'lost']);
+
+type Obj = Record<string, unknown>;
+type Check = (value: unknown, at: string) => string | undefined;
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(o: Obj, key: string, at = key): string | undefined {
+  return typeof o[key] === 'string' ? undefined : `${at}: ${describe(o[key])}, expected a string`;
+}
+
+function optional(o: Obj, key: string, at: string, type: 'string' | 'number'): string | undefined {
+  const v = o[key];
+  if (v === undefined || typeof v === type && (type !== 'number' || Number.isFinite(v))) return undefined;
+  return `${at}.${key}: ${describe(v)}, expected ${type === 'string' ? 'a string' : 'a number'}`;
+}
+
+function mapOf(o: Obj, key: string, each: Check): string | undefined {
+  const map = o[key];
+  if (!isObject(map)) return `${key}: ${describe(map)}, expected an object`;
+  for (const [k, v] of Object.entries(map)) {
+    const problem = each(v, `${key}[${JSON.stringify(k)}]`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function listOf(o: Obj, key: string, each: Check): string | undefined {
+  const list = o[key];
+  if (!Array.isArray(list)) return `${key}: ${describe(list)}, expected a list`;
+  for (let i = 0; i < list.length; i++) {
+    const problem = each(list[i], `${key}[${i}]`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function fileProblem(v: unknown, at: string): string | undefined {
+  if (!isObject(v)) return `${at}: ${describe(v)}, expected an object`;
+  if (!FILE_KINDS.has(v.kind as string)) return `${at}.kind: ${describe(v.kind)}, expected one of ${[...FILE_KINDS].join(', ')}`;
+  return str(v, 'hash', `${at}.hash`) ?? optional(v, 'mode', at, 'number') ?? optional(v, 'size', at, 'number') ?? optional(v, 'mtimeMs', at, 'number') ?? optional(v, 'ino', at, 'number');
+}
+
+function attemptProblem(v: unknown, at: string): string | undefined {
+  if (!isObject(v)) return `${at}: ${describe(v)}, expected an object`;
+  if (!Number.isInteger(v.attempt) || (v.attempt as number) < 1) return `${at}.attempt: ${describe(v.attempt)}, expected a whole number from 1`;
+  if (!JOB_STATES.has(v.state as string)) return `${at}.state: ${describe(v.state)}, expected a job state`;
+  if (v.exitCode !== undefined && v.exitCode !== null && !Number.isInteger(v.exitCode)) return `${at}.exitCode: ${describe(v.exitCode)}, expected a whole number or null`;
+  if (v.backendData !== undefined && !isObject(v.backendData)) return `${at}.backendData: ${describe(v.backendData)}, expected an object`;
+  return (
+    str(v, 'inputHash', `${at}.inputHash`) ??
+    str(v, 'backend', `${at}.backend`) ??
+    str(v, 'submittedAt', `${at}.submittedAt`) ??
+    optional(v, 'jobId', at, 'string') ??
+    optional(v, 'reason', at, 'string') ??
+    optional(v, 'startedAt', at, 'string') ??
+    optional(v, 'endedAt', at, 'string')
+  );
+}
+
+function taskProblem(v: unknown, at: string): string | undefined {
+  if (!isObject(v)) return `${at}: ${describe(v)}, expected an object`;
+  return str(v, 'inputHash', `${at}.inputHash`) ?? optional(v, 'taskHash', at, 'string') ?? optional(v, 'startedAt', at, 'string') ?? optional(v, 'finishedAt', at, 'string') ?? optional(v, 'failedAt', at, 'string');
+}
+
+function completedProblem(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) return `completed: ${describe(v)}, expected an object`;
+  if (!JOB_STATES.has(v.outcome as string)) return `completed.outcome: ${describe(v.outcome)}, expected a job state`;
+  return str(v, 'inputHash', 'completed.inputHash') ?? str(v, 'at', 'completed.at');
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'missing';
+  const text = JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
