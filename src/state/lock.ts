@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
 import { displayPath } from '../util/paths.js';
-import { processStartTime, isProcessAlive, sleepSync } from '../util/process.js';
+import { isSameProcess, processStartTime, sleepSync } from '../util/process.js';
 import { pausePoint } from '../util/test-hooks.js';
 
 export interface LockHolder {
@@ -167,7 +167,5 @@ export function currentHolder(ensembleStateDir: string): LockHolder | undefined 
 
 function holderIsAlive(holder: LockHolder): boolean {
   if (holder.host !== os.hostname()) return true; // cannot tell; assume alive
-  if (!isProcessAlive(holder.pid)) return false;
-  if (holder.processStart && processStartTime(holder.pid) !== holder.processStart) return false;
-  return true;
+  return isSameProcess(holder.pid, holder.processStart);
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { isProcessAlive, processStartTime } from './process.js';
+import { isSameProcess, isUsablePid, processStartTime } from './process.js';
 
 /** The files a detached process leaves behind: its pid first, its exit code last, its output. */
 export interface DetachedFiles {
@@ -19,8 +19,11 @@ export interface DetachedFiles {
  */
 const WRAPPER = [
   'pidf=$1; exitf=$2; out=$3; shift 3',
-  // No recorded pid, no run: a later mensemble could not tell the command ever started (a full disk...).
-  '{ echo $$ > "$pidf.tmp" && mv -f "$pidf.tmp" "$pidf"; } || exit 97',
+  // Its own start time and boot id beside the pid, so that a process that later gets the same pid (after a
+  // reboot) is never taken for this one. No recorded pid, no run: a later mensemble could not tell the command
+  // ever started (a full disk...).
+  'st=$(s=$(cat /proc/$$/stat 2>/dev/null) && s=${s##*") "} && set -- $s && echo "${20}"); b=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)',
+  '{ echo "$$ ${st}${st:+${b:+@$b}}" > "$pidf.tmp" && mv -f "$pidf.tmp" "$pidf"; } || exit 97',
   '"$@" > "$out" 2>&1 < /dev/null',
   'code=$?',
   'echo $code > "$exitf.tmp" && mv -f "$exitf.tmp" "$exitf"',
@@ -68,23 +71,37 @@ export function detachedState(files: DetachedFiles, recorded: { pid?: number; pr
   };
   const done = exited();
   if (done) return done;
-  const pid = recorded.pid ?? readNumber(files.pid);
+  const written = readPidFile(files.pid);
+  const pid = recorded.pid ?? written?.pid;
   if (pid === undefined) return { state: 'never-started' };
-  const sameProcess = recorded.processStart === undefined || processStartTime(pid) === recorded.processStart;
-  if (isProcessAlive(pid) && sameProcess) return { state: 'running', pid };
+  // What the starter recorded, else what the process wrote of itself.
+  const start = recorded.processStart ?? (written?.pid === pid ? written.processStart : undefined);
+  if (isUsablePid(pid) && isSameProcess(pid, start)) return { state: 'running', pid };
   // It may have finished between the two looks.
   return exited() ?? { state: 'lost' };
 }
 
-/** Signals the process group a detached process leads (it and what it started). */
+/** Signals the process group a detached process leads (it and what it started); never a pid that is not that process. */
 export function signalDetached(pid: number, processStart: string | undefined, signal: NodeJS.Signals = 'SIGTERM'): void {
-  if (!isProcessAlive(pid)) return;
-  if (processStart !== undefined && processStartTime(pid) !== processStart) return;
+  if (!isUsablePid(pid) || !isSameProcess(pid, processStart)) return;
   try {
     process.kill(-pid, signal);
   } catch {
     // Already gone.
   }
+}
+
+/** The pid file a detached process wrote: `<pid>` (older wrappers) or `<pid> <ticks>@<boot id>`. */
+export function readPidFile(file: string): { pid: number; processStart?: string } | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  const match = /^(\d+)(?: (\d+(?:@[0-9a-f-]+)?))?$/.exec(text);
+  if (!match) return undefined;
+  return { pid: Number(match[1]), processStart: match[2] };
 }
 
 export function readNumber(file: string): number | undefined {

@@ -11,9 +11,10 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 /**
- * The kernel's start time of a process (field 22 of /proc/<pid>/stat), which
- * tells a process from a later one that reused its pid. Undefined where /proc
- * is not available or the process is gone.
+ * The kernel's start time of a process (field 22 of /proc/<pid>/stat, clock
+ * ticks since boot) and the boot it belongs to, as `<ticks>@<boot id>`: it
+ * tells a process from a later one that reused its pid, also after a
+ * reboot. Undefined where /proc is not available or the process is gone.
  */
 export function processStartTime(pid: number): string | undefined {
   try {
@@ -22,10 +23,44 @@ export function processStartTime(pid: number): string | undefined {
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const state = rest[0];
     if (state === 'Z' || state === 'X') return undefined; // zombie: it has exited
-    return rest[19];
+    const boot = bootId();
+    return boot ? `${rest[19]}@${boot}` : rest[19];
   } catch {
     return undefined;
   }
+}
+
+let boot: string | undefined | null = null;
+function bootId(): string | undefined {
+  if (boot === null) {
+    try {
+      boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+    } catch {
+      boot = undefined;
+    }
+  }
+  return boot;
+}
+
+/**
+ * Whether the live process `pid` is the one recorded as started at
+ * `recorded` (processStartTime). Records written before the boot id was
+ * kept hold the ticks alone and are compared on them. Nothing recorded: it
+ * cannot be told, and the pid is trusted.
+ */
+export function isSameProcess(pid: number, recorded: string | undefined): boolean {
+  if (!isProcessAlive(pid)) return false;
+  if (recorded === undefined) return true;
+  const now = processStartTime(pid);
+  if (now === undefined) return false;
+  const [ticks, boot] = recorded.split('@');
+  const [nowTicks, nowBoot] = now.split('@');
+  return ticks === nowTicks && (boot === undefined || nowBoot === undefined || boot === nowBoot);
+}
+
+/** A pid mensemble may wait on or signal: never 0 or 1 (init), whose signals reach the caller's group or every process. */
+export function isUsablePid(pid: unknown): pid is number {
+  return Number.isInteger(pid) && (pid as number) > 1;
 }
 
 /** Blocks the thread: for the few places that must wait without giving up control (lock contention, test pauses). */

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AttemptRecord } from '../../state/run-state.js';
-import { START_GRACE_MS, detachedState, readNumber, signalDetached, startDetached, waitFor } from '../../util/detached.js';
-import { isProcessAlive, processStartTime } from '../../util/process.js';
+import { START_GRACE_MS, detachedState, readPidFile, signalDetached, startDetached, waitFor } from '../../util/detached.js';
+import { isProcessAlive, isUsablePid, processStartTime } from '../../util/process.js';
 import type { Backend, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../types.js';
 import { interpreterOf, localJobFiles } from './job-files.js';
 
@@ -52,20 +52,20 @@ export class LocalBackend implements Backend {
     // wait the grace period at most, never until that time.
     const age = Math.max(0, Date.now() - Date.parse(intent.submittedAt));
     if (age < START_GRACE_MS) await waitFor(() => fs.existsSync(files.pid), START_GRACE_MS - age);
-    const pid = readNumber(files.pid);
-    if (pid === undefined) return undefined;
-    return {
-      jobId: String(pid),
-      state: 'running',
-      backendData: { pid, processStart: isProcessAlive(pid) ? processStartTime(pid) : undefined, log: files.out },
-    };
+    const written = readPidFile(files.pid);
+    if (written === undefined) return undefined;
+    const { pid } = written;
+    // The start the job wrote of itself; a process now holding its pid with another start (a reboot
+    // reused the pid) is not the job. Only a pid file from an older wrapper lacks it: then the pid is trusted.
+    const processStart = written.processStart ?? (isUsablePid(pid) && isProcessAlive(pid) ? processStartTime(pid) : undefined);
+    return { jobId: String(pid), state: 'running', backendData: { pid, processStart, log: files.out } };
   }
 
   async cancel(jobs: readonly TrackedJob[]): Promise<void> {
     for (const job of jobs) {
       const pid = Number(job.record.backendData?.pid ?? job.record.jobId);
       // The wrapper leads its own process group: signal the whole job.
-      if (Number.isInteger(pid)) signalDetached(pid, job.record.backendData?.processStart as string | undefined);
+      signalDetached(pid, job.record.backendData?.processStart as string | undefined);
     }
   }
 
