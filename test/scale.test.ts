@@ -37,3 +37,59 @@ test('a 20,000-run matrix plans: every run to create, nothing written', { timeou
   assert.ok(plan.runs.some((x: { id: string }) => x.id === 'a199-b99'));
   assert.equal(fs.existsSync(path.join(dir, 'runs')), false, 'plan wrote no run directory');
 });
+
+test('a 160,000-run ensemble: plan, plan --json, status and report all work (they died with "Maximum call stack size exceeded")', { timeout: 300_000 }, () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:
+  batches:
+    - name: big
+      basedir: ./runs
+      templatedir: ../template
+      templates: [p.j2, job.sh.j2]
+      job_file: job.sh
+      maxruns: 100
+      maxjobs: 100
+      run_id: "a{{ a }}-b{{ b }}"
+      matrix:
+        a: [${Array.from({ length: 400 }, (_, i) => i).join(', ')}]
+        b: [${Array.from({ length: 400 }, (_, i) => i).join(', ')}]
+`,
+    'template/p.j2': 'a = {{ a }}\n',
+    'template/job.sh.j2*': '#!/bin/sh\ntrue\n',
+  });
+  const plan = cli(['plan'], dir);
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.match(plan.stdout, /Plan: 160000 to create/);
+  const json = cli(['plan', '--json'], dir);
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(JSON.parse(json.stdout).summary.create, 160_000);
+  const status = cli(['status', '--json'], dir);
+  assert.equal(status.code, 0, status.stderr);
+  assert.equal(JSON.parse(status.stdout).runs.length, 160_000);
+  const report = cli(['report', '-o', 'r.html'], dir);
+  assert.equal(report.code, 0, report.stderr);
+  assert.match(fs.readFileSync(path.join(dir, 'r.html'), 'utf8'), /160000 runs in 1 batch/);
+});
+
+test('more runs than one ensemble may have are refused before anything is read further, naming the batches', () => {
+  const dir = tempDir();
+  const values = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(', ')}]`;
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:
+  batch_config: { templatedir: ../template, templates: [job.sh.j2], job_file: job.sh, maxruns: 1, maxjobs: 1 }
+  batches:
+    - name: one
+      basedir: ./one
+      matrix: { a: ${values(500)}, b: ${values(600)} }
+    - name: two
+      basedir: ./two
+      matrix: { a: ${values(500)}, b: ${values(500)} }
+`,
+    'template/job.sh.j2*': '#!/bin/sh\ntrue\n',
+  });
+  const r = cli(['plan'], dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /mensemble\.yaml:4:5: ensemble\.batches: the batches have 550,000 runs together \(one: 300,000, two: 250,000\); more than 500,000 runs in one ensemble is refused/);
+  assert.equal(fs.existsSync(path.join(dir, '.mensemble')), false);
+});

@@ -9,21 +9,31 @@ import { timeSpent } from './model.js';
  */
 export function renderReport(data: ReportData): string {
   const now = Date.parse(data.generatedAt);
-  const batches = [...new Set(data.runs.map((r) => r.batch))];
+  const byBatch = new Map<string, ReportData['runs']>();
+  for (const r of data.runs) {
+    const mine = byBatch.get(r.batch);
+    if (mine) mine.push(r);
+    else byBatch.set(r.batch, [r]);
+  }
+  const batches = [...byBatch.keys()];
   const states = [...new Set(data.runs.map((r) => r.state))].sort();
   const summaryRows = batches.map((b) => {
-    const mine = data.runs.filter((r) => r.batch === b);
+    const mine = byBatch.get(b)!;
     const spent = mine.map((r) => timeSpent(r, now));
     const cells = states.map((s) => `<td>${mine.filter((r) => r.state === s).length || ''}</td>`).join('');
     return `<tr><th>${esc(b)}</th><td>${mine.length}</td>${cells}<td>${duration(median(spent.map((x) => x.queued)))}</td><td>${duration(median(spent.map((x) => x.running)))}</td><td>${duration(sum(spent.map((x) => x.queued)))}</td><td>${duration(sum(spent.map((x) => x.running)))}</td></tr>`;
   });
-  const attemptRows = data.runs.flatMap((r) =>
+  // A page a browser opens: past SHOWN_RUNS runs the timeline and the attempts table show the first ones, and say so.
+  const submitted = data.runs.filter((r) => r.attempts.length > 0);
+  const shown = submitted.slice(0, SHOWN_RUNS);
+  const cut = submitted.length > shown.length ? `<p class="cut">Showing the first ${shown.length} of ${submitted.length} submitted runs; \`mensemble status --json\` lists every run and attempt.</p>` : '';
+  const attemptRows = shown.flatMap((r) =>
     r.attempts.map(
       (a) =>
         `<tr class="state-${esc(a.state)}"><td>${esc(r.batch)}/${esc(r.id)}</td><td>${a.attempt}</td><td>${esc(a.jobId ?? '')}</td><td>${esc(a.state)}</td><td>${a.exitCode ?? ''}</td><td>${esc(a.reason ?? '')}</td><td>${esc(a.submittedAt)}</td><td>${esc(a.startedAt ?? '')}</td><td>${esc(a.endedAt ?? '')}</td></tr>`,
     ),
   );
-  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  const json = JSON.stringify({ ...data, runs: shown }).replace(/</g, '\\u003c');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -49,9 +59,9 @@ thead th { background: #f4f4f4; }
 <p class="legend"><span><i style="background:#ccc"></i>queued</span>${Object.entries(COLOURS)
     .map(([s, c]) => `<span><i style="background:${c}"></i>${s}</span>`)
     .join('')}</p>
-<div id="timeline"></div>
+${cut}<div id="timeline"></div>
 <h2>Attempts</h2>
-<table id="attempts"><thead><tr><th>run</th><th>attempt</th><th>job</th><th>state</th><th>exit code</th><th>reason</th><th>submitted</th><th>started</th><th>ended</th></tr></thead>
+${cut}<table id="attempts"><thead><tr><th>run</th><th>attempt</th><th>job</th><th>state</th><th>exit code</th><th>reason</th><th>submitted</th><th>started</th><th>ended</th></tr></thead>
 <tbody>${attemptRows.join('\n')}</tbody></table>
 <script type="application/json" id="report-data">${json}</script>
 <script>
@@ -61,6 +71,9 @@ ${TIMELINE_SCRIPT}
 </html>
 `;
 }
+
+/** Runs drawn in the timeline and listed in the attempts table: beyond this a page is too large to open. */
+const SHOWN_RUNS = 2000;
 
 const COLOURS: Record<string, string> = {
   completed: '#2e9b4f',
@@ -81,8 +94,10 @@ const TIMELINE_SCRIPT = `(() => {
   const box = document.getElementById('timeline');
   if (runs.length === 0) { box.textContent = 'No run has been submitted yet.'; return; }
   const t = (s) => Date.parse(s);
-  const start = Math.min(...runs.flatMap((r) => r.attempts.map((a) => t(a.submittedAt))));
-  const end = Math.max(start + 1000, ...runs.flatMap((r) => r.attempts.map((a) => (a.endedAt ? t(a.endedAt) : now))));
+  // Loops, not Math.min(...): spreading many values overflows the stack.
+  let start = Infinity, end = -Infinity;
+  for (const r of runs) for (const a of r.attempts) { start = Math.min(start, t(a.submittedAt)); end = Math.max(end, a.endedAt ? t(a.endedAt) : now); }
+  end = Math.max(end, start + 1000);
   const label = 160, width = 900, row = 16, top = 20;
   const x = (ms) => label + ((ms - start) / (end - start)) * (width - label - 10);
   const ns = 'http://www.w3.org/2000/svg';

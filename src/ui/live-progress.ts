@@ -1,3 +1,4 @@
+import { maxOf } from '../util/numbers.js';
 import type { ApplyEvent, Reporter } from '../apply/events.js';
 import type { Plan } from '../plan/types.js';
 import type { Colors } from './color.js';
@@ -90,7 +91,7 @@ export class LiveProgress {
 
   frame(): string[] {
     const c = this.c;
-    const width = Math.max(...[...this.runs.keys()].map((b) => b.length), 5);
+    const width = Math.max(maxOf([...this.runs.keys()].map((b) => b.length)), 5);
     const lines: string[] = [];
     for (const [batch, runs] of this.runs) {
       const count = (p: RunPhase) => [...runs.values()].filter((x) => x === p).length;

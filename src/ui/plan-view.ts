@@ -1,3 +1,4 @@
+import { maxOf } from '../util/numbers.js';
 import { changeCount, type PendingTask, type Plan, type PlanAction, type PlanEntry, type PlanSummary } from '../plan/types.js';
 import { displayPath } from '../util/paths.js';
 import type { Colors } from './color.js';
@@ -43,7 +44,7 @@ export function renderPlan(plan: Plan, c: Colors): string {
   if (shown.length > 0) {
     lines.push('mensemble will perform the following actions:', '');
     const sorted = [...shown].sort((a, b) => ORDER.indexOf(a.action) - ORDER.indexOf(b.action));
-    const width = Math.min(48, Math.max(...sorted.map((e) => label(e).length)));
+    const width = Math.min(48, maxOf(sorted.map((e) => label(e).length)));
     for (const e of sorted) {
       const color = paint(e.action, c);
       const symbol = SYMBOLS[e.action].padStart(3);
@@ -71,7 +72,7 @@ function baseFolders(plan: Plan, c: Colors): string[] {
   const rule = from?.rule === 'working-directory'
     ? `relative paths from the working directory ${displayPath(from.dir)}, as model-ensembler`
     : 'relative paths from the configuration\'s folder';
-  const width = Math.max(...plan.batches.map((b) => b.name.length));
+  const width = maxOf(plan.batches.map((b) => b.name.length));
   return [c.dim(`Base folders (${rule}):`), ...plan.batches.map((b) => c.dim(`  ${b.name.padEnd(width)}  ${displayPath(b.basedir)}`)), ''];
 }
 

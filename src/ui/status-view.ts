@@ -1,3 +1,4 @@
+import { maxOf } from '../util/numbers.js';
 import type { Plan, PlanEntry } from '../plan/types.js';
 import { latestAttempt } from '../state/run-state.js';
 import type { Colors } from './color.js';
@@ -65,7 +66,7 @@ export function renderStatus(rows: readonly StatusRow[], warnings: readonly stri
     const open = mine.filter((r) => r.state !== 'completed');
     if (open.length > 0) {
       const table = [['RUN', 'JOB', 'STATE', 'ATTEMPT', 'ELAPSED', 'NOTE'], ...open.map((r) => [r.id, r.jobId ?? '-', r.state, r.attempt === null ? '-' : String(r.attempt), elapsed(r, now), note(r)])];
-      const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+      const widths = table[0]!.map((_, i) => maxOf(table.map((row) => row[i]!.length)));
       table.forEach((row, i) => {
         const text = row.map((cell, j) => (j === row.length - 1 ? cell : cell.padEnd(widths[j]!))).join('  ').trimEnd();
         lines.push(`  ${i === 0 ? c.dim(text) : text}`);

@@ -18,7 +18,7 @@ export function watchText(event: WatchEvent, c: Colors): string {
     case 'plan': {
       const lines = [`\n${c.dim(clock())} ${names(event.files)} changed; re-planned in ${Math.round(event.ms)} ms${event.recovered ? c.green(' (fixed)') : ''}`];
       if (event.changes.length === 0) lines.push('  the plan is unchanged');
-      lines.push(...changeLines(event.changes, c));
+      for (const line of changeLines(event.changes, c)) lines.push(line);
       lines.push(summaryLine(event.plan.summary, c));
       return `${lines.join('\n')}\n`;
     }
