@@ -37,7 +37,7 @@ test('editing one run variable plans that run only; editing a shared template pl
   fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/matrix:\n\s+n: \[1, 2, 3\]/, 'runs:\n        - {n: 1}\n        - {n: 2}\n        - {n: 3, extra: 7}'));
   const plan = cli(['plan', '--json'], dir);
   const doc = JSON.parse(plan.stdout);
-  assert.deepEqual(doc.summary, { create: 0, update: 0, replace: 1, retry: 0, resume: 0, moved: 0, remove: 0, unchanged: 2, inflight: 0, damaged: 0, tasks: 0 });
+  assert.deepEqual(doc.summary, { create: 0, update: 0, replace: 1, retry: 0, resume: 0, moved: 0, remove: 0, unchanged: 2, inflight: 0, damaged: 0, blocked: 0, tasks: 0 });
   const changed = doc.runs.filter((r: { action: string }) => r.action !== 'none');
   assert.equal(changed.length, 1);
   assert.equal(changed[0].id, 'r3');

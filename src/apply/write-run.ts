@@ -5,6 +5,7 @@ import type { DesiredRun } from '../plan/types.js';
 import { copyFileAtomic, symlinkAtomic, writeFileAtomic } from '../state/atomic-write.js';
 import { writeRunState, type FileRecord, type RunState } from '../state/run-state.js';
 import { masked } from '../util/umask.js';
+import { UserError } from '../util/errors.js';
 import { smallCopySource } from './copy-sources.js';
 
 /**
@@ -21,6 +22,7 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
   // separate existence check, and no window for someone else's folder to be taken as new.
   const created = fs.mkdirSync(run.dir, { recursive: true }) !== undefined;
   const fresh = previous === undefined && created;
+  if (!created) refuseLinkedFolders(run);
   const made = new Set<string>([run.dir]);
   const parentOf = (target: string) => {
     const parent = path.dirname(target);
@@ -96,6 +98,32 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
 }
 
 const NOT_DURABLE = { durable: false } as const;
+
+/**
+ * Before anything is written into an existing run directory: no folder the
+ * templates write into may be a symbolic link (planted in a shared run
+ * directory, or made by hand), or the render would write wherever it leads.
+ * The link itself is a file the templates put there only when they have it.
+ */
+function refuseLinkedFolders(run: DesiredRun): void {
+  const checked = new Set<string>();
+  const linkedFolders = new Set(run.files.filter((f) => f.kind === 'symlink').map((f) => path.join(run.dir, f.path)));
+  for (const file of run.files) {
+    const target = path.join(run.dir, file.path);
+    for (let folder = file.kind === 'dir' ? target : path.dirname(target); folder !== run.dir && isInside(run.dir, folder); folder = path.dirname(folder)) {
+      if (checked.has(folder)) break;
+      checked.add(folder);
+      if (linkedFolders.has(folder)) continue;
+      const stat = fs.lstatSync(folder, { throwIfNoEntry: false });
+      if (stat?.isSymbolicLink()) {
+        throw new UserError(
+          `${path.relative(run.dir, folder)} in the run directory ${run.dir} is a symbolic link (to ${fs.readlinkSync(folder)}), where the templates have a folder; mensemble will not write through it. ` +
+            'Remove the link (what it points to is not touched), then apply again.',
+        );
+      }
+    }
+  }
+}
 
 /** Opens `target`, lets `fill` write it, sets the exact mode (as the template has it) and returns its stat. */
 function writeInPlace(target: string, mode: number, fill: (fd: number) => void, flags = 'w'): fs.Stats {

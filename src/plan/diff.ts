@@ -79,6 +79,7 @@ function decideInPlace(run: DesiredRun, seen: ObservedRun, options: DiffOptions)
     desired: run,
     observed: seen,
   });
+  if (seen.blocked) return entry('none', [], [seen.blocked]);
   if (seen.corrupt) {
     return entry('none', [], [`${seen.corrupt} mensemble will not touch this run until it is repaired: \`mensemble repair --target ${run.batch.name}/${run.id}\` rebuilds its state from the scheduler and the run directory (and keeps the damaged file).`]);
   }
@@ -152,9 +153,10 @@ export function describeChanges(run: DesiredRun, state: RunState): string[] {
 }
 
 export function summarise(entries: readonly PlanEntry[]): PlanSummary {
-  const s: PlanSummary = { create: 0, update: 0, replace: 0, retry: 0, resume: 0, moved: 0, remove: 0, unchanged: 0, inflight: 0, damaged: 0, tasks: 0 };
+  const s: PlanSummary = { create: 0, update: 0, replace: 0, retry: 0, resume: 0, moved: 0, remove: 0, unchanged: 0, inflight: 0, damaged: 0, blocked: 0, tasks: 0 };
   for (const e of entries) {
-    if (e.observed?.corrupt) s.damaged++;
+    if (e.observed?.blocked) s.blocked++;
+    else if (e.observed?.corrupt) s.damaged++;
     else if (e.action === 'none') s.unchanged++;
     else s[e.action]++;
   }

@@ -47,10 +47,22 @@ export function observeDir(dir: string): ObservedRun {
     const state = readRunState(dir);
     if (state) return { dir, exists: true, state, drift: detectDrift(dir, state) };
   } catch (err) {
-    if (err instanceof CorruptStateError) return { dir, exists: true, corrupt: err.message, drift: [] };
+    if (err instanceof CorruptStateError) return notADirectory(dir) ?? { dir, exists: true, corrupt: err.message, drift: [] };
     throw err;
   }
   return { dir, exists: fs.existsSync(dir), drift: [] };
+}
+
+/** A file (or a link to one) where the run directory, or its `.mensemble` folder, should be: nothing may be written there. */
+function notADirectory(dir: string): ObservedRun | undefined {
+  for (const place of [dir, path.join(dir, STATE_DIR)]) {
+    const stat = fs.statSync(place, { throwIfNoEntry: false });
+    if (stat && !stat.isDirectory()) {
+      const what = place === dir ? 'the run directory' : "the run directory's .mensemble folder";
+      return { dir, exists: true, drift: [], blocked: `${place} is a file, not a folder, where ${what} should be; mensemble will not overwrite or delete it. Move it away (or delete it), then apply again.` };
+    }
+  }
+  return undefined;
 }
 
 /** Files mensemble wrote that no longer match what it wrote. Cheap when nothing changed (stat only). */

@@ -29,6 +29,8 @@ export interface ObservedRun {
   state?: RunState;
   /** Set when the state file exists but cannot be read. */
   corrupt?: string;
+  /** Set when something that is not a folder stands where the run directory must be: the run is left alone. */
+  blocked?: string;
   /** The directory exists (with or without state). */
   exists: boolean;
   /** Rendered files changed on disk since they were written, with what changed. */
@@ -69,6 +71,8 @@ export interface PlanSummary {
   inflight: number;
   /** Runs whose state file cannot be read: left alone until `mensemble repair`. */
   damaged: number;
+  /** Runs whose directory is a file (ObservedRun.blocked): left alone until it is moved away. */
+  blocked: number;
   /** Ensemble- and batch-level tasks owed by an unfinished apply session (Plan.tasks). */
   tasks: number;
 }

@@ -95,7 +95,9 @@ function label(e: PlanEntry): string {
 
 export function summaryLine(s: PlanSummary, c: Colors): string {
   const changes = changeCount(s);
-  const damaged = s.damaged > 0 ? ` ${c.bold(`${s.damaged} damaged`)} (state unreadable; see the notes above and \`mensemble repair\`).` : '';
+  const damaged =
+    (s.damaged > 0 ? ` ${c.bold(`${s.damaged} damaged`)} (state unreadable; see the notes above and \`mensemble repair\`).` : '') +
+    (s.blocked > 0 ? ` ${c.bold(`${s.blocked} blocked`)} (a file stands where the run directory should be; see the notes above).` : '');
   if (changes === 0) {
     return `${c.bold('No changes.')} ${s.unchanged} run${s.unchanged === 1 ? '' : 's'} up to date, ${s.inflight} in flight.${damaged}`;
   }

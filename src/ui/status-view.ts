@@ -3,7 +3,11 @@ import type { Plan, PlanEntry } from '../plan/types.js';
 import { latestAttempt } from '../state/run-state.js';
 import type { Colors } from './color.js';
 
-/** One run as `status` shows it. `state` is the latest job's state, or `new` / `rendered` before any job. */
+/**
+ * One run as `status` shows it. `state` is the latest job's state, or `new` /
+ * `rendered` before any job, `damaged` when its state file cannot be read,
+ * `blocked` when a file stands where its directory should be.
+ */
 export interface StatusRow {
   id: string;
   batch: string;
@@ -28,11 +32,11 @@ export function statusRows(plan: Plan): StatusRow[] {
       return {
         id: e.id,
         batch: e.batch ?? '',
-        state: !state ? 'new' : last ? last.state : 'rendered',
+        state: e.observed?.blocked ? 'blocked' : e.observed?.corrupt ? 'damaged' : !state ? 'new' : last ? last.state : 'rendered',
         jobId: last?.jobId ?? null,
         attempt: last?.attempt ?? null,
         exitCode: last?.exitCode ?? null,
-        reason: last?.reason ?? null,
+        reason: e.observed?.blocked ?? e.observed?.corrupt ?? last?.reason ?? null,
         action: e.action,
         submittedAt: last?.submittedAt ?? null,
         startedAt: last?.startedAt ?? null,

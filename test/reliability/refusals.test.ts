@@ -139,3 +139,56 @@ test('symbolic links planted in a run directory are not followed: a log that is 
   assert.equal(fs.readFileSync(path.join(outside, 'old', 'keep'), 'utf8'), 'precious', 'remove did not delete through the link');
   assert.match(r.stdout + r.stderr, /symbolic link/);
 });
+
+test('re-rendering into a run directory whose subfolder was replaced by a symbolic link is refused, and writes nothing through it', () => {
+  const dir = tempDir();
+  const config = (scale: number) => `ensemble:
+  vars: { scale: ${scale} }
+  batches:
+    - name: b
+      basedir: ./runs
+      templatedir: ../tpl
+      templates: [job.sh.j2, input/model.nml.j2]
+      job_file: job.sh
+      maxruns: 2
+      maxjobs: 2
+      run_id: "r{{ n }}"
+      matrix:
+        n: [1, 2]
+`;
+  writeTree(dir, { 'mensemble.yaml': config(1), 'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n', 'tpl/input/model.nml.j2': 'scale = {{ scale }}\n', 'tpl/input/forcing.dat': 'forcing\n' });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const outside = tempDir();
+  fs.writeFileSync(path.join(outside, 'model.nml'), 'precious');
+  const input = path.join(dir, 'runs', 'r1', 'input');
+  fs.rmSync(input, { recursive: true });
+  fs.symlinkSync(outside, input);
+  fs.writeFileSync(path.join(dir, 'mensemble.yaml'), config(2));
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /b\/r1: failed: input in the run directory \S+r1 is a symbolic link \(to \S+\), where the templates have a folder; mensemble will not write through it/);
+  assert.deepEqual(fs.readdirSync(outside), ['model.nml'], 'nothing was written through the link (before: model.nml.j2, model.nml and forcing.dat)');
+  assert.equal(fs.readFileSync(path.join(outside, 'model.nml'), 'utf8'), 'precious');
+  assert.equal(fs.readFileSync(path.join(dir, 'runs', 'r2', 'input', 'model.nml'), 'utf8'), 'scale = 2', 'the other run was rendered');
+});
+
+test('a file where a run directory should be is shown as blocked, left alone by apply, and not a repair failure', () => {
+  const dir = tempDir();
+  ensemble(dir);
+  fs.mkdirSync(path.join(dir, 'runs'));
+  fs.writeFileSync(path.join(dir, 'runs', 'r1'), 'my notes');
+  const plan = cli(['plan', '--json'], dir);
+  assert.equal(plan.code, 0, plan.stderr);
+  const doc = JSON.parse(plan.stdout);
+  assert.equal(doc.summary.blocked, 1);
+  assert.match(doc.runs.find((x: { id: string }) => x.id === 'r1').notes[0], /r1 is a file, not a folder, where the run directory should be; mensemble will not overwrite or delete it/);
+  assert.match(cli(['plan'], dir).stdout, /1 blocked \(a file stands where the run directory should be/);
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  // Before: the plan called it damaged and recommended repair, which died with ENOTDIR.
+  const repair = cli(['repair'], dir);
+  assert.equal(repair.code, 0, repair.stderr);
+  assert.doesNotMatch(repair.stderr, /internal error/);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs', 'r1'), 'utf8'), 'my notes');
+  const status = JSON.parse(cli(['status', '--json'], dir).stdout);
+  assert.equal(status.runs.find((x: { id: string }) => x.id === 'r1').state, 'blocked');
+});
