@@ -220,3 +220,14 @@ test('a dashed flag before the configuration does not swallow it (plan --detaile
   assert.equal(apply.code, 0, apply.stderr);
   assert.equal(executions(dir).length, 2);
 });
+
+test('apply --json without --yes is refused before anything is planned or written (its prompt went into the JSON on stdout)', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2 });
+  const r = cli(['apply', '--json'], dir);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '', 'nothing on stdout for a program to misread');
+  assert.match(r.stderr, /`apply --json` needs --yes: a program reading the JSON cannot answer the confirmation prompt/);
+  assert.equal(fs.existsSync(path.join(dir, 'runs')), false);
+  assert.equal(fs.existsSync(path.join(dir, '.mensemble')), false);
+});

@@ -29,6 +29,8 @@ export interface ApplyFlags extends CommonFlags {
 
 /** `mensemble apply`: plan, confirm, converge. */
 export async function applyCommand(config: string | undefined, flags: ApplyFlags): Promise<number> {
+  // A program reading the JSON cannot answer a prompt (and a prompt on stdout would corrupt the JSON): as Terraform does, --json needs --yes.
+  if (flags.json && !flags.yes) throw new UserError('`apply --json` needs --yes: a program reading the JSON cannot answer the confirmation prompt. Read the plan first with `mensemble plan --json`, then run `mensemble apply --json --yes`. Nothing was changed.');
   const ctx = commandContext(config, flags);
   // Everything that can be wrong with the input fails here, before the lock or any file is written.
   await ctx.backend.preflight();
@@ -125,7 +127,8 @@ async function confirm(): Promise<void> {
   if (!process.stdin.isTTY) {
     throw new UserError('Not applying: there is no terminal to confirm the plan in. Read the plan above and run again with --yes to apply it.');
   }
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  // The question goes to stderr, like progress: stdout carries only the plan and the results.
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question('\nApply these changes? Only `yes` is accepted: ');
     if (answer.trim() !== 'yes') throw new UserError('Apply cancelled; nothing was changed.');
