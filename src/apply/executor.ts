@@ -123,7 +123,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
         for (const task of batch.tasks.post_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
         continue;
       }
-      session.enterBatch(batch.name, 'post_batch', 'pre_batch');
+      session.enterBatch(batch.name);
       const wantsArrays = (batch.array ?? options.array) && ArrayGate.supported(backend);
       const asArrays = wantsArrays && ((await backend.arraysAvailable?.()) ?? true);
       if (wantsArrays && !asArrays) report({ kind: 'warn', batch: batch.name, message: `job arrays are disabled on this ${backend.name} cluster: batch ${batch.name} is submitted one job per run, at most maxjobs (${batch.maxjobs}) at once` });

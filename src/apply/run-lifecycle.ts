@@ -7,7 +7,7 @@ import { runTask, type TaskContext } from '../tasks/index.js';
 import { forgetDetached } from '../util/detached.js';
 import { crashPoint } from '../util/test-hooks.js';
 import { taskDefinitionHash } from '../config/task-identity.js';
-import { ledgerDecision } from '../state/task-ledger.js';
+import { ledgerDecision, sameTask } from '../state/task-ledger.js';
 import type { ArrayGate } from './array-gate.js';
 import type { ApplyEvent, Reporter } from './events.js';
 import type { JobWatcher } from './job-watcher.js';
@@ -197,8 +197,8 @@ async function recordedTask(task: TaskSpec, state: RunState, run: DesiredRun, ct
   const key = taskKey(task.phase, task.index, task.name);
   const record = state.tasks[key];
   const taskHash = taskDefinitionHash(task);
-  // The same task for the same inputs: a record from before task hashes were kept counts as the same.
-  const same = record?.inputHash === run.inputHash && (record.taskHash ?? taskHash) === taskHash;
+  // The same task for the same inputs.
+  const same = record?.inputHash === run.inputHash && sameTask(record, taskHash);
   const decision = ledgerDecision(record, same);
   if (decision === 'done') return;
   const resume = decision === 'resume';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { writeJsonAtomic } from '../state/atomic-write.js';
 import { readSessionFile, sessionFilePath, sessionTaskKey, type SessionFile, type SessionScope, type SessionTask } from '../state/session-file.js';
-import { ledgerDecision, type LedgerDecision } from '../state/task-ledger.js';
+import { ledgerDecision, sameTask, type LedgerDecision } from '../state/task-ledger.js';
 
 /**
  * An apply session: the span from the first apply with work to the one that
@@ -28,7 +28,7 @@ export class ApplySession {
 
   decision(scope: SessionScope, phase: string, index: number, taskHash: string): LedgerDecision {
     const record = this.data.tasks[sessionTaskKey(scope, phase, index)];
-    return ledgerDecision(record, (record?.taskHash ?? taskHash) === taskHash);
+    return ledgerDecision(record, sameTask(record, taskHash));
   }
 
   markStarted(scope: SessionScope, phase: string, index: number, taskHash: string): void {
@@ -49,8 +49,8 @@ export class ApplySession {
    * this session has closed its round: new work in it opens a new round, so
    * its pre_batch runs again before the runs and its post_batch after them.
    */
-  enterBatch(name: string, closingPhase: string, openingPhase: string): void {
-    this.reopenIfClosed(`batch:${name}`, closingPhase, openingPhase);
+  enterBatch(name: string): void {
+    this.reopenIfClosed(`batch:${name}`, 'post_batch', 'pre_batch');
     this.data.batches[name] ??= new Date().toISOString();
     this.save();
   }

@@ -1,7 +1,7 @@
 import type { EnsembleSpec, TaskSpec } from '../config/types.js';
 import { taskDefinitionHash } from '../config/task-identity.js';
 import { sessionTaskKey, type SessionFile, type SessionScope } from '../state/session-file.js';
-import { ledgerDecision } from '../state/task-ledger.js';
+import { ledgerDecision, sameTask } from '../state/task-ledger.js';
 import type { PendingTask, PlanEntry } from './types.js';
 
 /**
@@ -18,7 +18,7 @@ export function pendingSessionTasks(spec: EnsembleSpec, session: SessionFile | u
   const check = (task: TaskSpec, scope: SessionScope, batch?: string) => {
     const record = session.tasks[sessionTaskKey(scope, task.phase, task.index)];
     const taskHash = taskDefinitionHash(task);
-    const same = (record?.taskHash ?? taskHash) === taskHash;
+    const same = sameTask(record, taskHash);
     if (ledgerDecision(record, same) === 'done') return;
     const status = !record ? 'not-run' : !same ? 'edited' : record.failedAt !== undefined ? 'failed' : 'interrupted';
     owed.push({ batch, phase: task.phase, index: task.index, name: task.name, where: task.where, status, ...(record?.exitCode !== undefined && status === 'failed' ? { exitCode: record.exitCode } : {}) });

@@ -15,6 +15,11 @@ export interface LedgerRecord {
  */
 export type LedgerDecision = 'done' | 'resume' | 'run';
 
+/** Whether a record is for this task definition; a record from before task hashes were kept counts as the same. */
+export function sameTask(record: { taskHash?: string } | undefined, taskHash: string): boolean {
+  return (record?.taskHash ?? taskHash) === taskHash;
+}
+
 export function ledgerDecision(record: LedgerRecord | undefined, same: boolean): LedgerDecision {
   if (!record || !same || record.failedAt !== undefined) return 'run';
   return record.finishedAt !== undefined ? 'done' : 'resume';
