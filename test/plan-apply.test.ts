@@ -202,9 +202,13 @@ test('apply --json prints newline-delimited JSON: the plan, events, the result',
   assert.equal(lines[0].summary.create, 2);
   assert.equal(lines.at(-1).type, 'result');
   assert.deepEqual(lines.at(-1).completed.sort(), ['sweep/r1', 'sweep/r2']);
-  const submits = lines.filter((l) => l.type === 'event' && l.kind === 'submit');
+  assert.ok(lines.every((l) => l.version === 2), 'every line carries the envelope');
+  const submits = lines.filter((l) => l.type === 'event' && l.kind === 'submitted');
   assert.deepEqual(submits.map((e) => e.runId).sort(), ['r1', 'r2']);
-  assert.ok(submits.every((e) => /^\d+$/.test(e.jobId) && !Number.isNaN(Date.parse(e.time))));
+  assert.ok(submits.every((e) => /^\d+$/.test(e.jobId) && e.attempt === 1 && !Number.isNaN(Date.parse(e.time))));
+  assert.ok(submits.every((e) => e.message === `submitted job ${e.jobId} (attempt 1)`), 'the words beside the fields');
+  const finished = lines.filter((l) => l.type === 'event' && l.kind === 'finished');
+  assert.deepEqual(finished.map((e) => [e.runId, e.state, e.attempts]).sort(), [['r1', 'completed', 1], ['r2', 'completed', 1]]);
   assert.doesNotMatch(r.stdout, /\u001b\[/, 'no escape codes');
 });
 
@@ -226,8 +230,12 @@ test('apply --json without --yes is refused before anything is planned or writte
   sweepEnsemble(dir, { runs: 2 });
   const r = cli(['apply', '--json'], dir);
   assert.equal(r.code, 1);
-  assert.equal(r.stdout, '', 'nothing on stdout for a program to misread');
-  assert.match(r.stderr, /`apply --json` needs --yes: a program reading the JSON cannot answer the confirmation prompt/);
+  // Under --json the refusal is itself JSON on stdout (a diagnostics document), nothing else.
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.type, 'error');
+  assert.equal(doc.exitCode, 1);
+  assert.match(doc.diagnostics[0].message, /`apply --json` needs --yes: a program reading the JSON cannot answer the confirmation prompt/);
+  assert.equal(r.stderr, '');
   assert.equal(fs.existsSync(path.join(dir, 'runs')), false);
   assert.equal(fs.existsSync(path.join(dir, '.mensemble')), false);
 });

@@ -62,13 +62,13 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
   const removals = options.prune ? plan.entries.filter((e) => e.action === 'remove') : [];
   for (const entry of moved) {
     rehomeRun(entry);
-    report({ kind: 'render', batch: entry.batch, runId: entry.id, message: `moved from ${entry.moved!.from}: record carried over${entry.moved!.rerender.length > 0 ? `, re-rendered ${entry.moved!.rerender.join(', ')}` : ''}` });
+    report({ kind: 'moved', batch: entry.batch, runId: entry.id, from: entry.moved!.from, rerendered: entry.moved!.rerender });
     result.moved.push(`${entry.batch}/${entry.id}`);
   }
   if (work.length === 0 && removals.length === 0 && plan.tasks.length === 0) return result;
 
   const session = ApplySession.open(ensembleStateDir(spec));
-  const watcher = new JobWatcher(backend, options.pollInterval * 1000, (message) => report({ kind: 'warn', message }));
+  const watcher = new JobWatcher(backend, options.pollInterval * 1000, (warning) => report({ kind: 'warning', warning }));
   const submitGate = new RateLimiter(options.submitRate);
   const taskContext = { ensembleDir: spec.root, shell: options.shell, checkInterval: options.checkInterval, noChecks: options.noChecks, backend, signal: options.signal };
   /**
@@ -87,10 +87,10 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       forgetDetached(files);
       session.markStarted(scope, task.phase, task.index, taskHash);
     }
-    report({ kind: 'task', batch, message: `${task.phase} ${task.name} ${resume ? 'resumed' : 'started'}` });
+    report({ kind: 'task-started', batch, phase: task.phase, name: task.name, resumed: resume });
     try {
       fs.mkdirSync(workDir, { recursive: true });
-      await runTask(task, { ...taskContext, workDir, journal: { files, resume }, log: (message) => report({ kind: 'task', message }) });
+      await runTask(task, { ...taskContext, workDir, journal: { files, resume }, progress: (progress) => report({ kind: 'task-progress', batch, progress }) });
     } catch (err) {
       if (err instanceof TaskFailure) {
         session.markEnded(scope, task.phase, task.index, { failed: true, exitCode: err.exitCode });
@@ -100,7 +100,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
     }
     crashPoint(`after-task-${task.phase}`);
     session.markEnded(scope, task.phase, task.index, { failed: false });
-    report({ kind: 'task', batch, message: `${task.phase} ${task.name} finished` });
+    report({ kind: 'task-finished', batch, phase: task.phase, name: task.name });
   };
 
   try {
@@ -126,9 +126,9 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       session.enterBatch(batch.name);
       const wantsArrays = (batch.array ?? options.array) && ArrayGate.supported(backend);
       const asArrays = wantsArrays && ((await backend.arraysAvailable?.()) ?? true);
-      if (wantsArrays && !asArrays) report({ kind: 'warn', batch: batch.name, message: `job arrays are disabled on this ${backend.name} cluster: batch ${batch.name} is submitted one job per run, at most maxjobs (${batch.maxjobs}) at once` });
+      if (wantsArrays && !asArrays) report({ kind: 'warning', batch: batch.name, warning: { kind: 'arrays-disabled', backend: backend.name, batch: batch.name, maxjobs: batch.maxjobs } });
       const arrays = asArrays ? new ArrayGate(backend, batch.maxjobs, submitGate, !options.noWait) : undefined;
-      report({ kind: 'batch', batch: batch.name, message: `batch ${batch.name}: ${entries.length} run${entries.length > 1 ? 's' : ''} to work on (maxruns ${batch.maxruns}, maxjobs ${batch.maxjobs}${arrays ? ', as job arrays' : ''})` });
+      report({ kind: 'batch-started', batch: batch.name, runs: entries.length, maxruns: batch.maxruns, maxjobs: batch.maxjobs, arrays: arrays !== undefined });
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
       // With arrays the scheduler holds tasks back (each array's `%n`) and the gate shares maxjobs among arrays; no slots here.
       const slots = new Slots(arrays ? Number.POSITIVE_INFINITY : batch.maxjobs);
@@ -141,11 +141,11 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
           outcome = await driveRun(entry, ctx);
         } catch (err) {
           if (err instanceof RunDirectoryGone) {
-            report({ kind: 'warn', batch: batch.name, runId: entry.id, message: `${err.message}; nothing more is done for it now, and the next apply renders it again` });
+            report({ kind: 'warning', batch: batch.name, runId: entry.id, warning: { kind: 'run-dir-gone', error: err.message } });
             outcome = 'pending';
           } else {
             if (err instanceof LockLost || !(err instanceof TaskFailure || err instanceof UserError)) throw err;
-            report({ kind: 'done', batch: batch.name, runId: entry.id, message: `failed: ${errorMessage(err)}`, state: 'failed' });
+            report({ kind: 'run-failed', batch: batch.name, runId: entry.id, error: errorMessage(err) });
             outcome = 'failed';
           }
         } finally {
@@ -164,14 +164,14 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
     for (const entry of removals) {
       const last = entry.observed?.state && latestAttempt(entry.observed.state);
       if (last && isActive(last.state)) {
-        report({ kind: 'warn', runId: entry.id, message: `not removing ${entry.dir}: its job ${last.jobId} is still ${last.state}; cancel it first` });
+        report({ kind: 'warning', runId: entry.id, warning: { kind: 'not-removing', dir: entry.dir, jobId: last.jobId, state: last.state } });
         continue;
       }
       // findOrphans only offers directories that carry mensemble state; check again before deleting.
       if (!fs.existsSync(runStatePath(entry.dir))) continue;
       fs.rmSync(entry.dir, { recursive: true, force: true });
       result.removed.push(entry.id);
-      report({ kind: 'remove', runId: entry.id, message: `removed ${path.basename(entry.dir)}` });
+      report({ kind: 'removed', runId: entry.id, dir: entry.dir });
     }
     if (allSettled) {
       for (const task of spec.postProcess) await ensembleTask(task, 'ensemble', 'ensemble.');

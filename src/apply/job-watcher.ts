@@ -1,6 +1,7 @@
 import type { Backend, JobStatus, TrackedJob } from '../backends/types.js';
 import { isActive } from '../state/run-state.js';
 import { errorMessage } from '../util/errors.js';
+import type { ApplyWarning } from './events.js';
 
 interface Waiter {
   job: TrackedJob;
@@ -32,7 +33,7 @@ export class JobWatcher {
   constructor(
     private readonly backend: Backend,
     private readonly pollIntervalMs: number,
-    private readonly warn: (message: string) => void,
+    private readonly warn: (warning: ApplyWarning) => void,
   ) {
     this.interval = pollIntervalMs;
   }
@@ -68,7 +69,7 @@ export class JobWatcher {
       const waiters = [...this.waiters];
       const statuses = await this.backend.refresh(waiters.map((w) => w.job));
       if (this.failingSince !== undefined) {
-        this.warn(`the ${this.backend.name} backend answers again after ${Math.round((Date.now() - this.failingSince) / 1000)} s`);
+        this.warn({ kind: 'query-recovered', backend: this.backend.name, afterSeconds: Math.round((Date.now() - this.failingSince) / 1000) });
         this.failingSince = undefined;
       }
       for (const w of waiters) {
@@ -93,7 +94,7 @@ export class JobWatcher {
     } catch (err) {
       if (this.failingSince === undefined) {
         this.failingSince = Date.now();
-        this.warn(`could not query the ${this.backend.name} backend (${errorMessage(err)}); jobs are unaffected, trying again with backoff`);
+        this.warn({ kind: 'query-failing', backend: this.backend.name, error: errorMessage(err) });
       }
     } finally {
       this.polling = false;

@@ -1,7 +1,6 @@
-import { BackendUnavailableError, type Backend, type SubmitRequest } from '../backends/types.js';
+import { BackendUnavailableError, type Backend, type SchedulerRetry, type SubmitRequest } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
-import { outcome } from '../plan/diff.js';
 import { attemptsFor, isActive, latestAttempt, rekeyRunState, taskFiles, taskKey, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
 import { forgetDetached } from '../util/detached.js';
@@ -10,6 +9,10 @@ import { taskDefinitionHash } from '../config/task-identity.js';
 import { ledgerDecision, sameTask } from '../state/task-ledger.js';
 import type { ArrayGate } from './array-gate.js';
 import type { ApplyEvent, Reporter } from './events.js';
+
+/** An event about this run: the run's batch and id are added. */
+type Say = (event: DistributiveOmit<ApplyEvent, 'batch' | 'runId'>) => void;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 import type { JobWatcher } from './job-watcher.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Slots } from './slots.js';
@@ -27,7 +30,7 @@ export interface RunDriverContext {
   report: Reporter;
   ensembleKey: string;
   noWait: boolean;
-  taskContext: Omit<TaskContext, 'run' | 'log'>;
+  taskContext: Omit<TaskContext, 'run' | 'progress'>;
   /** The ensemble's lock: lost (deleted or taken by another apply), nothing more is rendered or submitted. */
   lock?: { assertHeld(): void };
 }
@@ -42,7 +45,7 @@ const now = () => new Date().toISOString();
  */
 export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise<RunOutcome> {
   const run = entry.desired!;
-  const say = (kind: string, message: string, extra: Partial<ApplyEvent> = {}) => ctx.report({ kind, batch: run.batch.name, runId: run.id, message, ...extra });
+  const say: Say = (event) => ctx.report({ ...event, batch: run.batch.name, runId: run.id });
   ctx.lock?.assertHeld();
   let state = entry.observed?.state;
   if (entry.moved) state = rehomeRun(entry);
@@ -52,18 +55,18 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
     if (running && isActive(running.state)) {
       await ctx.backend.cancel([{ runDir: run.dir, record: running }]);
       Object.assign(running, { state: 'cancelled', endedAt: now(), reason: 'cancelled to replace it with changed inputs' });
-      say('job', `cancelled job ${running.jobId} to replace it`, { state: 'cancelled', jobId: running.jobId });
+      say({ kind: 'job-cancelled', jobId: running.jobId });
     }
     state = writeRun(run, state);
     crashPoint('after-render');
-    say('render', `rendered ${run.files.filter((f) => f.kind !== 'dir').length} files (${entry.action})`);
+    say({ kind: 'rendered', files: run.files.filter((f) => f.kind !== 'dir').length, action: entry.action });
   }
   if (!state) throw new Error(`internal: run ${run.id} has no state after rendering`);
   const save = () => writeRunState(run.dir, state!);
   const taskContext: TaskContext = {
     ...ctx.taskContext,
     run: { id: run.id, dir: run.dir, vars: run.vars },
-    log: (message) => say('task', message),
+    progress: (progress) => say({ kind: 'task-progress', progress }),
   };
 
   for (const task of run.batch.tasks.pre_run) await recordedTask(task, state, run, taskContext, save, say);
@@ -95,13 +98,13 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
         const final = await ctx.watcher.wait({ runDir: run.dir, record: current }, (status) => {
           Object.assign(current, status);
           save();
-          if (isActive(status.state)) say('job', `job ${current.jobId} ${status.state}`, { state: status.state, jobId: current.jobId });
+          if (isActive(status.state)) say({ kind: 'job-state', jobId: current.jobId, state: status.state, final: false });
         });
         Object.assign(current, final);
         save();
         releaseSlot();
         if (final.state === 'cancelled') cancelledHere = current;
-        say('job', `job ${current.jobId} ${final.state === 'completed' ? 'completed' : outcome(current)}`, { state: final.state, exitCode: final.exitCode, jobId: current.jobId });
+        say({ kind: 'job-state', jobId: current.jobId, state: current.state, exitCode: current.exitCode, reason: current.reason, final: true });
         continue;
       }
       if (current?.state === 'completed') break;
@@ -109,7 +112,7 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
       // now. A later apply plans it as a retry while attempts remain.
       if (current?.state === 'cancelled' && current === cancelledHere) break;
       if (current && mine.length >= run.batch.maxAttempts) break;
-      if (current) say('retry', `retrying: attempt ${mine.length + 1} of ${run.batch.maxAttempts}`);
+      if (current) say({ kind: 'retrying', attempt: mine.length + 1, maxAttempts: run.batch.maxAttempts });
       await ctx.slots.acquire();
       holdsSlot = true;
       await submit(mine.length + 1, state, run, ctx, save, say);
@@ -118,7 +121,7 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
     if (!(err instanceof BackendUnavailableError)) throw err;
     // The scheduler stayed unreachable: the run keeps its recorded intent and
     // the next apply adopts the job or submits it. Never a failure.
-    say('warn', `the ${ctx.backend.name} scheduler is unreachable (${err.message}); this run is left for the next apply`);
+    say({ kind: 'warning', warning: { kind: 'scheduler-unreachable', backend: ctx.backend.name, error: err.message } });
     return 'pending';
   } finally {
     releaseSlot();
@@ -129,22 +132,22 @@ export async function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise
   for (const task of run.batch.tasks.post_run) await recordedTask(task, state, run, taskContext, save, say);
   state.completed = { inputHash: run.inputHash, at: now(), outcome: final.state };
   save();
-  say('done', final.state === 'completed' ? 'completed' : `${outcome(final)} after ${mine.length} attempt${mine.length > 1 ? 's' : ''}`, { state: final.state, exitCode: final.exitCode });
+  say({ kind: 'finished', state: final.state, exitCode: final.exitCode, reason: final.reason, attempts: mine.length });
   return final.state === 'completed' ? 'completed' : 'failed';
 }
 
 function request(run: DesiredRun, attempt: number, state: RunState, ctx: RunDriverContext): SubmitRequest {
   const knownJobIds = state.attempts.flatMap((a) => (a.jobId === undefined ? [] : [a.jobId]));
-  const notify = (message: string) => ctx.report({ kind: 'warn', batch: run.batch.name, runId: run.id, message });
+  const notify = (retry: SchedulerRetry) => ctx.report({ kind: 'warning', batch: run.batch.name, runId: run.id, warning: { kind: 'scheduler-retrying', ...retry } });
   return submitRequest(run, attempt, ctx.ensembleKey, knownJobIds, notify);
 }
 
 /** What the backend is told about one attempt of a run (also to find its job again). */
-export function submitRequest(run: DesiredRun, attempt: number, ensembleKey: string, knownJobIds: readonly string[], notify?: (message: string) => void): SubmitRequest {
+export function submitRequest(run: DesiredRun, attempt: number, ensembleKey: string, knownJobIds: readonly string[], notify?: (retry: SchedulerRetry) => void): SubmitRequest {
   return { ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options: run.batch.slurm, knownJobIds, notify };
 }
 
-async function submit(attempt: number, state: RunState, run: DesiredRun, ctx: RunDriverContext, save: () => void, say: (k: string, m: string, e?: Partial<ApplyEvent>) => void): Promise<void> {
+async function submit(attempt: number, state: RunState, run: DesiredRun, ctx: RunDriverContext, save: () => void, say: Say): Promise<void> {
   const record: AttemptRecord = { attempt, inputHash: run.inputHash, backend: ctx.backend.name, state: 'submitting', submittedAt: now() };
   // The intent is on disk before the job exists: a crash from here on is resolved by adoption, never by a second submission.
   // Arrays pass the rate limit once per sbatch, in the gate.
@@ -159,13 +162,13 @@ async function submit(attempt: number, state: RunState, run: DesiredRun, ctx: Ru
     crashPoint('after-submit');
     Object.assign(record, { jobId: result.jobId, state: result.state, backendData: result.backendData, startedAt: result.startedAt });
     save();
-    say('submit', `submitted job ${result.jobId} (attempt ${attempt})`, { jobId: result.jobId, state: result.state });
+    say({ kind: 'submitted', jobId: result.jobId, attempt, state: result.state });
   } catch (err) {
     // Unreachable scheduler: keep the intent (the job may exist) and let driveRun give up for now.
     if (err instanceof BackendUnavailableError) throw err;
     Object.assign(record, { state: 'failed', exitCode: null, endedAt: now(), reason: `could not submit: ${(err as Error).message}` });
     save();
-    say('warn', `could not submit attempt ${attempt}: ${(err as Error).message}`);
+    say({ kind: 'warning', warning: { kind: 'submit-failed', attempt, error: (err as Error).message } });
   }
 }
 
@@ -181,19 +184,19 @@ export function rehomeRun(entry: PlanEntry): RunState {
 }
 
 /** A recorded intent without a job id: find the job the dead process submitted, or forget the intent. */
-async function adoptOrForget(intent: AttemptRecord, state: RunState, run: DesiredRun, ctx: RunDriverContext, save: () => void, say: (k: string, m: string, e?: Partial<ApplyEvent>) => void): Promise<void> {
+async function adoptOrForget(intent: AttemptRecord, state: RunState, run: DesiredRun, ctx: RunDriverContext, save: () => void, say: Say): Promise<void> {
   const found = await ctx.backend.recover(request(run, intent.attempt, state, ctx), intent);
   if (found) {
     Object.assign(intent, { jobId: found.jobId, state: found.state, backendData: found.backendData, startedAt: found.startedAt ?? intent.submittedAt });
-    say('adopt', `adopted job ${found.jobId} submitted by an earlier mensemble (attempt ${intent.attempt})`, { jobId: found.jobId });
+    say({ kind: 'adopted', jobId: found.jobId, attempt: intent.attempt });
   } else {
     state.attempts = state.attempts.filter((a) => a !== intent);
-    say('adopt', `attempt ${intent.attempt} was never submitted; submitting it now`);
+    say({ kind: 'intent-dropped', attempt: intent.attempt });
   }
   save();
 }
 
-async function recordedTask(task: TaskSpec, state: RunState, run: DesiredRun, ctx: TaskContext, save: () => void, say: (k: string, m: string) => void): Promise<void> {
+async function recordedTask(task: TaskSpec, state: RunState, run: DesiredRun, ctx: TaskContext, save: () => void, say: Say): Promise<void> {
   const key = taskKey(task.phase, task.index, task.name);
   const record = state.tasks[key];
   const taskHash = taskDefinitionHash(task);
@@ -209,7 +212,7 @@ async function recordedTask(task: TaskSpec, state: RunState, run: DesiredRun, ct
     state.tasks[key] = { inputHash: run.inputHash, taskHash, startedAt: now() };
     save();
   }
-  say('task', `${task.phase} ${task.name} ${resume ? 'resumed' : 'started'}`);
+  say({ kind: 'task-started', phase: task.phase, name: task.name, resumed: resume });
   try {
     await runTask(task, { ...ctx, journal: { files, resume } });
   } catch (err) {
@@ -220,6 +223,6 @@ async function recordedTask(task: TaskSpec, state: RunState, run: DesiredRun, ct
   crashPoint(`after-task-${task.phase}`);
   state.tasks[key] = { ...state.tasks[key]!, finishedAt: now() };
   save();
-  say('task', `${task.phase} ${task.name} finished`);
+  say({ kind: 'task-finished', phase: task.phase, name: task.name });
 }
 

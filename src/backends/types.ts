@@ -14,7 +14,16 @@ export interface SubmitRequest {
   /** Job ids of this run's earlier attempts: never to be mistaken for this attempt's job. */
   knownJobIds: readonly string[];
   /** Told about retries while the scheduler is unreachable, for progress output. */
-  notify?: (message: string) => void;
+  notify?: (retry: SchedulerRetry) => void;
+}
+
+/** A scheduler call that failed transiently and is tried again (a per-user job limit is waited out, not counted). */
+export interface SchedulerRetry {
+  /** What was being done: `submitting`, `finding an earlier submission`... */
+  what: string;
+  error: string;
+  waitSeconds: number;
+  jobLimit: boolean;
 }
 
 /**

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { cac } from 'cac';
-import { UserError, UserErrors } from '../util/errors.js';
-import { displayPath } from '../util/paths.js';
+import { UserError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { errorJson, errorText, exitCodeOf } from '../ui/error-view.js';
 
 const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema'];
 
@@ -118,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
   cli.version('0.1.0');
 
   const verbose = argv.includes('--verbose');
+  const json = argv.includes('--json');
   try {
     const parsed = cli.parse(['node', 'mensemble', ...spellBooleanFlags(argv, cli)], { run: false });
     if (!cli.matchedCommand) {
@@ -132,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     await cli.runMatchedCommand();
     return exit ? await exit : 0;
   } catch (err) {
-    return report(err, verbose, optionNames(cli.matchedCommand ?? cli.globalCommand));
+    return report(err, verbose, optionNames(cli.matchedCommand ?? cli.globalCommand), json);
   }
 }
 
@@ -162,55 +163,11 @@ function optionNames(command: { options: Array<{ rawName: string }> } | undefine
   return (command?.options ?? []).flatMap((o) => o.rawName.match(/--[a-z][a-z-]*/g) ?? []);
 }
 
-function report(err: unknown, verbose: boolean, options: string[] = []): number {
-  if (err instanceof UserErrors) {
-    process.stderr.write(`mensemble: ${err.problems.length} problem${err.problems.length > 1 ? 's' : ''}:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
-    return err.exitCode;
-  }
-  if (err instanceof UserError) {
-    process.stderr.write(`mensemble: ${err.message}\n`);
-    return err.exitCode;
-  }
-  const environmental = fileSystemProblem(err);
-  if (environmental) {
-    process.stderr.write(`mensemble: ${environmental}${verbose ? `\n${(err as Error).stack ?? ''}` : ''}\n`);
-    return 1;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  // cac's own parse errors (unknown or malformed options) are the user's, not ours.
-  if (err instanceof Error && err.name === 'CACError') {
-    const unknown = /Unknown option `(.+)`/.exec(message);
-    const suggestion = unknown ? didYouMean(unknown[1]!, options) : '';
-    process.stderr.write(`mensemble: ${message}.${suggestion}${unknown ? ' See `mensemble <command> --help` for the options.' : ''}\n`);
-    return 1;
-  }
-  process.stderr.write(`mensemble: internal error: ${message}${verbose ? `\n${(err as Error).stack ?? ''}` : ' (run with --verbose for the stack trace)'}\n`);
-  return 1;
-}
-
-/**
- * The file system refusing a write (full, over quota, read-only, no
- * permission) is the machine's state, not a bug: said plainly, with what to
- * do. State files are replaced atomically, so what was recorded before stays
- * readable and the next apply resumes.
- */
-function fileSystemProblem(err: unknown): string | undefined {
-  const e = err as NodeJS.ErrnoException;
-  const where = e?.path ? ` (${displayPath(e.path)})` : '';
-  const resume = 'Work finished so far is recorded; run the command again when this is fixed, and it resumes where it stopped.';
-  switch (e?.code) {
-    case 'ENOSPC':
-      return `the disk is full: no space left on the device while writing${where}. ${resume}`;
-    case 'EDQUOT':
-      return `your disk quota is exceeded while writing${where}; \`quota -s\` shows it. ${resume}`;
-    case 'EROFS':
-      return `the file system is read-only${where}. ${resume}`;
-    case 'EACCES':
-    case 'EPERM':
-      return `permission denied${where}: ${e.message}. ${resume}`;
-    default:
-      return undefined;
-  }
+/** Errors go to stderr as words, or under `--json` to stdout as one diagnostics document. */
+function report(err: unknown, verbose: boolean, options: string[] = [], json = false): number {
+  if (json) process.stdout.write(errorJson(err, options));
+  else process.stderr.write(errorText(err, verbose, options));
+  return exitCodeOf(err);
 }
 
 main(process.argv.slice(2)).then(
@@ -218,6 +175,6 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    process.exitCode = report(err, true);
+    process.exitCode = report(err, true, [], process.argv.includes('--json'));
   },
 );

@@ -1,5 +1,5 @@
 import { attemptsFor, isActive, latestAttempt, rekeyRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
-import type { DesiredRun, ObservedRun, Plan, PlanAction, PlanEntry, PlanSummary } from './types.js';
+import type { DesiredRun, ObservedRun, Outcome, Plan, PlanAction, PlanEntry, PlanNote, PlanReason, PlanSummary } from './types.js';
 
 export interface DiffOptions {
   /** Rewrite (and cancel) runs whose job is queued or running when their inputs changed. */
@@ -20,8 +20,8 @@ export function diff(desired: readonly DesiredRun[], observed: ReadonlyMap<strin
       batch: orphan.state?.batch ?? '',
       dir: orphan.dir,
       action: 'remove',
-      reasons: ['no longer in the configuration'],
-      notes: orphan.state && latestAttempt(orphan.state) && isActive(latestAttempt(orphan.state)!.state) ? ['its job is still queued or running'] : [],
+      reasons: [{ kind: 'orphan' }],
+      notes: orphan.state && latestAttempt(orphan.state) && isActive(latestAttempt(orphan.state)!.state) ? [{ kind: 'orphan-job-active' }] : [],
       observed: orphan,
     });
   }
@@ -34,13 +34,12 @@ function decide(run: DesiredRun, seen: ObservedRun, options: DiffOptions): PlanE
   const last = latestAttempt(seen.state!);
   if (last?.state === 'submitting') {
     // Its job, if it exists, was submitted from the old place under the old identity: adopting it from here could submit it twice.
-    return { id: run.id, batch: run.batch.name, dir: run.dir, action: 'none', reasons: [], desired: run, observed: seen, notes: [`moved from ${moved.from} while attempt ${last.attempt} was being submitted; mensemble cannot tell from here whether that job exists, so it leaves this run alone. Check \`squeue --me\`, then run it afresh with \`--replace-moved\`, or plan it from its old place.`] };
+    return { id: run.id, batch: run.batch.name, dir: run.dir, action: 'none', reasons: [], desired: run, observed: seen, notes: [{ kind: 'moved-while-submitting', from: moved.from, attempt: last.attempt }] };
   }
   // Decide as if the record had been written here, then say that it moved.
   const entry = decideInPlace(run, { ...seen, state: rekeyRunState(seen.state!, moved.previousHash, run.inputHash) }, options);
-  const rendering = moved.rerender.length > 0 ? `re-renders ${moved.rerender.join(', ')} (${moved.rerender.length === 1 ? 'it uses' : 'they use'} run.dir)` : 'nothing to re-render';
-  const where = `moved from ${moved.from}; ${rendering}`;
-  if (entry.action === 'none') return { ...entry, action: 'moved', reasons: [where, 'its jobs are not run again (use --replace-moved to run it afresh)'], observed: seen, moved };
+  const where: PlanReason = { kind: 'moved', from: moved.from, rerender: moved.rerender };
+  if (entry.action === 'none') return { ...entry, action: 'moved', reasons: [where, { kind: 'moved-not-rerun' }], observed: seen, moved };
   return { ...entry, reasons: [where, ...entry.reasons], observed: seen, moved };
 }
 
@@ -69,7 +68,7 @@ function movedFrom(run: DesiredRun, state: RunState): PlanEntry['moved'] {
 }
 
 function decideInPlace(run: DesiredRun, seen: ObservedRun, options: DiffOptions): PlanEntry {
-  const entry = (action: PlanAction, reasons: string[], notes: string[] = []): PlanEntry => ({
+  const entry = (action: PlanAction, reasons: PlanReason[], notes: PlanNote[] = []): PlanEntry => ({
     id: run.id,
     batch: run.batch.name,
     dir: run.dir,
@@ -79,76 +78,72 @@ function decideInPlace(run: DesiredRun, seen: ObservedRun, options: DiffOptions)
     desired: run,
     observed: seen,
   });
-  if (seen.blocked) return entry('none', [], [seen.blocked]);
-  if (seen.corrupt) {
-    return entry('none', [], [`${seen.corrupt} mensemble will not touch this run until it is repaired: \`mensemble repair --target ${run.batch.name}/${run.id}\` rebuilds its state from the scheduler and the run directory (and keeps the damaged file).`]);
-  }
+  if (seen.blocked) return entry('none', [], [{ kind: 'blocked', ...seen.blocked }]);
+  if (seen.corrupt) return entry('none', [], [{ kind: 'damaged', error: seen.corrupt, target: `${run.batch.name}/${run.id}` }]);
   const state = seen.state;
-  if (!state) return entry('create', [seen.exists ? 'directory exists without mensemble state; templates will be rendered into it' : 'new run']);
+  if (!state) return entry('create', [{ kind: seen.exists ? 'directory-without-state' : 'new-run' }]);
 
   const last = latestAttempt(state);
   const running = last !== undefined && isActive(last.state);
   if (state.inputHash !== run.inputHash) {
     const changes = describeChanges(run, state);
     if (running) {
-      if (options.replaceRunning) return entry('replace', [...changes, `job ${last.jobId ?? '(submitting)'} will be cancelled`]);
-      return entry('inflight', [], [`inputs changed (${changes.join('; ')}) but job ${last.jobId ?? ''} is ${last.state}; it is left alone (use --replace-running to cancel and replace it)`]);
+      if (options.replaceRunning) return entry('replace', [...changes, { kind: 'will-cancel', jobId: last.jobId }]);
+      return entry('inflight', [], [{ kind: 'changed-in-flight', changes, jobId: last.jobId, state: last.state }]);
     }
     return entry(state.attempts.length === 0 ? 'update' : 'replace', changes);
   }
 
   const mine = attemptsFor(state, run.inputHash);
   const current = mine[mine.length - 1];
-  if (seen.drift.length > 0 && mine.length === 0) return entry('update', seen.drift.map((d) => `${d} by hand since it was rendered`));
-  const driftNotes = seen.drift.length > 0 ? [`drift: ${seen.drift.join(', ')} since it was rendered (the job already ran; left as it is)`] : [];
+  if (seen.drift.length > 0 && mine.length === 0) return entry('update', seen.drift.map((d) => ({ kind: 'drift', ...d })));
+  const driftNotes: PlanNote[] = seen.drift.length > 0 ? [{ kind: 'drift-after-run', drift: seen.drift }] : [];
 
   if (running) {
-    if (last.state === 'submitting') return entry('resume', ['submitted but the job id was not recorded; the job will be found and adopted, or submitted'], driftNotes);
-    return entry('inflight', [`job ${last.jobId} ${last.state}`], driftNotes);
+    if (last.state === 'submitting') return entry('resume', [{ kind: 'submit-unrecorded' }], driftNotes);
+    return entry('inflight', [{ kind: 'job-active', jobId: last.jobId, state: last.state }], driftNotes);
   }
-  if (!current) return entry('resume', ['rendered, not yet submitted'], driftNotes);
+  if (!current) return entry('resume', [{ kind: 'not-submitted' }], driftNotes);
   if (current.state !== 'completed' && mine.length < run.batch.maxAttempts) {
-    return entry('retry', [`attempt ${mine.length} of ${run.batch.maxAttempts} ${outcome(current)}`], driftNotes);
+    return entry('retry', [{ kind: 'attempt-failed', attempt: mine.length, maxAttempts: run.batch.maxAttempts, ...outcomeOf(current) }], driftNotes);
   }
   if (state.completed?.inputHash !== run.inputHash) {
-    return entry('resume', [`job ${current.state}${current.state === 'completed' ? '' : ` (${outcome(current)})`}; post_run tasks pending`], driftNotes);
+    return entry('resume', [{ kind: 'post-run-pending', ...outcomeOf(current) }], driftNotes);
   }
   if (current.state !== 'completed') {
-    return entry('none', [], [...driftNotes, `${outcome(current)} on attempt ${mine.length} of ${run.batch.maxAttempts}; no attempts left`]);
+    return entry('none', [], [...driftNotes, { kind: 'no-attempts-left', attempt: mine.length, maxAttempts: run.batch.maxAttempts, ...outcomeOf(current) }]);
   }
   return entry('none', [], driftNotes);
 }
 
-export function outcome(a: AttemptRecord): string {
-  const code = a.exitCode !== undefined && a.exitCode !== null ? ` (exit code ${a.exitCode})` : '';
-  const why = a.reason ? `: ${a.reason}` : '';
-  return `${a.state === 'failed' ? 'failed' : `ended ${a.state.toUpperCase()}`}${code}${why}`;
+function outcomeOf(a: AttemptRecord): Outcome {
+  return { state: a.state, ...(a.exitCode !== undefined ? { exitCode: a.exitCode } : {}), ...(a.reason ? { reason: a.reason } : {}) };
 }
 
-/** What differs between what was rendered and what is wanted now, in words. */
-export function describeChanges(run: DesiredRun, state: RunState): string[] {
-  const changes: string[] = [];
+/** What differs between what was rendered and what is wanted now. */
+export function describeChanges(run: DesiredRun, state: RunState): PlanReason[] {
+  const changes: PlanReason[] = [];
   const oldVars = state.vars ?? {};
   for (const key of new Set([...Object.keys(oldVars), ...Object.keys(run.varsCanonical)])) {
     const before = oldVars[key];
     const after = run.varsCanonical[key];
     if (before === after) continue;
-    if (before === undefined) changes.push(`variable ${key} added (= ${after})`);
-    else if (after === undefined) changes.push(`variable ${key} removed (was ${before})`);
-    else changes.push(`variable ${key}: ${before} → ${after}`);
+    if (before === undefined) changes.push({ kind: 'var-added', key, after: after! });
+    else if (after === undefined) changes.push({ kind: 'var-removed', key, before });
+    else changes.push({ kind: 'var-changed', key, before, after });
   }
   const wanted = new Map(run.files.map((f) => [f.path, f]));
   for (const [rel, rec] of Object.entries(state.files ?? {})) {
     const now = wanted.get(rel);
-    if (!now) changes.push(`${rel} no longer in the template folder`);
-    else if (now.hash !== rec.hash) changes.push(now.kind === 'rendered' ? `${rel} changed (template ${now.template})` : `${rel} changed`);
-    else if ('mode' in now && rec.mode !== undefined && now.mode !== rec.mode) changes.push(`${rel} mode ${rec.mode.toString(8)} → ${now.mode.toString(8)}`);
+    if (!now) changes.push({ kind: 'file-removed', path: rel });
+    else if (now.hash !== rec.hash) changes.push(now.kind === 'rendered' ? { kind: 'file-changed', path: rel, template: now.template } : { kind: 'file-changed', path: rel });
+    else if ('mode' in now && rec.mode !== undefined && now.mode !== rec.mode) changes.push({ kind: 'file-mode-changed', path: rel, before: rec.mode.toString(8), after: now.mode.toString(8) });
   }
-  for (const f of run.files) if (!state.files?.[f.path]) changes.push(`${f.path} added to the template folder`);
-  if (state.jobFile !== run.batch.jobFile) changes.push(`job file ${state.jobFile} → ${run.batch.jobFile}`);
-  if (state.options !== run.options) changes.push(`scheduler options ${state.options} → ${run.options}`);
+  for (const f of run.files) if (!state.files?.[f.path]) changes.push({ kind: 'file-added', path: f.path });
+  if (state.jobFile !== run.batch.jobFile) changes.push({ kind: 'job-file-changed', before: state.jobFile, after: run.batch.jobFile });
+  if (state.options !== run.options) changes.push({ kind: 'options-changed', before: state.options, after: run.options });
   // Variables that only feed rendered files show up above; if nothing is named, say so plainly.
-  if (changes.length === 0) changes.push('inputs changed');
+  if (changes.length === 0) changes.push({ kind: 'inputs-changed' });
   return changes;
 }
 

@@ -4,7 +4,7 @@ import { BackendUnavailableError, type Backend, type JobStatus, type TrackedJob 
 import { CorruptStateError, STATE_DIR, isActive, readRunState, runStatePath, type RunState } from '../state/run-state.js';
 import { hashFile } from '../util/hash.js';
 import { linkHash } from '../render/render-run.js';
-import type { DesiredRun, ObservedRun } from './types.js';
+import type { DesiredRun, Drift, ObservedRun } from './types.js';
 
 /**
  * The base folders' listings, each read once per plan: observing the runs and
@@ -58,16 +58,15 @@ function notADirectory(dir: string): ObservedRun | undefined {
   for (const place of [dir, path.join(dir, STATE_DIR)]) {
     const stat = fs.statSync(place, { throwIfNoEntry: false });
     if (stat && !stat.isDirectory()) {
-      const what = place === dir ? 'the run directory' : "the run directory's .mensemble folder";
-      return { dir, exists: true, drift: [], blocked: `${place} is a file, not a folder, where ${what} should be; mensemble will not overwrite or delete it. Move it away (or delete it), then apply again.` };
+      return { dir, exists: true, drift: [], blocked: { place, what: place === dir ? 'run-directory' : 'state-folder' } };
     }
   }
   return undefined;
 }
 
 /** Files mensemble wrote that no longer match what it wrote. Cheap when nothing changed (stat only). */
-export function detectDrift(dir: string, state: RunState): string[] {
-  const drift: string[] = [];
+export function detectDrift(dir: string, state: RunState): Drift[] {
+  const drift: Drift[] = [];
   for (const [rel, rec] of Object.entries(state.files)) {
     if (rec.kind === 'dir') continue;
     const full = path.join(dir, rel);
@@ -75,15 +74,15 @@ export function detectDrift(dir: string, state: RunState): string[] {
     try {
       stat = fs.lstatSync(full);
     } catch {
-      drift.push(`${rel} was deleted`);
+      drift.push({ path: rel, change: 'deleted' });
       continue;
     }
     if (rec.kind === 'symlink') {
-      if (!matchesOnDisk(full, stat, 'symlink', rec.hash)) drift.push(`${rel} (a link) was changed`);
+      if (!matchesOnDisk(full, stat, 'symlink', rec.hash)) drift.push({ path: rel, change: 'link-changed' });
       continue;
     }
     if (stat.size === rec.size && stat.mtimeMs === rec.mtimeMs && stat.ino === rec.ino) continue;
-    if (!matchesOnDisk(full, stat, rec.kind, rec.hash)) drift.push(`${rel} was modified`);
+    if (!matchesOnDisk(full, stat, rec.kind, rec.hash)) drift.push({ path: rel, change: 'modified' });
   }
   return drift;
 }

@@ -1,6 +1,6 @@
 import type { BatchSpec, TaskPhase } from '../config/types.js';
 import type { DesiredFile } from '../render/render-run.js';
-import type { RunState } from '../state/run-state.js';
+import type { JobState, RunState } from '../state/run-state.js';
 
 /** One run as the configuration wants it. */
 export interface DesiredRun {
@@ -29,13 +29,77 @@ export interface ObservedRun {
   state?: RunState;
   /** Set when the state file exists but cannot be read. */
   corrupt?: string;
-  /** Set when something that is not a folder stands where the run directory must be: the run is left alone. */
-  blocked?: string;
+  /** Set when something that is not a folder stands where the run directory (or its `.mensemble` folder) must be: the run is left alone. */
+  blocked?: Blocked;
   /** The directory exists (with or without state). */
   exists: boolean;
   /** Rendered files changed on disk since they were written, with what changed. */
-  drift: string[];
+  drift: Drift[];
 }
+
+/** A file mensemble wrote that no longer matches what it wrote. */
+export interface Drift {
+  /** Relative to the run directory. */
+  path: string;
+  change: 'deleted' | 'modified' | 'link-changed';
+}
+
+/** A file (or a link to one) at `place`, where a folder must be. */
+export interface Blocked {
+  place: string;
+  what: 'run-directory' | 'state-folder';
+}
+
+/** How a job ended, as a plan reason or note carries it. */
+export interface Outcome {
+  state: JobState;
+  exitCode?: number | null;
+  reason?: string;
+}
+
+/**
+ * Why a run needs the work its action says, as data: ui/plan-reasons.ts
+ * words it, `--json` carries the fields beside the words.
+ */
+export type PlanReason =
+  | { kind: 'new-run' }
+  | { kind: 'directory-without-state' }
+  | { kind: 'var-added'; key: string; after: string }
+  | { kind: 'var-removed'; key: string; before: string }
+  /** `before` and `after` are canonical JSON of the value. */
+  | { kind: 'var-changed'; key: string; before: string; after: string }
+  | { kind: 'file-added'; path: string }
+  | { kind: 'file-removed'; path: string }
+  /** `template` is set for a rendered file: the template it comes from. */
+  | { kind: 'file-changed'; path: string; template?: string }
+  /** Modes in octal, as `ls` and `chmod` spell them. */
+  | { kind: 'file-mode-changed'; path: string; before: string; after: string }
+  | { kind: 'job-file-changed'; before: string; after: string }
+  | { kind: 'options-changed'; before: string; after: string }
+  /** The input hash differs and nothing that can be named did (variables that only feed rendered files show as file changes). */
+  | { kind: 'inputs-changed' }
+  /** `--replace-running`: this queued or running job is cancelled first. */
+  | { kind: 'will-cancel'; jobId?: string }
+  /** Edited by hand since it was rendered, before any job ran: rendered again. */
+  | ({ kind: 'drift' } & Drift)
+  | { kind: 'submit-unrecorded' }
+  | { kind: 'job-active'; jobId?: string; state: JobState }
+  | { kind: 'not-submitted' }
+  | ({ kind: 'attempt-failed'; attempt: number; maxAttempts: number } & Outcome)
+  | ({ kind: 'post-run-pending' } & Outcome)
+  | { kind: 'moved'; from: string; rerender: string[] }
+  | { kind: 'moved-not-rerun' }
+  | { kind: 'orphan' };
+
+/** A warning about a run that does not change its action. */
+export type PlanNote =
+  | ({ kind: 'blocked' } & Blocked)
+  | { kind: 'damaged'; error: string; target: string }
+  | { kind: 'changed-in-flight'; changes: PlanReason[]; jobId?: string; state: JobState }
+  | { kind: 'drift-after-run'; drift: Drift[] }
+  | ({ kind: 'no-attempts-left'; attempt: number; maxAttempts: number } & Outcome)
+  | { kind: 'moved-while-submitting'; from: string; attempt: number }
+  | { kind: 'orphan-job-active' };
 
 /** `moved`: the run's folder moved (the ensemble was renamed or moved) and nothing else changed: its record follows, it is not run again. */
 export type PlanAction = 'create' | 'update' | 'replace' | 'retry' | 'resume' | 'moved' | 'remove' | 'inflight' | 'none';
@@ -45,10 +109,10 @@ export interface PlanEntry {
   batch: string;
   dir: string;
   action: PlanAction;
-  /** Why, in words: what changed, what failed, what is pending. */
-  reasons: string[];
+  /** Why: what changed, what failed, what is pending. */
+  reasons: PlanReason[];
   /** Warnings that do not change the action (drift after the job ran, attempts exhausted). */
-  notes: string[];
+  notes: PlanNote[];
   desired?: DesiredRun;
   observed?: ObservedRun;
   /**

@@ -84,8 +84,8 @@ function saveLog(task: TaskSpec, ctx: TaskContext, log: unknown, cwd: string, ou
 
 async function execute(task: TaskSpec, ctx: TaskContext, cmd: string, cwd: string, shell: string, log: unknown): Promise<void> {
   const result = ctx.journal
-    ? await runShellDurably(shell, cmd, cwd, ctx.journal.files, ctx.journal.resume, ctx.signal, ctx.log)
-    : await runShell(shell, cmd, cwd, ctx.signal);
+    ? await runShellDurably({ shell, cmd, cwd, signal: ctx.signal }, ctx.journal, ctx.progress)
+    : await runShell({ shell, cmd, cwd, signal: ctx.signal });
   saveLog(task, ctx, log, cwd, result.output);
   if (result.exitCode !== 0) {
     throw new TaskFailure(task.where, `\`${cmd}\` exited with code ${result.exitCode}${tail(result.output)}`, result.exitCode);
@@ -98,13 +98,13 @@ async function check(task: TaskSpec, ctx: TaskContext, args: Record<string, unkn
   const deadline = args.timeout !== undefined ? Date.now() + Number(args.timeout) * 1000 : Infinity;
   let said = false;
   for (;;) {
-    const result = await runShell(shell, cmd, cwd, ctx.signal);
+    const result = await runShell({ shell, cmd, cwd, signal: ctx.signal });
     saveLog(task, ctx, args.log, cwd, result.output);
     if (result.exitCode === 0) return;
     if (args.fail === true) throw new TaskFailure(task.where, `check \`${cmd}\` failed with code ${result.exitCode}${tail(result.output)}`, result.exitCode);
     if (Date.now() + interval > deadline) throw new TaskFailure(task.where, `check \`${cmd}\` still failing after ${args.timeout} s`);
     if (!said) {
-      ctx.log(`waiting for check \`${cmd}\` (exit ${result.exitCode}); trying again every ${interval / 1000} s`);
+      ctx.progress({ kind: 'check-waiting', command: cmd, exitCode: result.exitCode, intervalSeconds: interval / 1000 });
       said = true;
     }
     await sleep(interval, ctx.signal);
@@ -166,13 +166,13 @@ async function jobs(task: TaskSpec, ctx: TaskContext, args: Record<string, unkno
     } catch (err) {
       // A check waits; an unreachable scheduler is one more reason to wait, never a failure.
       if (!(err instanceof BackendUnavailableError)) throw err;
-      ctx.log(`jobs check: ${err.message}; trying again`);
+      ctx.progress({ kind: 'jobs-check-unreachable', error: err.message });
       await sleep(ctx.checkInterval * 1000, ctx.signal);
       continue;
     }
     if (active < limit) return;
     if (!said) {
-      ctx.log(`waiting: ${active} active jobs match \`${match}\` (limit ${limit})`);
+      ctx.progress({ kind: 'jobs-waiting', active, match, limit });
       said = true;
     }
     await sleep(ctx.checkInterval * 1000, ctx.signal);
@@ -185,7 +185,7 @@ async function submitScript(task: TaskSpec, ctx: TaskContext, args: Record<strin
   if (!fs.existsSync(script)) throw new TaskFailure(task.where, `submit: the script ${script} does not exist`);
   try {
     const jobId = await ctx.backend.submitScript(script, defaultDir(ctx));
-    ctx.log(`submit: ${path.basename(script)} is job ${jobId}`);
+    ctx.progress({ kind: 'script-submitted', script, jobId });
   } catch (err) {
     throw new TaskFailure(task.where, `submit ${script}: ${errorMessage(err)}`);
   }
@@ -200,13 +200,13 @@ async function quota(ctx: TaskContext, args: Record<string, unknown>): Promise<v
   for (;;) {
     const result = await execa('quota', ['-uw'], { reject: false, all: true });
     if ((result as { code?: string }).code === 'ENOENT' || result.failed && result.exitCode === undefined) {
-      ctx.log('`quota` is not installed here; the quota check passes');
+      ctx.progress({ kind: 'quota-missing' });
       return;
     }
     const free = freeKb(result.all ?? '', mnt);
     if (free === undefined || free >= atleast) return;
     if (!said) {
-      ctx.log(`waiting: ${free} kB free in quota, ${atleast} kB wanted`);
+      ctx.progress({ kind: 'quota-waiting', freeKb: free, wantedKb: atleast });
       said = true;
     }
     await sleep(ctx.checkInterval * 1000, ctx.signal);

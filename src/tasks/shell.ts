@@ -1,6 +1,15 @@
 import fs from 'node:fs';
 import { loadExeca } from '../util/lazy-deps.js';
 import { detachedState, signalDetached, startDetached, waitFor, type DetachedFiles } from '../util/detached.js';
+import type { TaskProgress } from './types.js';
+
+/** One user command: what runs, through which shell, where. */
+export interface ShellCommand {
+  shell: string;
+  cmd: string;
+  cwd: string;
+  signal?: AbortSignal;
+}
 
 export interface ShellResult {
   exitCode: number;
@@ -12,7 +21,7 @@ export interface ShellResult {
  * are shell code the user wrote. Data never reaches this as part of a shell
  * string built by mensemble.
  */
-export async function runShell(shell: string, cmd: string, cwd: string, signal?: AbortSignal): Promise<ShellResult> {
+export async function runShell({ shell, cmd, cwd, signal }: ShellCommand): Promise<ShellResult> {
   // The output as printed, final newline included (as the durable runner's file has it).
   const execa = await loadExeca();
   const result = await execa(shell, ['-c', cmd], { cwd, reject: false, all: true, stdin: 'ignore', cancelSignal: signal, stripFinalNewline: false });
@@ -33,17 +42,22 @@ export function defaultShell(): string {
  * it left, rather than running it a second time. Only a command that was
  * itself killed (or a machine restart) is run again.
  */
-export async function runShellDurably(shell: string, cmd: string, cwd: string, files: DetachedFiles, resume: boolean, signal?: AbortSignal, log?: (message: string) => void): Promise<ShellResult> {
+export async function runShellDurably(
+  { shell, cmd, cwd, signal }: ShellCommand,
+  journal: { files: DetachedFiles; resume: boolean },
+  progress?: (p: TaskProgress) => void,
+): Promise<ShellResult> {
+  const { files, resume } = journal;
   let pid: number | undefined;
   let processStart: string | undefined;
   if (resume) {
     const found = detachedState(files);
     if (found.state === 'exited') return { exitCode: found.code, output: readOutput(files) };
     if (found.state === 'running') {
-      log?.(`\`${cmd}\` is still running from an earlier apply (pid ${found.pid}); waiting for it`);
+      progress?.({ kind: 'command-still-running', command: cmd, pid: found.pid });
       pid = found.pid;
     } else if (found.state === 'lost') {
-      log?.(`\`${cmd}\` was interrupted in an earlier apply (killed, or the machine restarted); running it again`);
+      progress?.({ kind: 'command-interrupted', command: cmd });
     }
   }
   if (pid === undefined) ({ pid, processStart } = await startDetached(files, [shell, '-c', cmd], { cwd, name: 'mensemble-task' }));

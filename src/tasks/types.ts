@@ -1,6 +1,19 @@
 import type { Backend } from '../backends/types.js';
 import type { DetachedFiles } from '../util/detached.js';
 
+/** A task's own progress while it waits (checks) or works. */
+export type TaskProgress =
+  | { kind: 'check-waiting'; command: string; exitCode: number; intervalSeconds: number }
+  | { kind: 'jobs-check-unreachable'; error: string }
+  | { kind: 'jobs-waiting'; active: number; match: string; limit: number }
+  | { kind: 'script-submitted'; script: string; jobId: string }
+  | { kind: 'quota-missing' }
+  | { kind: 'quota-waiting'; freeKb: number; wantedKb: number }
+  /** An `execute` task's command that an earlier apply started is still running: it is waited for, not started again. */
+  | { kind: 'command-still-running'; command: string; pid: number }
+  /** An `execute` task's command was killed with the earlier apply (or the machine restarted): it runs again. */
+  | { kind: 'command-interrupted'; command: string };
+
 /** Where and for whom a task runs. */
 export interface TaskContext {
   /** The ensemble's root (EnsembleSpec.root); relative paths in task arguments may not leave it. */
@@ -16,8 +29,8 @@ export interface TaskContext {
   /** Skip check tasks (model-ensembler's -c). */
   noChecks: boolean;
   backend: Backend;
-  /** Progress messages for the user. */
-  log: (message: string) => void;
+  /** Progress for the user, as data (ui/ words it). */
+  progress: (p: TaskProgress) => void;
   signal?: AbortSignal;
   /**
    * Where an `execute` task's process leaves its pid, exit code and output,

@@ -1,20 +1,22 @@
 import type { ApplyEvent, Reporter } from '../apply/events.js';
 import type { ApplyResult } from '../apply/executor.js';
 import type { Colors } from './color.js';
+import { describeEvent, eventSubject, eventTone } from './apply-events.js';
+import { jsonLine } from './json.js';
 
 /** One plain line per event (no escape codes unless colour is on): fit for terminals, logs and nohup. */
 export function lineReporter(c: Colors, write: (s: string) => void = (s) => process.stdout.write(s)): Reporter {
   return (event: ApplyEvent) => {
     const time = new Date().toISOString().slice(11, 19);
-    const who = event.runId ? `${event.batch ? `${event.batch}/` : ''}${event.runId}` : (event.batch ?? 'ensemble');
-    const color = event.kind === 'warn' || event.state === 'failed' ? c.yellow : event.kind === 'done' && event.state === 'completed' ? c.green : (s: string) => s;
-    write(`${c.dim(time)}  ${who}: ${color(event.message)}\n`);
+    const tone = eventTone(event);
+    const color = tone === 'warning' || tone === 'failure' ? c.yellow : tone === 'success' ? c.green : (s: string) => s;
+    write(`${c.dim(time)}  ${eventSubject(event)}: ${color(describeEvent(event))}\n`);
   };
 }
 
-/** Newline-delimited JSON, one object per event (see docs/json-output.md). */
+/** Newline-delimited JSON, one object per event: its typed fields and, for people, `message` (docs/json-output.md). */
 export function jsonReporter(write: (s: string) => void = (s) => process.stdout.write(s)): Reporter {
-  return (event: ApplyEvent) => write(`${JSON.stringify({ type: 'event', time: new Date().toISOString(), ...event })}\n`);
+  return (event: ApplyEvent) => write(jsonLine('event', { time: new Date().toISOString(), ...event, message: describeEvent(event) }));
 }
 
 export function resultLine(result: ApplyResult, c: Colors): string {

@@ -2,6 +2,7 @@ import { maxOf } from '../util/numbers.js';
 import type { ApplyEvent, Reporter } from '../apply/events.js';
 import type { Plan } from '../plan/types.js';
 import type { Colors } from './color.js';
+import { describeEvent, eventSubject } from './apply-events.js';
 
 type RunPhase = 'waiting' | 'rendered' | 'queued' | 'running' | 'completed' | 'failed';
 
@@ -42,9 +43,8 @@ export class LiveProgress {
 
   readonly report: Reporter = (event: ApplyEvent) => {
     if (event.batch && event.runId) this.track(event);
-    const who = event.runId ? `${event.batch ? `${event.batch}/` : ''}${event.runId}` : (event.batch ?? 'ensemble');
-    const line = `${who}: ${event.message}`;
-    if (event.kind === 'warn') {
+    const line = `${eventSubject(event)}: ${describeEvent(event)}`;
+    if (event.kind === 'warning') {
       this.clear();
       this.write(`${this.c.yellow('warning:')} ${line}\n`);
       this.drawn = 0;
@@ -112,14 +112,15 @@ export class LiveProgress {
 
 function phaseOf(event: ApplyEvent): RunPhase | undefined {
   switch (event.kind) {
-    case 'render':
+    case 'rendered':
       return 'rendered';
-    case 'submit':
-    case 'adopt':
-    case 'job':
+    case 'submitted':
+    case 'job-state':
       return event.state === 'running' ? 'running' : event.state === 'queued' ? 'queued' : undefined;
-    case 'done':
+    case 'finished':
       return event.state === FINAL_OK ? 'completed' : 'failed';
+    case 'run-failed':
+      return 'failed';
     default:
       return undefined;
   }

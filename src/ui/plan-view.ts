@@ -2,6 +2,8 @@ import { maxOf } from '../util/numbers.js';
 import { changeCount, type PendingTask, type Plan, type PlanAction, type PlanEntry, type PlanSummary } from '../plan/types.js';
 import { displayPath } from '../util/paths.js';
 import type { Colors } from './color.js';
+import { describeNote, describeReason, noteJson, reasonJson } from './plan-reasons.js';
+import { envelope } from './json.js';
 
 const SYMBOLS: Record<PlanAction, string> = {
   create: '+',
@@ -48,10 +50,10 @@ export function renderPlan(plan: Plan, c: Colors): string {
     for (const e of sorted) {
       const color = paint(e.action, c);
       const symbol = SYMBOLS[e.action].padStart(3);
-      const [first, ...rest] = e.reasons;
+      const [first, ...rest] = e.reasons.map(describeReason);
       lines.push(`${color(symbol)} ${color(e.action === 'none' ? 'note' : e.action).padEnd(c.enabled ? 7 + 10 : 7)} ${label(e).padEnd(width)}  ${first ?? ''}`.trimEnd());
       for (const r of rest) lines.push(`${' '.repeat(12 + width + 2)}${r}`);
-      for (const n of e.notes) lines.push(`${' '.repeat(12)}${c.yellow('!')} ${n}`);
+      for (const n of e.notes) lines.push(`${' '.repeat(12)}${c.yellow('!')} ${describeNote(n)}`);
       if (e.action === 'remove') lines.push(`${' '.repeat(12)}${c.dim('only `apply --prune` removes it')}`);
     }
     lines.push('');
@@ -107,8 +109,7 @@ export function summaryLine(s: PlanSummary, c: Colors): string {
 
 /** The `--json` document: versioned, documented in docs/json-output.md. */
 export function planJson(plan: Plan): object {
-  return {
-    version: 1,
+  return envelope('plan', {
     summary: plan.summary,
     warnings: plan.warnings,
     pathsFrom: plan.pathsFrom ?? null,
@@ -119,9 +120,9 @@ export function planJson(plan: Plan): object {
       batch: e.batch,
       dir: e.dir,
       action: e.action,
-      reason: e.reasons.join('; '),
-      reasons: e.reasons,
-      notes: e.notes,
+      reason: e.reasons.map(describeReason).join('; '),
+      reasons: e.reasons.map(reasonJson),
+      notes: e.notes.map(noteJson),
     })),
-  };
+  });
 }

@@ -2,6 +2,7 @@ import { maxOf } from '../util/numbers.js';
 import type { Plan, PlanEntry } from '../plan/types.js';
 import { latestAttempt } from '../state/run-state.js';
 import type { Colors } from './color.js';
+import { describeBlocked } from './plan-reasons.js';
 
 /**
  * One run as `status` shows it. `state` is the latest job's state, or `new` /
@@ -36,7 +37,7 @@ export function statusRows(plan: Plan): StatusRow[] {
         jobId: last?.jobId ?? null,
         attempt: last?.attempt ?? null,
         exitCode: last?.exitCode ?? null,
-        reason: e.observed?.blocked ?? e.observed?.corrupt ?? last?.reason ?? null,
+        reason: e.observed?.blocked ? describeBlocked(e.observed.blocked) : (e.observed?.corrupt ?? last?.reason ?? null),
         action: e.action,
         submittedAt: last?.submittedAt ?? null,
         startedAt: last?.startedAt ?? null,

@@ -3,6 +3,8 @@ import type { WatchEvent } from '../watch/session.js';
 import type { PlanChange } from '../watch/plan-delta.js';
 import { displayPath } from '../util/paths.js';
 import type { Colors } from './color.js';
+import { describeReason, reasonJson } from './plan-reasons.js';
+import { envelope, jsonLine } from './json.js';
 import { planJson, renderPlan, summaryLine } from './plan-view.js';
 
 const clock = () => new Date().toISOString().slice(11, 19);
@@ -41,7 +43,7 @@ export function watchText(event: WatchEvent, c: Colors): string {
 function changeLines(changes: readonly PlanChange[], c: Colors): string[] {
   const groups = new Map<string, PlanChange[]>();
   for (const ch of changes) {
-    const k = `${ch.before}\u0000${ch.after}\u0000${ch.reasons.join('\u0000')}`;
+    const k = `${ch.before}\u0000${ch.after}\u0000${JSON.stringify(ch.reasons)}`;
     groups.set(k, [...(groups.get(k) ?? []), ch]);
   }
   const lines: string[] = [];
@@ -49,7 +51,7 @@ function changeLines(changes: readonly PlanChange[], c: Colors): string[] {
   for (const group of shown) {
     const { before, after, reasons } = group[0]!;
     const who = group.length === 1 ? group[0]!.run : `${group.length} runs (${group.slice(0, 3).map((g) => g.run).join(', ')}${group.length > 3 ? ', ...' : ''})`;
-    const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
+    const why = reasons.length > 0 ? `: ${reasons.map(describeReason).join('; ')}` : '';
     lines.push(`  ${who}: ${before} → ${c.bold(after)}${why}`);
   }
   if (groups.size > MAX_GROUPS) lines.push(`  ... and ${groups.size - MAX_GROUPS} more kinds of change (\`mensemble plan\` lists every run)`);

@@ -1,11 +1,11 @@
-import type { Plan, PlanAction } from '../plan/types.js';
+import type { Plan, PlanAction, PlanReason } from '../plan/types.js';
 
 /** One run whose pending action or reasons differ between two plans. */
 export interface PlanChange {
   run: string;
   before: PlanAction | 'absent';
   after: PlanAction | 'absent';
-  reasons: string[];
+  reasons: PlanReason[];
 }
 
 const key = (batch: string, id: string) => `${batch}/${id}`;
@@ -24,7 +24,7 @@ export function planDelta(previous: Plan | undefined, next: Plan): PlanChange[] 
     const k = key(e.batch, e.id);
     seen.add(k);
     const old = before.get(k);
-    const same = old !== undefined && old.action === e.action && old.reasons.join('\n') === e.reasons.join('\n');
+    const same = old !== undefined && old.action === e.action && JSON.stringify(old.reasons) === JSON.stringify(e.reasons);
     if (same || (old === undefined && previous === undefined)) continue;
     changes.push({ run: k, before: old?.action ?? 'absent', after: e.action, reasons: e.reasons });
   }

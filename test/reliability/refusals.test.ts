@@ -181,7 +181,7 @@ test('a file where a run directory should be is shown as blocked, left alone by 
   assert.equal(plan.code, 0, plan.stderr);
   const doc = JSON.parse(plan.stdout);
   assert.equal(doc.summary.blocked, 1);
-  assert.match(doc.runs.find((x: { id: string }) => x.id === 'r1').notes[0], /r1 is a file, not a folder, where the run directory should be; mensemble will not overwrite or delete it/);
+  assert.match(doc.runs.find((x: { id: string }) => x.id === 'r1').notes[0].text, /r1 is a file, not a folder, where the run directory should be; mensemble will not overwrite or delete it/);
   assert.match(cli(['plan'], dir).stdout, /1 blocked \(a file stands where the run directory should be/);
   assert.equal(cli(['apply', '--yes'], dir).code, 0);
   // Before: the plan called it damaged and recommended repair, which died with ENOTDIR.

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../util/errors.js';
-import { BackendUnavailableError, type Backend, type JobStatus, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
+import { BackendUnavailableError, type Backend, type JobStatus, type SchedulerRetry, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
 import type { AttemptRecord } from '../../state/run-state.js';
 import { arrayTasksOf, groupForArrays, newArrayKey, prepareArray, splitArrayId, type ArrayGroup } from './array.js';
 import { arrayIdentity, hasIdentity, jobIdentity } from './identity.js';
@@ -88,7 +88,7 @@ export class SlurmBackend implements Backend {
     data: Record<string, unknown> & { comment: string; workDir: string; task: number },
     since: Date,
     known: ReadonlySet<string>,
-    notify: ((message: string) => void) | undefined,
+    notify: ((retry: SchedulerRetry) => void) | undefined,
   ): Promise<SubmitResult | undefined> {
     const found = await this.retrying('finding an earlier array submission', notify, () =>
       this.find(data.comment, data.workDir, since, known, (info) => splitArrayId(info.jobId)?.task === data.task),
@@ -292,7 +292,7 @@ export class SlurmBackend implements Backend {
    * failure may hide a job that was in fact created, so before each retry
    * `look` searches for it; what it finds is adopted, not submitted again.
    */
-  private async sbatchLookingFirst<T>(what: string, notify: ((message: string) => void) | undefined, look: () => Promise<T | undefined>, sbatch: () => Promise<T>): Promise<T> {
+  private async sbatchLookingFirst<T>(what: string, notify: ((retry: SchedulerRetry) => void) | undefined, look: () => Promise<T | undefined>, sbatch: () => Promise<T>): Promise<T> {
     let tries = 0;
     return this.retrying(what, notify, async () => {
       if (tries++ > 0) {
@@ -303,7 +303,7 @@ export class SlurmBackend implements Backend {
     });
   }
 
-  private async retrying<T>(what: string, notify: ((message: string) => void) | undefined, fn: () => Promise<T>): Promise<T> {
+  private async retrying<T>(what: string, notify: ((retry: SchedulerRetry) => void) | undefined, fn: () => Promise<T>): Promise<T> {
     return this.query(() => withRetry(what, fn, RETRY_BUDGET_MS, notify));
   }
 

@@ -1,5 +1,6 @@
 import { loadExeca } from '../../util/lazy-deps.js';
 import { UserError } from '../../util/errors.js';
+import type { SchedulerRetry } from '../types.js';
 
 export type SlurmCommand = 'sbatch' | 'squeue' | 'sacct' | 'scontrol' | 'scancel';
 
@@ -98,7 +99,7 @@ function firstLine(text: string): string {
  * limit is waited out without a budget). Permanent failures and the last
  * transient one are thrown.
  */
-export async function withRetry<T>(what: string, fn: () => Promise<T>, budgetMs: number, onRetry?: (message: string) => void): Promise<T> {
+export async function withRetry<T>(what: string, fn: () => Promise<T>, budgetMs: number, onRetry?: (retry: SchedulerRetry) => void): Promise<T> {
   const deadline = Date.now() + budgetMs;
   let delay = 1000;
   for (;;) {
@@ -108,7 +109,7 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, budgetMs:
       if (!(err instanceof SlurmCommandError) || !err.transient) throw err;
       const limited = isSubmitLimit(err);
       if (!limited && Date.now() + delay > deadline) throw err;
-      onRetry?.(limited ? `${what}: a per-user job limit is reached (${err.message}); waiting ${Math.round(delay / 1000)} s for jobs to leave the queue` : `${what}: ${err.message}; trying again in ${Math.round(delay / 1000)} s`);
+      onRetry?.({ what, error: err.message, waitSeconds: Math.round(delay / 1000), jobLimit: limited });
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 30_000);
     }

@@ -10,6 +10,7 @@ import { isActive, latestAttempt } from '../../../state/run-state.js';
 import { jsonReporter, lineReporter, resultLine } from '../../../ui/apply-view.js';
 import { LiveProgress } from '../../../ui/live-progress.js';
 import { planJson, renderPlan } from '../../../ui/plan-view.js';
+import { jsonLine } from '../../../ui/json.js';
 import { UserError } from '../../../util/errors.js';
 import { commandContext, type CommandContext, type CommonFlags } from '../../options.js';
 
@@ -48,13 +49,13 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
     const computed = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
     const { plan } = computed;
     refuseForeignJobs(plan, ctx.backend.name);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'plan', ...planJson(plan) })}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify(planJson(plan))}\n`);
     else process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
     // Removals are work only with --prune; in-flight jobs are work only when we wait for them.
     const changes = hasChanges(plan, { prune: flags.prune });
     const inflight = plan.summary.inflight > 0 && flags.wait !== false;
     if (!changes && !inflight) {
-      if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', completed: [], failed: [], pending: [], removed: [], moved: [] })}\n`);
+      if (flags.json) process.stdout.write(jsonLine('result', { completed: [], failed: [], pending: [], removed: [], moved: [] }));
       return 0;
     }
     if (changes && !flags.yes) await confirm();
@@ -76,7 +77,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
       },
       reporter,
     ).finally(() => live?.stop());
-    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
+    if (flags.json) process.stdout.write(jsonLine('result', result));
     else process.stdout.write(`\n${resultLine(result, ctx.colors)}\n`);
     return result.failed.length > 0 ? 1 : 0;
   } finally {
@@ -102,7 +103,7 @@ async function detach(ctx: CommandContext, desired: DesiredState, flags: ApplyFl
   if (!args.includes('--yes') && !args.includes('-y')) args.push('--yes');
   try {
     const child = await detachApply(process.argv[1]!, args, ensembleStateDir(ctx.spec), process.cwd());
-    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'detached', pid: child.pid, log: child.log, finished: child.finished })}\n`);
+    if (flags.json) process.stdout.write(jsonLine('detached', { pid: child.pid, log: child.log, finished: child.finished }));
     else if (child.finished) process.stdout.write(`\nThe background apply already finished; its log: ${displayPath(child.log)}\n`);
     else process.stdout.write(`\nApplying in the background: pid ${child.pid}, log ${displayPath(child.log)}\n\`mensemble status\` shows progress; it is safe to log out.\n`);
     return 0;
