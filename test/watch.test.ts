@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { documents } from './json-schema.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -105,4 +106,27 @@ test('watch refuses to start on a broken configuration, as plan does', () => {
   const r = cli(['watch'], dir);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /mensemble\.yaml:\d+:\d+: .*unknown key `bogus`/);
+});
+
+test('watch --json lines follow the documented contract (docs/json-output.schema.json): start, plan, error with diagnostics', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2 });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const w = startWatch(dir, ['--json']);
+  try {
+    await w.waitFor(/^\{"type":"start"/m);
+    const config = path.join(dir, 'mensemble.yaml');
+    const original = fs.readFileSync(config, 'utf8');
+    saveByRename(config, original.replace('scale: 1.5', 'scale: 2.5'));
+    await w.waitFor(/^\{"type":"plan"/m);
+    saveByRename(config, original.replace('maxruns: 2', 'maxruns: -2'));
+    await w.waitFor(/^\{"type":"error"/m);
+  } finally {
+    await w.stop();
+  }
+  const lines = documents(w.output(), 'watch --json');
+  assert.deepEqual(lines.map((l) => l.type), ['start', 'plan', 'error']);
+  const reasons = (lines[1]!.changes as Array<{ reasons: Array<Record<string, unknown>> }>)[0]!.reasons;
+  assert.deepEqual(reasons.filter((r) => r.kind === 'var-changed').map((r) => [r.key, r.before, r.after, r.text]), [['scale', '1.5', '2.5', 'variable scale: 1.5 → 2.5']]);
+  assert.equal((lines[2]!.diagnostics as Array<Record<string, unknown>>)[0]!.path, 'ensemble.batches[0].maxruns');
 });

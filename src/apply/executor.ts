@@ -170,7 +170,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       // findOrphans only offers directories that carry mensemble state; check again before deleting.
       if (!fs.existsSync(runStatePath(entry.dir))) continue;
       fs.rmSync(entry.dir, { recursive: true, force: true });
-      result.removed.push(entry.id);
+      result.removed.push(entry.batch ? `${entry.batch}/${entry.id}` : entry.id);
       report({ kind: 'removed', runId: entry.id, dir: entry.dir });
     }
     if (allSettled) {

@@ -3,6 +3,7 @@ import type { Plan, PlanEntry } from '../plan/types.js';
 import { latestAttempt } from '../state/run-state.js';
 import type { Colors } from './color.js';
 import { describeBlocked } from './plan-reasons.js';
+import { envelope } from './json.js';
 
 /**
  * One run as `status` shows it. `state` is the latest job's state, or `new` /
@@ -52,9 +53,9 @@ export function countByState(rows: readonly StatusRow[]): Record<string, number>
   return counts;
 }
 
-/** The `--json` document of `status` (version 1, docs/json-output.md). */
-export function statusJson(rows: readonly StatusRow[], warnings: readonly string[]): object {
-  return { version: 1, summary: countByState(rows), warnings, runs: rows };
+/** The `--json` document of `status` (docs/json-output.md). */
+export function statusJson(rows: readonly StatusRow[], warnings: readonly string[], apply: object | null): object {
+  return envelope('status', { summary: countByState(rows), warnings, apply, runs: rows });
 }
 
 /** A table per batch: counts by state, then one line per run that has not completed. */

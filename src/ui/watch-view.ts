@@ -4,7 +4,8 @@ import type { PlanChange } from '../watch/plan-delta.js';
 import { displayPath } from '../util/paths.js';
 import type { Colors } from './color.js';
 import { describeReason, reasonJson } from './plan-reasons.js';
-import { envelope, jsonLine } from './json.js';
+import { jsonLine } from './json.js';
+import { diagnostic } from './error-view.js';
 import { planJson, renderPlan, summaryLine } from './plan-view.js';
 
 const clock = () => new Date().toISOString().slice(11, 19);
@@ -65,10 +66,14 @@ export function watchJson(event: WatchEvent): string {
   const time = new Date().toISOString();
   switch (event.type) {
     case 'start':
-      return `${JSON.stringify({ type: 'start', time, config: event.config, templateDirs: event.templateDirs, plan: planJson(event.plan) })}\n`;
+      return jsonLine('start', { time, config: event.config, templateDirs: event.templateDirs, plan: planJson(event.plan) });
     case 'plan':
-      return `${JSON.stringify({ type: 'plan', time, files: event.files, ms: Math.round(event.ms), recovered: event.recovered, changes: event.changes, summary: event.plan.summary })}\n`;
-    default:
-      return `${JSON.stringify({ time, ...event })}\n`;
+      return jsonLine('plan', { time, files: event.files, ms: Math.round(event.ms), recovered: event.recovered, changes: event.changes.map((ch) => ({ ...ch, reasons: ch.reasons.map(reasonJson) })), summary: event.plan.summary });
+    case 'error':
+      return jsonLine('error', { time, files: event.files, message: event.message, diagnostics: event.message.split('\n').map((p) => diagnostic(p, 'input')) });
+    default: {
+      const { type, ...body } = event;
+      return jsonLine(type, { time, ...body });
+    }
   }
 }

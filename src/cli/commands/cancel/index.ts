@@ -1,6 +1,7 @@
 import { cancelRuns } from '../../../apply/cancel.js';
 import { computePlan, ensembleStateDir } from '../../../plan/compute.js';
 import { acquireLock } from '../../../state/lock.js';
+import { jsonLine } from '../../../ui/json.js';
 import { commandContext, type CommonFlags } from '../../options.js';
 
 /** `mensemble cancel`: cancel the ensemble's (or the targets') queued and running jobs. */
@@ -12,7 +13,7 @@ export async function cancelCommand(config: string | undefined, flags: CommonFla
     const { plan } = await computePlan(ctx.spec, ctx.backend, { targets: ctx.targets });
     const result = await cancelRuns(plan.entries, ctx.backend);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ version: 1, ...result, warnings: plan.warnings })}\n`);
+      process.stdout.write(jsonLine('cancel', { ...result, warnings: plan.warnings }));
     } else {
       for (const w of plan.warnings) process.stderr.write(`mensemble: warning: ${w}\n`);
       for (const c of result.cancelled) process.stdout.write(`cancelled ${c.run} (job ${c.jobId})\n`);

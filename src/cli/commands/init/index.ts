@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { scaffold } from '../../../init/scaffold.js';
 import { displayPath } from '../../../util/paths.js';
+import { jsonLine } from '../../../ui/json.js';
 
 /** `mensemble init [dir]`: a working ensemble to start from. */
 export async function initCommand(dir: string | undefined, flags: { json?: boolean }): Promise<number> {
   const target = path.resolve(dir ?? '.');
   const written = scaffold(target);
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ version: 1, dir: target, files: written })}\n`);
+    process.stdout.write(jsonLine('init', { dir: target, files: written }));
     return 0;
   }
   process.stdout.write(`Created ${written.map(displayPath).join(', ')}.\n\nNext:\n`);

@@ -4,6 +4,8 @@ import { computePlan } from '../../../plan/compute.js';
 import { findRun, runLogs, type RunLogs } from '../../../logs/run-logs.js';
 import { isActive } from '../../../state/run-state.js';
 import { displayPath } from '../../../util/paths.js';
+import { UserError } from '../../../util/errors.js';
+import { logsJson } from '../../../ui/logs-view.js';
 import { commandContext, type CommandContext, type CommonFlags } from '../../options.js';
 
 export interface LogsFlags extends CommonFlags {
@@ -14,10 +16,16 @@ export interface LogsFlags extends CommonFlags {
 
 /** `mensemble logs <run>`: the run's job output and task logs; --follow keeps printing until the job ends. */
 export async function logsCommand(run: string, config: string | undefined, flags: LogsFlags): Promise<number> {
+  // A stream of someone's job output has no document shape a program could rely on; where the files are does.
+  if (flags.json && flags.follow) throw new UserError('`logs --json` cannot be combined with --follow: it prints where the run\'s logs are (one JSON document), not their contents. Follow the files it names with `tail -f`, or run `mensemble logs --follow` without --json.');
   const ctx = commandContext(config, flags);
   const { plan } = await computePlan(ctx.spec, ctx.backend, { targets: [] });
   const entry = findRun(plan.entries, run);
   let logs = runLogs(entry, ctx.backend, flags.attempt === undefined ? undefined : Number(flags.attempt));
+  if (flags.json) {
+    process.stdout.write(logsJson(logs));
+    return 0;
+  }
   const offsets = new Map<string, number>();
   let current: string | undefined;
   const print = (file: string): boolean => {

@@ -2,6 +2,7 @@ import { repairRuns } from '../../../apply/repair.js';
 import { computePlan, ensembleKey, ensembleStateDir } from '../../../plan/compute.js';
 import { acquireLock } from '../../../state/lock.js';
 import { displayPath } from '../../../util/paths.js';
+import { envelope } from '../../../ui/json.js';
 import { commandContext, type CommonFlags } from '../../options.js';
 
 /** `mensemble repair`: rebuild the state of runs whose state file is damaged. */
@@ -13,7 +14,7 @@ export async function repairCommand(config: string | undefined, flags: CommonFla
     const { plan } = await computePlan(ctx.spec, ctx.backend, { targets: ctx.targets });
     const repaired = await repairRuns(plan.entries, ctx.backend, ensembleKey(ctx.spec));
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ version: 1, repaired }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(envelope('repair', { repaired }), null, 2)}\n`);
       return 0;
     }
     if (repaired.length === 0) {

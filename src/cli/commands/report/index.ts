@@ -5,6 +5,7 @@ import { renderReport } from '../../../report/html.js';
 import { reportData } from '../../../report/model.js';
 import { writeFileAtomic } from '../../../state/atomic-write.js';
 import { displayPath } from '../../../util/paths.js';
+import { jsonLine } from '../../../ui/json.js';
 import { commandContext, type CommonFlags } from '../../options.js';
 
 /** `mensemble report`: one self-contained HTML file about how the ensemble went. */
@@ -16,7 +17,7 @@ export async function reportCommand(config: string | undefined, flags: CommonFla
   fs.mkdirSync(path.dirname(out), { recursive: true });
   writeFileAtomic(out, renderReport(data));
   const submitted = data.runs.filter((r) => r.attempts.length > 0).length;
-  if (flags.json) process.stdout.write(`${JSON.stringify({ version: 1, file: out, runs: data.runs.length, submitted })}\n`);
+  if (flags.json) process.stdout.write(jsonLine('report', { file: out, runs: data.runs.length, submitted }));
   else process.stdout.write(`Wrote ${displayPath(out)}: ${data.runs.length} runs, ${submitted} with jobs.\n`);
   return 0;
 }

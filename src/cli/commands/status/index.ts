@@ -11,7 +11,7 @@ export async function statusCommand(config: string | undefined, flags: CommonFla
   const rows = statusRows(plan);
   const apply = currentHolder(ensembleStateDir(ctx.spec));
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ ...statusJson(rows, plan.warnings), apply: apply ?? null }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(statusJson(rows, plan.warnings, apply ?? null), null, 2)}\n`);
   } else {
     if (apply) process.stdout.write(`An apply is running: pid ${apply.pid} on ${apply.host} since ${apply.startedAt} (\`${apply.command}\`)${apply.log ? `, log ${displayPath(apply.log)}` : ''}.\n\n`);
     process.stdout.write(`${renderStatus(rows, plan.warnings, ctx.colors)}\n`);
