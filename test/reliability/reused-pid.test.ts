@@ -53,6 +53,10 @@ for (const reused of ['a live process', 'pid 1']) {
     const written = fs.readFileSync(file, 'utf8');
     assert.match(written, /^\d+ \d+@[0-9a-f-]+\n$/, 'pid, start time and boot id');
     const jobPid = Number(written.split(' ')[0]);
+    // The reboot comes once the first attempt is in its sleep: killed before its `rm`, it would leave the marker
+    // behind and the second attempt would sleep too (under load the wrapper's pid file comes well before the script).
+    for (let i = 0; i < 400 && fs.existsSync(path.join(dir, 'first')); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(fs.existsSync(path.join(dir, 'first')), false, 'the first attempt reached its sleep');
     process.kill(-jobPid, 'SIGKILL'); // the reboot
     // A process that got the same pid after the reboot.
     const other = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
