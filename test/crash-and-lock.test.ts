@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cli, cliAsync, countBy, executions, readState, sweepEnsemble, tempDir } from './helpers.js';
+import { BIN, cli, cliAsync, countBy, executions, readState, sweepEnsemble, tempDir } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -170,4 +170,21 @@ test('a job that outlives a killed mensemble is adopted, not run again', async (
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual([...countBy(executions(dir)).values()], [1, 1]);
   assert.equal(fs.readFileSync(path.join(dir, 'runs/r2/output.txt'), 'utf8'), 'done\n');
+});
+
+test('a reader that stops reading (apply --json | head -1) stops the apply quietly with 141, lock released; the next apply finishes every run once', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 6, maxjobs: 2, sleep: 0.3 });
+  // The first line is the plan; the reader is gone before the first event line is written.
+  const piped = spawnSync('bash', ['-c', '"$@" | head -n 1; echo "exit ${PIPESTATUS[0]}" >&2', 'bash', process.execPath, BIN, 'apply', '--yes', '--json'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  assert.match(piped.stdout, /^\{"type":"plan"/);
+  assert.equal(piped.stderr, 'exit 141\n', 'no stack trace, the code a shell expects of a closed pipe');
+  assert.equal(fs.existsSync(path.join(dir, '.mensemble', 'lock')), false, 'the lock is released');
+  const next = cli(['apply', '--yes'], dir);
+  assert.equal(next.code, 0, next.stdout + next.stderr);
+  assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1, 1, 1]);
 });

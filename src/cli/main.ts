@@ -3,6 +3,7 @@ import { cac } from 'cac';
 import { UserError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { errorJson, errorText, exitCodeOf } from '../ui/error-view.js';
+import { exitQuietlyWhenOutputCloses } from './closed-output.js';
 
 const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema'];
 
@@ -170,6 +171,7 @@ function report(err: unknown, verbose: boolean, options: string[] = [], json = f
   return exitCodeOf(err);
 }
 
+exitQuietlyWhenOutputCloses();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

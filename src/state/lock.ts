@@ -53,7 +53,10 @@ export function acquireLock(ensembleStateDir: string, command: string): Lock {
   for (let tries = 0; tries < 50; tries++) {
     if (linkWhole(file, mine)) {
       let released = false;
-      return {
+      // However the process ends (a closed output pipe, an exit from a signal handler), a lock it held goes with it.
+      const releaseOnExit = () => lock.release();
+      process.once('exit', releaseOnExit);
+      const lock: Lock = {
         file,
         assertHeld() {
           // Released counts as lost: work still in flight after the apply ended (one run failed, the others were
@@ -63,6 +66,7 @@ export function acquireLock(ensembleStateDir: string, command: string): Lock {
         release() {
           if (released) return;
           released = true;
+          process.off('exit', releaseOnExit);
           try {
             if (fs.readFileSync(file, 'utf8') === mine) fs.rmSync(file, { force: true });
           } catch {
@@ -70,6 +74,7 @@ export function acquireLock(ensembleStateDir: string, command: string): Lock {
           }
         },
       };
+      return lock;
     }
     const seen = readText(file);
     if (seen === undefined) continue; // released meanwhile: try again
