@@ -13,7 +13,7 @@ test('every command speaks the documented JSON: init, validate, plan, apply, sta
 
   const valid = cli(['validate', '--json'], dir);
   assert.equal(valid.code, 0, valid.stderr);
-  assert.equal(single(valid.stdout, 'validate').runs, 4);
+  assert.deepEqual(single(valid.stdout, 'validate').summary, { batches: 1, runs: 4 });
 
   const plan = single(cli(['plan', '--json'], dir).stdout, 'plan');
   assert.equal((plan.runs as Array<{ reasons: Array<{ kind: string }> }>)[0]!.reasons[0]!.kind, 'new-run');
@@ -36,7 +36,7 @@ test('every command speaks the documented JSON: init, validate, plan, apply, sta
   assert.match((single(follow.stdout, 'logs --follow refusal').diagnostics as Array<{ message: string }>)[0]!.message, /cannot be combined with --follow/);
 
   const report = single(cli(['report', '--json', '-o', path.join(dir, 'r.html')], dir).stdout, 'report');
-  assert.equal(report.submitted, 4);
+  assert.deepEqual(report.summary, { runs: 4, submitted: 4 });
 
   assert.deepEqual(single(cli(['cancel', '--json'], dir).stdout, 'cancel').cancelled, []);
 

@@ -130,3 +130,20 @@ test('watch --json lines follow the documented contract (docs/json-output.schema
   assert.deepEqual(reasons.filter((r) => r.kind === 'var-changed').map((r) => [r.key, r.before, r.after, r.text]), [['scale', '1.5', '2.5', 'variable scale: 1.5 → 2.5']]);
   assert.equal((lines[2]!.diagnostics as Array<Record<string, unknown>>)[0]!.path, 'ensemble.batches[0].maxruns');
 });
+
+test('watch --json --apply: the rendered line lists runs as {batch, id}, as every `runs` list does', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2 });
+  const w = startWatch(dir, ['--json', '--apply']);
+  try {
+    await w.waitFor(/^\{"type":"rendered"/m);
+  } finally {
+    await w.stop();
+  }
+  const rendered = documents(w.output(), 'watch --json --apply').find((l) => l.type === 'rendered')!;
+  assert.deepEqual(rendered.runs, [
+    { batch: 'sweep', id: 'r1' },
+    { batch: 'sweep', id: 'r2' },
+  ]);
+  assert.equal(fs.existsSync(path.join(dir, 'runs', 'r1', 'job.sh')), true, 'rendered on disk');
+});

@@ -1,5 +1,5 @@
-import { createBackend } from '../backends/index.js';
-import type { Backend, TrackedJob } from '../backends/types.js';
+import type { Backends } from '../backends/registry.js';
+import type { TrackedJob } from '../backends/types.js';
 import type { PlanEntry } from '../plan/types.js';
 import { isActive, latestAttempt, writeRunState, type RunState } from '../state/run-state.js';
 
@@ -14,7 +14,7 @@ export interface CancelResult {
  * whose intent to submit has no job id yet are left alone: the next apply
  * resolves them.
  */
-export async function cancelRuns(entries: readonly PlanEntry[], backend: Backend): Promise<CancelResult> {
+export async function cancelRuns(entries: readonly PlanEntry[], backends: Backends): Promise<CancelResult> {
   const targets: Array<{ entry: PlanEntry; state: RunState; job: TrackedJob }> = [];
   for (const entry of entries) {
     const state = entry.observed?.state;
@@ -22,11 +22,9 @@ export async function cancelRuns(entries: readonly PlanEntry[], backend: Backend
     if (!state || !last || !isActive(last.state) || last.jobId === undefined) continue;
     targets.push({ entry, state, job: { runDir: entry.dir, record: last } });
   }
-  const backends = new Map<string, Backend>([[backend.name, backend]]);
   const names = [...new Set(targets.map((t) => t.job.record.backend))];
   for (const name of names) {
-    const b = backends.get(name) ?? createBackend(name);
-    await b.cancel(targets.filter((t) => t.job.record.backend === name).map((t) => t.job));
+    await backends.get(name).cancel(targets.filter((t) => t.job.record.backend === name).map((t) => t.job));
   }
   const at = new Date().toISOString();
   const result: CancelResult = { cancelled: [] };

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Tells the background apply where its output goes, so its lock can name the log for `status`. */
+export const DETACHED_LOG_ENV = 'MENSEMBLE_DETACHED_LOG';
+
 export interface Detached {
   pid: number;
   log: string;
@@ -26,7 +29,7 @@ export async function detachApply(cliScript: string, args: readonly string[], en
       cwd,
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, MENSEMBLE_DETACHED_LOG: log, NO_COLOR: '1' },
+      env: { ...process.env, [DETACHED_LOG_ENV]: log, NO_COLOR: '1' },
     });
     child.unref();
     if (child.pid === undefined) throw new Error('could not start the background apply');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Backend } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import type { ComputedPlan } from '../plan/compute.js';
-import { ensembleKey, ensembleStateDir } from '../plan/compute.js';
+import { ensembleKey, ensembleStateDir } from '../state/ensemble-folder.js';
 import { runTask, TaskFailure } from '../tasks/index.js';
 import { RunDirectoryGone, isActive, latestAttempt, runStatePath, taskFiles } from '../state/run-state.js';
 import { LockLost, type Lock } from '../state/lock.js';

@@ -2,7 +2,7 @@
 import { cac } from 'cac';
 import { UserError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { errorJson, errorText, exitCodeOf } from '../ui/error-view.js';
+import { errorJson, errorText, exitCodeOf } from '../ui/views/error.js';
 import { exitQuietlyWhenOutputCloses } from './closed-output.js';
 
 const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema'];
@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble plan')
     .example('mensemble plan ensemble.yaml --target sweep --json')
     .action((config: string | undefined, flags) => {
-      exit = import('./commands/plan/index.js').then((m) => m.planCommand(config, flags));
+      exit = import('./commands/plan/index.js').then((m) => m.planCommand(config, withColorFlag(flags, argv)));
     });
 
   withCommon(cli.command('apply [config]', 'Converge the ensemble: render, submit, wait, run tasks'))
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble apply examples/quickstart/mensemble.yaml --yes')
     .example('mensemble apply --target sweep/co2-400-s1')
     .action((config: string | undefined, flags) => {
-      exit = import('./commands/apply/index.js').then((m) => m.applyCommand(config, flags));
+      exit = import('./commands/apply/index.js').then((m) => m.applyCommand(config, withColorFlag(flags, argv)));
     });
 
   withCommon(cli.command('watch [config]', 'Re-plan on every save of the configuration, .mensemblerc or a template, and show what changed'))
@@ -56,14 +56,14 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble watch')
     .example('mensemble watch ensemble.yaml --apply')
     .action((config: string | undefined, flags) => {
-      exit = import('./commands/watch/index.js').then((m) => m.watchCommand(config, flags));
+      exit = import('./commands/watch/index.js').then((m) => m.watchCommand(config, withColorFlag(flags, argv)));
     });
 
   withCommon(cli.command('status [config]', 'Where every run stands: counts by state per batch, and each run not completed'))
     .example('mensemble status')
     .example('mensemble status ensemble.yaml --backend slurm --json')
     .action((config: string | undefined, flags) => {
-      exit = import('./commands/status/index.js').then((m) => m.statusCommand(config, flags));
+      exit = import('./commands/status/index.js').then((m) => m.statusCommand(config, withColorFlag(flags, argv)));
     });
 
   withCommon(cli.command('logs <run> [config]', "A run's job output and task logs, wherever the backend put them"))
@@ -73,34 +73,34 @@ export async function main(argv: string[]): Promise<number> {
     .example('mensemble logs co2-280-s1')
     .example('mensemble logs sweep/co2-280-s1 ensemble.yaml --follow')
     .action((run: string, config: string | undefined, flags) => {
-      exit = import('./commands/logs/index.js').then((m) => m.logsCommand(run, config, flags));
+      exit = import('./commands/logs/index.js').then((m) => m.logsCommand(run, config, withColorFlag(flags, argv)));
     });
 
   withCommon(cli.command('report [config]', 'Write a self-contained HTML report: summary by batch and state, a timeline of every run, attempts'))
     .option('-o, --output <file>', 'Where to write it (default: mensemble-report.html)')
     .example('mensemble report -o report.html')
     .action((config: string | undefined, flags) => {
-      exit = import('./commands/report/index.js').then((m) => m.reportCommand(config, flags));
+      exit = import('./commands/report/index.js').then((m) => m.reportCommand(config, withColorFlag(flags, argv)));
     });
 
   withCommon(cli.command('cancel [config]', "Cancel the ensemble's queued and running jobs and record them as cancelled"))
     .example('mensemble cancel')
     .example('mensemble cancel ensemble.yaml --target sweep')
     .action((config: string | undefined, flags) => {
-      exit = import('./commands/cancel/index.js').then((m) => m.cancelCommand(config, flags));
+      exit = import('./commands/cancel/index.js').then((m) => m.cancelCommand(config, withColorFlag(flags, argv)));
     });
 
   withCommon(cli.command('repair [config]', 'Rebuild the state of runs whose state file is damaged, from the scheduler and the run directories (the damaged file is kept)'))
     .example('mensemble repair')
     .example('mensemble repair --target sweep/co2-280')
     .action((config: string | undefined, flags) => {
-      exit = import('./commands/repair/index.js').then((m) => m.repairCommand(config, flags));
+      exit = import('./commands/repair/index.js').then((m) => m.repairCommand(config, withColorFlag(flags, argv)));
     });
 
   withCommon(cli.command('validate [config]', 'Check the configuration and that every template renders'))
     .example('mensemble validate ensemble.yaml')
     .action((config: string | undefined, flags) => {
-      exit = import('./commands/validate/index.js').then((m) => m.validateCommand(config, flags));
+      exit = import('./commands/validate/index.js').then((m) => m.validateCommand(config, withColorFlag(flags, argv)));
     });
 
   cli
@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'Machine-readable output')
     .example('mensemble init my-ensemble')
     .action((dir: string | undefined, flags) => {
-      exit = import('./commands/init/index.js').then((m) => m.initCommand(dir, flags));
+      exit = import('./commands/init/index.js').then((m) => m.initCommand(dir, withColorFlag(flags, argv)));
     });
 
   cli.command('schema', 'Print the configuration JSON Schema (for editors)').example('mensemble schema > mensemble.schema.json').action(() => {
@@ -157,6 +157,15 @@ function spellBooleanFlags(argv: string[], cli: ReturnType<typeof cac>): string[
   }
   const end = argv.indexOf('--');
   return argv.map((arg, i) => (end >= 0 && i > end ? arg : (spelled.get(arg) ?? arg)));
+}
+
+/**
+ * cac gives `--color` and `--no-color` one key, true by default, so neither
+ * typed looks like `--color`: the words themselves decide (the last wins).
+ */
+function withColorFlag<T extends object>(flags: T, argv: readonly string[]): T & { colorFlag: boolean | undefined } {
+  const last = argv.filter((a) => a === '--color' || a === '--no-color').at(-1);
+  return { ...flags, colorFlag: last === undefined ? undefined : last === '--color' };
 }
 
 /** Every `--long` option a command accepts (for "did you mean"). */

@@ -1,14 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createBackend } from '../backends/index.js';
-import type { Backend } from '../backends/types.js';
-import { loadEnsemble } from '../config/load.js';
-import { loadRc, type RcSettings } from '../config/rc.js';
-import type { EnsembleSpec } from '../config/types.js';
-import { parseTargets, type Target } from '../plan/targets.js';
-import { defaultShell } from '../tasks/shell.js';
-import { makeColors, shouldColor, type Colors } from '../ui/color.js';
 import { UserError } from '../util/errors.js';
+import type { ColorFlag } from './output.js';
 
 /** Options every ensemble command accepts (as cac parses them). */
 export interface CommonFlags {
@@ -16,21 +9,9 @@ export interface CommonFlags {
   target?: string | string[];
   x?: string | string[];
   json?: boolean;
-  color?: boolean;
+  /** `--color` (true), `--no-color` (false) or neither, as main.ts read them. */
+  colorFlag?: ColorFlag;
   verbose?: boolean;
-}
-
-export interface CommandContext {
-  spec: EnsembleSpec;
-  rc: RcSettings;
-  backend: Backend;
-  targets: Target[];
-  colors: Colors;
-  shell: string;
-  pollInterval: number;
-  checkInterval: number;
-  /** Most submissions per second. */
-  submitRate: number;
 }
 
 export const DEFAULT_CONFIG = 'mensemble.yaml';
@@ -40,7 +21,6 @@ export function asList(value: string | string[] | undefined): string[] {
   return (Array.isArray(value) ? value : [value]).map(String);
 }
 
-/** `-x name=value` pairs (model-ensembler's extra variables; values stay strings, as there). */
 /** The keys mensemble generates for every run, which -x may not override. */
 const GENERATED_KEYS = new Map([
   ['id', 'the run id'],
@@ -49,6 +29,7 @@ const GENERATED_KEYS = new Map([
   ['batch_idx', 'the batch cycle'],
 ]);
 
+/** `-x name=value` pairs (model-ensembler's extra variables; values stay strings, as there). */
 export function parseExtraVars(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of values) {
@@ -75,34 +56,14 @@ export function configPath(arg: string | undefined): string {
   return file;
 }
 
-/** Loads the configuration and settings and resolves every option: flag > .mensemblerc > default. */
-export function commandContext(configArg: string | undefined, flags: CommonFlags & { pollInterval?: number; checkInterval?: number; submitRate?: number }): CommandContext {
-  const file = configPath(configArg);
-  const rc = loadRc(path.dirname(file));
-  const targets = parseTargets(asList(flags.target));
-  const extraVars = parseExtraVars(asList(flags.x));
-  const colorSetting = flags.color === false ? 'never' : process.argv.includes('--color') ? 'always' : rc.color;
-  const spec = loadEnsemble(file, { extraVars, maxConfigMb: rc.max_config_mb, pathsFrom: rc.paths_from });
-  const backend = createBackend(flags.backend ?? rc.backend ?? 'local');
-  const pollInterval = positive(flags.pollInterval, '--poll-interval') ?? rc.poll_interval ?? backend.defaultPollSeconds;
-  const checkInterval = positive(flags.checkInterval, '--check-interval') ?? rc.check_interval ?? 30;
-  const submitRate = positive(flags.submitRate, '--submit-rate', 'a number of submissions per second above 0') ?? rc.submit_rate ?? backend.defaultSubmitRate;
-  return {
-    spec,
-    rc,
-    backend,
-    targets,
-    colors: makeColors(!flags.json && shouldColor(colorSetting)),
-    shell: rc.shell ?? defaultShell(),
-    pollInterval,
-    checkInterval,
-    submitRate,
-  };
-}
-
-function positive(value: unknown, flag: string, expected = 'a number of seconds above 0'): number | undefined {
+export function positive(value: unknown, flag: string, expected = 'a number of seconds above 0'): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} ${String(value)}: expected ${expected}.`);
   return n;
+}
+
+/** How the lock names its holder: `mensemble <command> <the arguments as typed>`. */
+export function commandLine(command: string): string {
+  return `mensemble ${command} ${process.argv.slice(3).join(' ')}`.trim();
 }

@@ -5,13 +5,15 @@ import { UserErrors, formatLocation } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { locate, readYamlFile, toValue } from './source.js';
 
+export type ColorSetting = 'auto' | 'always' | 'never';
+
 /** Defaults for command-line options, from `.mensemblerc`. Every key is documented in `.mensemblerc.example`. */
 export interface RcSettings {
   backend?: 'local' | 'slurm';
   poll_interval?: number;
   check_interval?: number;
   submit_rate?: number;
-  color?: 'auto' | 'always' | 'never';
+  color?: ColorSetting;
   shell?: string;
   array?: boolean;
   /** Largest configuration file read, in MB (default 1). */

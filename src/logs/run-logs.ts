@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createBackend } from '../backends/index.js';
-import type { Backend } from '../backends/types.js';
+import type { Backends } from '../backends/registry.js';
 import type { PlanEntry } from '../plan/types.js';
 import { latestAttempt, type AttemptRecord } from '../state/run-state.js';
 import { logName } from '../tasks/index.js';
@@ -25,15 +24,14 @@ export function findRun(entries: readonly PlanEntry[], name: string): PlanEntry 
 }
 
 /** Where a run's job output and task logs are, for its latest attempt (or the one asked for). */
-export function runLogs(entry: PlanEntry, backend: Backend, attemptNumber?: number): RunLogs {
+export function runLogs(entry: PlanEntry, backends: Backends, attemptNumber?: number): RunLogs {
   const run = entry.desired!;
   const state = entry.observed?.state;
   const attempt = attemptNumber === undefined ? state && latestAttempt(state) : state?.attempts.filter((a) => a.attempt === attemptNumber).at(-1);
   if (attemptNumber !== undefined && !attempt) throw new UserError(`Run ${entry.batch}/${entry.id} has no attempt ${attemptNumber}.`);
   const files: RunLogs['files'] = [];
   if (attempt) {
-    const owner = attempt.backend === backend.name ? backend : createBackend(attempt.backend);
-    for (const f of owner.outputFiles({ runDir: run.dir, jobFile: run.batch.jobFile, options: run.batch.slurm, record: attempt })) files.push({ path: f, kind: 'job' });
+    for (const f of backends.get(attempt.backend).outputFiles({ runDir: run.dir, jobFile: run.batch.jobFile, options: run.batch.slurm, record: attempt })) files.push({ path: f, kind: 'job' });
   }
   for (const task of [...run.batch.tasks.pre_run, ...run.batch.tasks.post_run]) {
     const name = logName(task, task.args.log);

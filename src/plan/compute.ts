@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { createBackend } from '../backends/index.js';
-import type { Backend } from '../backends/types.js';
+import type { Backends } from '../backends/registry.js';
 import type { EnsembleSpec } from '../config/types.js';
 import { HashCache } from '../state/hash-cache.js';
-import { STATE_DIR } from '../state/run-state.js';
-import { hash64, initHashing } from '../util/hash.js';
+import { ensembleStateDir } from '../state/ensemble-folder.js';
+import { initHashing } from '../util/hash.js';
 import { buildDesiredState, type DesiredState } from './desired.js';
 import { diff } from './diff.js';
 import { RenderMemo } from './render-memo.js';
@@ -24,15 +23,6 @@ export interface ComputedPlan {
   spec: EnsembleSpec;
   desired: DesiredState;
   plan: Plan;
-}
-
-export function ensembleStateDir(spec: EnsembleSpec): string {
-  return path.join(spec.dir, STATE_DIR);
-}
-
-/** Identifies the ensemble in its jobs (a hash of its configuration's path), so they can be found again. */
-export function ensembleKey(spec: EnsembleSpec): string {
-  return hash64(spec.configFile);
 }
 
 const UNWRITABLE = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT']);
@@ -59,7 +49,7 @@ export async function desiredState(spec: EnsembleSpec, targets: readonly Target[
 }
 
 /** desired state + what is on disk and in the backend -> plan. Reads only. */
-export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, backend: Backend, options: PlanOptions): Promise<ComputedPlan> {
+export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, backends: Backends, options: PlanOptions): Promise<ComputedPlan> {
   const listings = new FolderListings();
   const observed = observeRuns(desired.runs, listings);
   const pruneBatches = spec.batches.filter((b) => batchFullyTargeted(options.targets, b.name));
@@ -70,7 +60,7 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
     listings,
   );
   // The backend's word on every active job, in one query; applied to the states read above.
-  const warnings = await refreshJobs(backend, [...observed.values(), ...orphans], createBackend);
+  const warnings = await refreshJobs(backends, [...observed.values(), ...orphans]);
   const plan = diff(desired.runs, observed, orphans, { replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved });
   plan.warnings.push(...warnings);
   // Owed tasks only when the whole ensemble is in view: a targeted plan works on some runs, not on the session.
@@ -83,6 +73,6 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
   return { spec, desired, plan };
 }
 
-export async function computePlan(spec: EnsembleSpec, backend: Backend, options: PlanOptions): Promise<ComputedPlan> {
-  return observeAndDiff(spec, await desiredState(spec, options.targets), backend, options);
+export async function computePlan(spec: EnsembleSpec, backends: Backends, options: PlanOptions): Promise<ComputedPlan> {
+  return observeAndDiff(spec, await desiredState(spec, options.targets), backends, options);
 }

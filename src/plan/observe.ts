@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BackendUnavailableError, type Backend, type JobStatus, type TrackedJob } from '../backends/types.js';
+import { BackendUnavailableError, type JobStatus, type TrackedJob } from '../backends/types.js';
+import type { Backends } from '../backends/registry.js';
 import { CorruptStateError, STATE_DIR, isActive, readRunState, runStatePath, type RunState } from '../state/run-state.js';
 import { hashFile } from '../util/hash.js';
 import { linkHash } from '../render/render-run.js';
@@ -124,7 +125,7 @@ export function findOrphans(basedirs: Iterable<string>, batches: ReadonlySet<str
  * backend that cannot be reached leaves the recorded states as they are and
  * yields a warning instead: plan and status still work, only less fresh.
  */
-export async function refreshJobs(backend: Backend, observed: Iterable<ObservedRun>, backendNamed: (name: string) => Backend = () => backend): Promise<string[]> {
+export async function refreshJobs(backends: Backends, observed: Iterable<ObservedRun>): Promise<string[]> {
   const byBackend = new Map<string, { job: TrackedJob; run: ObservedRun; index: number }[]>();
   for (const run of observed) {
     const state = run.state;
@@ -140,7 +141,7 @@ export async function refreshJobs(backend: Backend, observed: Iterable<ObservedR
   for (const [name, tracked] of byBackend) {
     let statuses: Map<TrackedJob, JobStatus>;
     try {
-      statuses = await (name === backend.name ? backend : backendNamed(name)).refresh(tracked.map((t) => t.job));
+      statuses = await backends.get(name).refresh(tracked.map((t) => t.job));
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       warnings.push(`could not ask the ${name} scheduler about ${tracked.length} job${tracked.length > 1 ? 's' : ''} (${err.message}); their states are as last recorded`);

@@ -43,12 +43,12 @@ export class LockLost extends UserError {
  * hard-linked into place, which fails if a lock exists, so two processes
  * cannot both win and nobody ever reads a half-written lock. A lock left by
  * a dead process on this host is taken over; a live holder is named in the
- * error.
+ * error. `log` is where a detached apply writes its output.
  */
-export function acquireLock(ensembleStateDir: string, command: string): Lock {
+export function acquireLock(ensembleStateDir: string, command: string, options: { log?: string } = {}): Lock {
   fs.mkdirSync(ensembleStateDir, { recursive: true });
   const file = path.join(ensembleStateDir, 'lock');
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, processStart: processStartTime(process.pid), log: process.env.MENSEMBLE_DETACHED_LOG || undefined };
+  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, processStart: processStartTime(process.pid), log: options.log };
   const mine = `${JSON.stringify(me)}\n`;
   for (let tries = 0; tries < 50; tries++) {
     if (linkWhole(file, mine)) {

@@ -2,11 +2,13 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { writeRun } from '../apply/write-run.js';
 import type { ComputedPlan } from '../plan/compute.js';
-import { desiredState, ensembleStateDir, observeAndDiff } from '../plan/compute.js';
+import type { Backends } from '../backends/registry.js';
+import type { EnsembleSpec } from '../config/types.js';
+import { desiredState, observeAndDiff } from '../plan/compute.js';
+import type { Target } from '../plan/targets.js';
 import type { Plan, PlanEntry } from '../plan/types.js';
-import { acquireLock, type Lock } from '../state/lock.js';
+import type { Lock } from '../state/lock.js';
 import { UserError, UserErrors, errorMessage } from '../util/errors.js';
-import type { CommandContext } from '../cli/options.js';
 import { planDelta, type PlanChange } from './plan-delta.js';
 import { isRelevant, watchPaths, type WatchPaths } from './watch-paths.js';
 
@@ -15,13 +17,21 @@ export type WatchEvent =
   | { type: 'start'; config: string; templateDirs: string[]; plan: Plan }
   | { type: 'plan'; files: string[]; ms: number; changes: PlanChange[]; plan: Plan; recovered: boolean }
   | { type: 'error'; files: string[]; message: string }
-  | { type: 'rendered'; runs: string[] }
+  | { type: 'rendered'; runs: Array<{ batch: string; id: string }> }
   | { type: 'skipped'; message: string };
+
+/** What the session needs of the ensemble it watches, loaded afresh on every save (the CLI's opened ensemble is one). */
+export interface WatchedEnsemble {
+  spec: EnsembleSpec;
+  targets: readonly Target[];
+  backends: Backends;
+  lock(command: string): Lock;
+}
 
 export interface WatchOptions {
   configFile: string;
   /** Loads configuration and settings afresh (they may be what changed). Throws UserError on bad input. */
-  load: () => CommandContext;
+  load: () => WatchedEnsemble;
   /** Render new and changed runs that no job has used yet. */
   apply: boolean;
   debounceMs: number;
@@ -72,13 +82,13 @@ export class WatchSession {
     this.lock = undefined;
   }
 
-  private async compute(ctx: CommandContext): Promise<ComputedPlan> {
+  private async compute(ctx: WatchedEnsemble): Promise<ComputedPlan> {
     const desired = await desiredState(ctx.spec, ctx.targets);
-    return observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets });
+    return observeAndDiff(ctx.spec, desired, ctx.backends, { targets: ctx.targets });
   }
 
   /** (Re)points the watchers at the configuration's folder and the current template folders. */
-  private async follow(ctx: CommandContext | undefined): Promise<void> {
+  private async follow(ctx: WatchedEnsemble | undefined): Promise<void> {
     const next = watchPaths(this.options.configFile, ctx?.spec);
     // A broken configuration keeps the template folders of the last good one.
     if (!ctx) next.deep = this.paths.deep;
@@ -123,7 +133,7 @@ export class WatchSession {
 
   private async replan(files: string[]): Promise<void> {
     const started = performance.now();
-    let ctx: CommandContext;
+    let ctx: WatchedEnsemble;
     let computed: ComputedPlan;
     try {
       ctx = this.options.load();
@@ -150,11 +160,11 @@ export class WatchSession {
    * job has used yet. It never submits, cancels or rewrites a run with a
    * job: spending allocation stays a deliberate `mensemble apply`.
    */
-  private async renderSafe(computed: ComputedPlan, ctx: CommandContext): Promise<void> {
+  private async renderSafe(computed: ComputedPlan, ctx: WatchedEnsemble): Promise<void> {
     const safe = computed.plan.entries.filter(isSafeToRender);
     if (safe.length === 0) return;
     try {
-      this.lock = acquireLock(ensembleStateDir(ctx.spec), 'mensemble watch --apply');
+      this.lock = ctx.lock('mensemble watch --apply');
     } catch (err) {
       this.options.emit({ type: 'skipped', message: `not rendering ${safe.length} run${safe.length > 1 ? 's' : ''}: ${errorMessage(err)}` });
       return;
@@ -164,7 +174,7 @@ export class WatchSession {
     } finally {
       this.releaseLock();
     }
-    this.options.emit({ type: 'rendered', runs: safe.map((e) => `${e.batch}/${e.id}`) });
+    this.options.emit({ type: 'rendered', runs: safe.map((e) => ({ batch: e.batch, id: e.id })) });
     // The baseline for the next delta is the world as it is now.
     this.previous = (await this.compute(ctx)).plan;
   }

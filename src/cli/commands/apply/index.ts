@@ -1,18 +1,14 @@
 import readline from 'node:readline/promises';
 import { executePlan } from '../../../apply/executor.js';
 import { DetachFailed, detachApply } from '../../../apply/detach.js';
-import { desiredState, ensembleStateDir, observeAndDiff } from '../../../plan/compute.js';
+import { desiredState, observeAndDiff } from '../../../plan/compute.js';
 import type { DesiredState } from '../../../plan/desired.js';
-import { displayPath } from '../../../util/paths.js';
 import { hasChanges, type Plan } from '../../../plan/types.js';
-import { acquireLock } from '../../../state/lock.js';
 import { isActive, latestAttempt } from '../../../state/run-state.js';
-import { jsonReporter, lineReporter, resultLine } from '../../../ui/apply-view.js';
-import { LiveProgress } from '../../../ui/live-progress.js';
-import { planJson, renderPlan } from '../../../ui/plan-view.js';
-import { jsonLine } from '../../../ui/json.js';
+import { applyView, type ApplyView } from '../../../ui/views/apply.js';
 import { UserError } from '../../../util/errors.js';
-import { commandContext, type CommandContext, type CommonFlags } from '../../options.js';
+import { openEnsemble, type OpenedEnsemble } from '../../open-ensemble.js';
+import { commandLine, type CommonFlags } from '../../options.js';
 
 export interface ApplyFlags extends CommonFlags {
   yes?: boolean;
@@ -32,53 +28,52 @@ export interface ApplyFlags extends CommonFlags {
 export async function applyCommand(config: string | undefined, flags: ApplyFlags): Promise<number> {
   // A program reading the JSON cannot answer a prompt (and a prompt on stdout would corrupt the JSON): as Terraform does, --json needs --yes.
   if (flags.json && !flags.yes) throw new UserError('`apply --json` needs --yes: a program reading the JSON cannot answer the confirmation prompt. Read the plan first with `mensemble plan --json`, then run `mensemble apply --json --yes`. Nothing was changed.');
-  const ctx = commandContext(config, flags);
+  const ensemble = openEnsemble(config, flags);
+  const view = applyView(ensemble.output);
   // Everything that can be wrong with the input fails here, before the lock or any file is written.
-  await ctx.backend.preflight();
-  const desired = await desiredState(ctx.spec, ctx.targets);
-  if (flags.detach) return detach(ctx, desired, flags);
-  const lock = acquireLock(ensembleStateDir(ctx.spec), `mensemble apply ${process.argv.slice(3).join(' ')}`.trim());
+  await ensemble.backend.preflight();
+  const desired = await desiredState(ensemble.spec, ensemble.targets);
+  if (flags.detach) return detach(ensemble, view, desired, flags);
+  const lock = ensemble.lock(commandLine('apply'));
   const onSignal = (signal: NodeJS.Signals) => {
     lock.release();
-    process.stderr.write(`\nmensemble: stopped by ${signal}. Jobs already submitted keep running; run \`mensemble apply\` again to follow them.\n`);
+    view.stopped(signal);
     process.exit(130);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const computed = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
+    const computed = await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
     const { plan } = computed;
-    refuseForeignJobs(plan, ctx.backend.name);
-    if (flags.json) process.stdout.write(`${JSON.stringify(planJson(plan))}\n`);
-    else process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
+    refuseForeignJobs(plan, ensemble.backend.name);
+    view.plan(plan, { detach: false });
     // Removals are work only with --prune; in-flight jobs are work only when we wait for them.
     const changes = hasChanges(plan, { prune: flags.prune });
     const inflight = plan.summary.inflight > 0 && flags.wait !== false;
     if (!changes && !inflight) {
-      if (flags.json) process.stdout.write(jsonLine('result', { completed: [], failed: [], pending: [], removed: [], moved: [] }));
+      view.nothingToDo();
       return 0;
     }
     if (changes && !flags.yes) await confirm();
-    const live = !flags.json && process.stdout.isTTY ? new LiveProgress(plan, ctx.colors, (s) => process.stdout.write(s)) : undefined;
-    const reporter = flags.json ? jsonReporter() : (live?.report ?? lineReporter(ctx.colors));
+    const progress = view.progress(plan);
+    const { settings } = ensemble;
     const result = await executePlan(
       computed,
-      ctx.backend,
+      ensemble.backend,
       {
         noWait: flags.wait === false,
         prune: Boolean(flags.prune),
         noChecks: flags.checks === false,
-        pollInterval: ctx.pollInterval,
-        checkInterval: ctx.checkInterval,
-        submitRate: ctx.submitRate,
-        array: flags.array ?? ctx.rc.array ?? false,
-        shell: ctx.shell,
+        pollInterval: settings.pollInterval,
+        checkInterval: settings.checkInterval,
+        submitRate: settings.submitRate,
+        array: settings.array,
+        shell: settings.shell,
         lock,
       },
-      reporter,
-    ).finally(() => live?.stop());
-    if (flags.json) process.stdout.write(jsonLine('result', result));
-    else process.stdout.write(`\n${resultLine(result, ctx.colors)}\n`);
+      progress.report,
+    ).finally(() => progress.stop());
+    view.result(result);
     return result.failed.length > 0 ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);
@@ -92,20 +87,17 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
  * background process that takes the lock itself; its output goes to a log
  * in `.mensemble/`, and `status` shows that it runs.
  */
-async function detach(ctx: CommandContext, desired: DesiredState, flags: ApplyFlags): Promise<number> {
-  const { plan } = await observeAndDiff(ctx.spec, desired, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
-  refuseForeignJobs(plan, ctx.backend.name);
-  if (!flags.json) process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
+async function detach(ensemble: OpenedEnsemble, view: ApplyView, desired: DesiredState, flags: ApplyFlags): Promise<number> {
+  const { plan } = await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
+  refuseForeignJobs(plan, ensemble.backend.name);
+  view.plan(plan, { detach: true });
   const changes = hasChanges(plan, { prune: flags.prune });
   if (!changes && plan.summary.inflight === 0) return 0;
   if (changes && !flags.yes) await confirm();
   const args = process.argv.slice(2).filter((a) => a !== '--detach' && a !== '-d');
   if (!args.includes('--yes') && !args.includes('-y')) args.push('--yes');
   try {
-    const child = await detachApply(process.argv[1]!, args, ensembleStateDir(ctx.spec), process.cwd());
-    if (flags.json) process.stdout.write(jsonLine('detached', { pid: child.pid, log: child.log, finished: child.finished }));
-    else if (child.finished) process.stdout.write(`\nThe background apply already finished; its log: ${displayPath(child.log)}\n`);
-    else process.stdout.write(`\nApplying in the background: pid ${child.pid}, log ${displayPath(child.log)}\n\`mensemble status\` shows progress; it is safe to log out.\n`);
+    view.detached(await detachApply(process.argv[1]!, args, ensemble.stateDir, process.cwd()));
     return 0;
   } catch (err) {
     if (err instanceof DetachFailed) throw new UserError(err.message);

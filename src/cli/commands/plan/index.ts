@@ -1,7 +1,8 @@
 import { computePlan } from '../../../plan/compute.js';
 import { hasChanges } from '../../../plan/types.js';
-import { planJson, renderPlan } from '../../../ui/plan-view.js';
-import { commandContext, type CommonFlags } from '../../options.js';
+import { planView } from '../../../ui/views/plan.js';
+import { openEnsemble } from '../../open-ensemble.js';
+import type { CommonFlags } from '../../options.js';
 
 export interface PlanFlags extends CommonFlags {
   detailedExitcode?: boolean;
@@ -11,9 +12,8 @@ export interface PlanFlags extends CommonFlags {
 
 /** `mensemble plan`: what apply would do, and why. Reads only. */
 export async function planCommand(config: string | undefined, flags: PlanFlags): Promise<number> {
-  const ctx = commandContext(config, flags);
-  const { plan } = await computePlan(ctx.spec, ctx.backend, { targets: ctx.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
-  if (flags.json) process.stdout.write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
-  else process.stdout.write(`${renderPlan(plan, ctx.colors)}\n`);
+  const ensemble = openEnsemble(config, flags);
+  const { plan } = await computePlan(ensemble.spec, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
+  planView(ensemble.output).plan(plan);
   return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;
 }

@@ -1,6 +1,7 @@
 import { WatchSession } from '../../../watch/session.js';
-import { watchJson, watchText } from '../../../ui/watch-view.js';
-import { commandContext, configPath, type CommonFlags } from '../../options.js';
+import { watchView } from '../../../ui/views/watch.js';
+import { openEnsemble } from '../../open-ensemble.js';
+import { configPath, type CommonFlags } from '../../options.js';
 
 export interface WatchFlags extends CommonFlags {
   apply?: boolean;
@@ -10,14 +11,14 @@ export interface WatchFlags extends CommonFlags {
 /** `mensemble watch`: re-plan on every save and say what changed; with --apply, render what is safe. */
 export async function watchCommand(config: string | undefined, flags: WatchFlags): Promise<number> {
   const configFile = configPath(config);
-  const first = commandContext(config, flags);
-  const write = (s: string) => process.stdout.write(s);
+  // The first opening fixes the output (colour from .mensemblerc); every save opens the ensemble afresh.
+  const view = watchView(openEnsemble(config, flags).output);
   const session = new WatchSession({
     configFile,
-    load: () => commandContext(config, flags),
+    load: () => openEnsemble(config, flags),
     apply: Boolean(flags.apply),
     debounceMs: flags.debounce ?? 75,
-    emit: (event) => write(flags.json ? watchJson(event) : watchText(event, first.colors)),
+    emit: (event) => view.event(event),
   });
   await session.start();
   return new Promise<number>((resolve) => {
@@ -25,7 +26,7 @@ export async function watchCommand(config: string | undefined, flags: WatchFlags
       // The lock goes first: whatever happens next, no stale lock is left behind.
       session.releaseLock();
       void session.close().then(() => {
-        if (!flags.json) write('\nStopped watching.\n');
+        view.stopped();
         resolve(0);
       });
     };

@@ -1,9 +1,10 @@
-import { maxOf } from '../util/numbers.js';
-import { changeCount, type PendingTask, type Plan, type PlanAction, type PlanEntry, type PlanSummary } from '../plan/types.js';
-import { displayPath } from '../util/paths.js';
-import type { Colors } from './color.js';
-import { describeNote, describeReason, noteJson, reasonJson } from './plan-reasons.js';
-import { envelope } from './json.js';
+import { maxOf } from '../../util/numbers.js';
+import { changeCount, type PendingTask, type Plan, type PlanAction, type PlanEntry, type PlanSummary } from '../../plan/types.js';
+import { displayPath } from '../../util/paths.js';
+import type { Colors } from '../color.js';
+import type { Output } from '../output.js';
+import { describeNote, describeReason, noteJson, reasonJson } from '../plan-reasons.js';
+import { envelope } from '../json.js';
 
 const SYMBOLS: Record<PlanAction, string> = {
   create: '+',
@@ -125,4 +126,13 @@ export function planJson(plan: Plan): object {
       notes: e.notes.map(noteJson),
     })),
   });
+}
+
+/** What `mensemble plan` shows: the plan, as text or as one JSON document. */
+export interface PlanView {
+  plan(plan: Plan): void;
+}
+
+export function planView(output: Output): PlanView {
+  return output.json ? { plan: (plan) => output.out(`${JSON.stringify(planJson(plan), null, 2)}\n`) } : { plan: (plan) => output.out(`${renderPlan(plan, output.colors)}\n`) };
 }

@@ -1,12 +1,13 @@
 import path from 'node:path';
-import type { WatchEvent } from '../watch/session.js';
-import type { PlanChange } from '../watch/plan-delta.js';
-import { displayPath } from '../util/paths.js';
-import type { Colors } from './color.js';
-import { describeReason, reasonJson } from './plan-reasons.js';
-import { jsonLine } from './json.js';
-import { diagnostic } from './error-view.js';
-import { planJson, renderPlan, summaryLine } from './plan-view.js';
+import type { WatchEvent } from '../../watch/session.js';
+import type { PlanChange } from '../../watch/plan-delta.js';
+import { displayPath } from '../../util/paths.js';
+import type { Colors } from '../color.js';
+import type { Output } from '../output.js';
+import { describeReason, reasonJson } from '../plan-reasons.js';
+import { jsonLine } from '../json.js';
+import { diagnostic } from './error.js';
+import { planJson, renderPlan, summaryLine } from './plan.js';
 
 const clock = () => new Date().toISOString().slice(11, 19);
 
@@ -31,7 +32,7 @@ export function watchText(event: WatchEvent, c: Colors): string {
         .map((l) => `  ${l}`)
         .join('\n')}\n  (still watching; the next good save re-plans)\n`;
     case 'rendered':
-      return `  rendered ${event.runs.length} run${event.runs.length === 1 ? '' : 's'} (not submitted): ${event.runs.slice(0, 5).join(', ')}${event.runs.length > 5 ? ', ...' : ''}\n`;
+      return `  rendered ${event.runs.length} run${event.runs.length === 1 ? '' : 's'} (not submitted): ${event.runs.slice(0, 5).map((r) => `${r.batch}/${r.id}`).join(', ')}${event.runs.length > 5 ? ', ...' : ''}\n`;
     case 'skipped':
       return `  ${c.yellow(event.message)}\n`;
   }
@@ -76,4 +77,16 @@ export function watchJson(event: WatchEvent): string {
       return jsonLine(type, { time, ...body });
     }
   }
+}
+
+/** What `mensemble watch` shows: one block of text, or one JSON line, per event of the session. */
+export interface WatchView {
+  event(event: WatchEvent): void;
+  /** Watching ended (Ctrl-C). */
+  stopped(): void;
+}
+
+export function watchView(output: Output): WatchView {
+  if (output.json) return { event: (e) => output.out(watchJson(e)), stopped() {} };
+  return { event: (e) => output.out(watchText(e, output.colors)), stopped: () => output.out('\nStopped watching.\n') };
 }

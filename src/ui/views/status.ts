@@ -1,9 +1,11 @@
-import { maxOf } from '../util/numbers.js';
-import type { Plan, PlanEntry } from '../plan/types.js';
-import { latestAttempt } from '../state/run-state.js';
-import type { Colors } from './color.js';
-import { describeBlocked } from './plan-reasons.js';
-import { envelope } from './json.js';
+import { maxOf } from '../../util/numbers.js';
+import type { Plan, PlanEntry } from '../../plan/types.js';
+import { latestAttempt } from '../../state/run-state.js';
+import type { Colors } from '../color.js';
+import type { Output } from '../output.js';
+import { displayPath } from '../../util/paths.js';
+import { describeBlocked } from '../plan-reasons.js';
+import { envelope } from '../json.js';
 
 /**
  * One run as `status` shows it. `state` is the latest job's state, or `new` /
@@ -108,4 +110,28 @@ function paint(state: string, c: Colors): (s: string) => string {
   if (state === 'queued' || state === 'running' || state === 'submitting') return c.cyan;
   if (state === 'new' || state === 'rendered') return c.dim;
   return c.red;
+}
+
+/** The apply running now, as the lock names it. */
+export interface RunningApply {
+  pid: number;
+  host: string;
+  startedAt: string;
+  command: string;
+  log?: string;
+}
+
+/** What `mensemble status` shows. */
+export interface StatusView {
+  status(plan: Plan, apply: RunningApply | undefined): void;
+}
+
+export function statusView(output: Output): StatusView {
+  if (output.json) return { status: (plan, apply) => output.out(`${JSON.stringify(statusJson(statusRows(plan), plan.warnings, apply ?? null), null, 2)}\n`) };
+  return {
+    status(plan, apply) {
+      if (apply) output.out(`An apply is running: pid ${apply.pid} on ${apply.host} since ${apply.startedAt} (\`${apply.command}\`)${apply.log ? `, log ${displayPath(apply.log)}` : ''}.\n\n`);
+      output.out(`${renderStatus(statusRows(plan), plan.warnings, output.colors)}\n`);
+    },
+  };
 }

@@ -1,7 +1,7 @@
-import { UserError, UserErrors } from '../util/errors.js';
-import { displayPath } from '../util/paths.js';
-import { didYouMean } from '../util/suggest.js';
-import { jsonLine } from './json.js';
+import { UserError, UserErrors } from '../../util/errors.js';
+import { displayPath } from '../../util/paths.js';
+import { didYouMean } from '../../util/suggest.js';
+import { jsonLine } from '../json.js';
 
 /**
  * One problem, as `--json` reports it. Every message mensemble writes about

@@ -1,0 +1,93 @@
+import type { Detached } from '../../apply/detach.js';
+import type { ApplyEvent, Reporter } from '../../apply/events.js';
+import type { ApplyResult } from '../../apply/executor.js';
+import type { Plan } from '../../plan/types.js';
+import { displayPath } from '../../util/paths.js';
+import type { Colors } from '../color.js';
+import { describeEvent, eventSubject, eventTone } from '../apply-events.js';
+import { jsonLine } from '../json.js';
+import { LiveProgress } from '../live-progress.js';
+import type { Output } from '../output.js';
+import { planJson, renderPlan } from './plan.js';
+
+/** One plain line per event (no escape codes unless colour is on): fit for terminals, logs and nohup. */
+export function lineReporter(c: Colors, write: (s: string) => void = (s) => process.stdout.write(s)): Reporter {
+  return (event: ApplyEvent) => {
+    const time = new Date().toISOString().slice(11, 19);
+    const tone = eventTone(event);
+    const color = tone === 'warning' || tone === 'failure' ? c.yellow : tone === 'success' ? c.green : (s: string) => s;
+    write(`${c.dim(time)}  ${eventSubject(event)}: ${color(describeEvent(event))}\n`);
+  };
+}
+
+/** Newline-delimited JSON, one object per event: its typed fields and, for people, `message` (docs/json-output.md). */
+export function jsonReporter(write: (s: string) => void = (s) => process.stdout.write(s)): Reporter {
+  return (event: ApplyEvent) => write(jsonLine('event', { time: new Date().toISOString(), ...event, message: describeEvent(event) }));
+}
+
+export function resultLine(result: ApplyResult, c: Colors): string {
+  const parts = [`${result.completed.length} completed`, `${result.failed.length} failed`];
+  if (result.pending.length > 0) parts.push(`${result.pending.length} left for the next apply (still running, or waiting on the scheduler or on a deleted run directory; run \`mensemble apply\` again)`);
+  if (result.removed.length > 0) parts.push(`${result.removed.length} removed`);
+  if (result.moved.length > 0) parts.push(`${result.moved.length} moved (record carried over, not run again)`);
+  const text = `Apply complete: ${parts.join(', ')}.`;
+  return result.failed.length > 0 ? `${c.yellow(text)}\nFailed: ${result.failed.join(', ')}` : c.bold(text);
+}
+
+/** What `mensemble apply` shows: the plan, progress as it goes, and the result; or, with --detach, where it went. */
+export interface ApplyView {
+  /** The plan about to be applied (with --detach, the one confirmed here). */
+  plan(plan: Plan, mode: { detach: boolean }): void;
+  /** Progress while the plan is carried out; `stop` once it is over. */
+  progress(plan: Plan): { report: Reporter; stop(): void };
+  result(result: ApplyResult): void;
+  /** A plan without changes: nothing was carried out. */
+  nothingToDo(): void;
+  detached(child: Detached): void;
+  /** Stopped by a signal; jobs keep running. */
+  stopped(signal: NodeJS.Signals): void;
+}
+
+export function applyView(output: Output): ApplyView {
+  return output.json ? applyJsonView(output) : applyTextView(output);
+}
+
+/** Newline-delimited JSON: the plan, one line per event, the result (docs/json-output.md). */
+function applyJsonView(output: Output): ApplyView {
+  const result = (r: ApplyResult) => output.out(jsonLine('result', r));
+  return {
+    plan(plan, { detach }) {
+      // A detached apply's plan is for the person confirming it; the JSON reader gets where the apply went.
+      if (!detach) output.out(`${JSON.stringify(planJson(plan))}\n`);
+    },
+    progress: () => ({ report: jsonReporter((s) => output.out(s)), stop() {} }),
+    result,
+    nothingToDo: () => result({ completed: [], failed: [], pending: [], removed: [], moved: [] }),
+    detached: (child) => output.out(jsonLine('detached', { pid: child.pid, log: child.log, finished: child.finished })),
+    stopped: (signal) => output.err(stoppedText(signal)),
+  };
+}
+
+/** Text: live progress in a terminal, one line per event elsewhere (logs, nohup). */
+function applyTextView(output: Output): ApplyView {
+  const c = output.colors;
+  return {
+    plan: (plan) => output.out(`${renderPlan(plan, c)}\n`),
+    progress(plan) {
+      if (!output.interactive) return { report: lineReporter(c, (s) => output.out(s)), stop() {} };
+      const live = new LiveProgress(plan, c, (s) => output.out(s));
+      return { report: live.report, stop: () => live.stop() };
+    },
+    result: (result) => output.out(`\n${resultLine(result, c)}\n`),
+    nothingToDo() {},
+    detached(child) {
+      if (child.finished) output.out(`\nThe background apply already finished; its log: ${displayPath(child.log)}\n`);
+      else output.out(`\nApplying in the background: pid ${child.pid}, log ${displayPath(child.log)}\n\`mensemble status\` shows progress; it is safe to log out.\n`);
+    },
+    stopped: (signal) => output.err(stoppedText(signal)),
+  };
+}
+
+function stoppedText(signal: NodeJS.Signals): string {
+  return `\nmensemble: stopped by ${signal}. Jobs already submitted keep running; run \`mensemble apply\` again to follow them.\n`;
+}
