@@ -7,18 +7,20 @@ import { ensembleKey, ensembleStateDir } from '../state/ensemble-folder.js';
 import { runTask, TaskFailure } from '../tasks/index.js';
 import { RunDirectoryGone, isActive, latestAttempt, runStatePath, taskFiles } from '../state/run-state.js';
 import { LockLost, type Lock } from '../state/lock.js';
-import { forgetDetached } from '../util/detached.js';
-import { crashPoint } from '../util/test-hooks.js';
 import { UserError, errorMessage } from '../util/errors.js';
 import type { Reporter } from './events.js';
-import { ArrayGate } from './array-gate.js';
+import { ArrayGate } from './capacity/array-gate.js';
+import { ArrayCapacity } from './capacity/arrays.js';
+import { PerJobCapacity } from './capacity/per-job.js';
+import { RateLimiter } from './capacity/rate-limit.js';
 import { JobWatcher } from './job-watcher.js';
-import { driveRun, rehomeRun, type RunOutcome } from './run-lifecycle.js';
-import { RateLimiter } from './rate-limit.js';
+import { pool } from './pool.js';
+import { driveRun, rehomeRun, type RunOutcome } from './run-driver.js';
 import { ApplySession } from './session.js';
+import { runOnce } from './tasks/run-once.js';
+import { sessionTaskLedger } from './tasks/session-ledger.js';
 import type { SessionScope } from '../state/session-file.js';
 import { taskDefinitionHash } from '../config/task-identity.js';
-import { Slots, pool } from './slots.js';
 
 export interface ApplyOptions {
   noWait: boolean;
@@ -77,30 +79,21 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
    */
   const ensembleTask = async (task: TaskSpec, scope: SessionScope, filePrefix: string, workDir = spec.root) => {
     const batch = scope === 'ensemble' ? undefined : scope.slice('batch:'.length);
-    const taskHash = taskDefinitionHash(task);
-    const decision = session.decision(scope, task.phase, task.index, taskHash);
-    if (decision === 'done') return;
-    const resume = decision === 'resume';
-    const files = taskFiles(spec.dir, task.phase, task.index, filePrefix);
-    if (!resume) {
-      // Old results go before the intent is recorded, so a resumed apply never takes them for this one's.
-      forgetDetached(files);
-      session.markStarted(scope, task.phase, task.index, taskHash);
-    }
-    report({ kind: 'task-started', batch, phase: task.phase, name: task.name, resumed: resume });
     try {
-      fs.mkdirSync(workDir, { recursive: true });
-      await runTask(task, { ...taskContext, workDir, journal: { files, resume }, progress: (progress) => report({ kind: 'task-progress', batch, progress }) });
+      await runOnce(task, {
+        ledger: sessionTaskLedger(session, scope),
+        files: taskFiles(spec.dir, task.phase, task.index, filePrefix),
+        execute: async (journal) => {
+          fs.mkdirSync(workDir, { recursive: true });
+          await runTask(task, { ...taskContext, workDir, journal, progress: (progress) => report({ kind: 'task-progress', batch, progress }) });
+        },
+        started: (resumed) => report({ kind: 'task-started', batch, phase: task.phase, name: task.name, resumed }),
+        finished: () => report({ kind: 'task-finished', batch, phase: task.phase, name: task.name }),
+      });
     } catch (err) {
-      if (err instanceof TaskFailure) {
-        session.markEnded(scope, task.phase, task.index, { failed: true, exitCode: err.exitCode });
-        throw new UserError(`${err.message}. A ${task.phase} task failed, so the ensemble stops here; finished work is recorded and the next apply runs this task again.`);
-      }
+      if (err instanceof TaskFailure) throw new UserError(`${err.message}. A ${task.phase} task failed, so the ensemble stops here; finished work is recorded and the next apply runs this task again.`);
       throw err;
     }
-    crashPoint(`after-task-${task.phase}`);
-    session.markEnded(scope, task.phase, task.index, { failed: false });
-    report({ kind: 'task-finished', batch, phase: task.phase, name: task.name });
   };
 
   try {
@@ -130,13 +123,11 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       const arrays = asArrays ? new ArrayGate(backend, batch.maxjobs, submitGate, !options.noWait) : undefined;
       report({ kind: 'batch-started', batch: batch.name, runs: entries.length, maxruns: batch.maxruns, maxjobs: batch.maxjobs, arrays: arrays !== undefined });
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
-      // With arrays the scheduler holds tasks back (each array's `%n`) and the gate shares maxjobs among arrays; no slots here.
-      const slots = new Slots(arrays ? Number.POSITIVE_INFINITY : batch.maxjobs);
-      const ctx = { backend, watcher, slots, submitGate, arrays, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext, lock: options.lock };
+      const capacity = arrays ? new ArrayCapacity(arrays) : new PerJobCapacity(backend, batch.maxjobs, submitGate);
+      const ctx = { backend, watcher, capacity, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext, lock: options.lock };
       let pendingHere = 0;
       await pool(entries, batch.maxruns, async (entry) => {
         let outcome: RunOutcome;
-        arrays?.approach(entry.id);
         try {
           outcome = await driveRun(entry, ctx);
         } catch (err) {
@@ -148,8 +139,6 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
             report({ kind: 'run-failed', batch: batch.name, runId: entry.id, error: errorMessage(err) });
             outcome = 'failed';
           }
-        } finally {
-          arrays?.leave(entry.id);
         }
         const list = outcome === 'completed' ? result.completed : outcome === 'failed' ? result.failed : result.pending;
         list.push(`${batch.name}/${entry.id}`);

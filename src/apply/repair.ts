@@ -6,7 +6,7 @@ import { isActive, runStatePath, taskFiles, taskKey, writeRunState, type Attempt
 import { detachedState } from '../util/detached.js';
 import { hash64 } from '../util/hash.js';
 import { matchesOnDisk } from '../plan/observe.js';
-import { submitRequest } from './run-lifecycle.js';
+import { submitRequest } from './run-driver.js';
 
 export interface RepairedRun {
   run: string;

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { writeJsonAtomic } from '../state/atomic-write.js';
 import { readSessionFile, sessionFilePath, sessionTaskKey, type SessionFile, type SessionScope, type SessionTask } from '../state/session-file.js';
 import { ledgerDecision, sameTask, type LedgerDecision } from '../state/task-ledger.js';
@@ -15,6 +16,8 @@ export class ApplySession {
   private constructor(private readonly file: string, private data: SessionFile) {}
 
   static open(ensembleStateDir: string): ApplySession {
+    // Taking the lock made the folder; a caller without one (an engine test) must not depend on that.
+    fs.mkdirSync(ensembleStateDir, { recursive: true });
     let data = readSessionFile(ensembleStateDir);
     if (!data || data.finishedAt) data = ApplySession.fresh();
     const session = new ApplySession(sessionFilePath(ensembleStateDir), data);

@@ -92,7 +92,7 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
     completed: previous?.completed,
   };
   // The render record need not survive a power cut: lost, the run is rendered
-  // again. The intent to submit, written next, is durable (run-lifecycle.ts).
+  // again. The intent to submit, written next, is durable (run-driver.ts).
   writeRunState(run.dir, state, NOT_DURABLE);
   return state;
 }

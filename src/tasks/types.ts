@@ -37,7 +37,12 @@ export interface TaskContext {
    * and whether an earlier apply started it for the same inputs without
    * recording its end (then its result is taken, not run again).
    */
-  journal?: { files: DetachedFiles; resume: boolean };
+  journal?: TaskJournal;
+}
+
+export interface TaskJournal {
+  files: DetachedFiles;
+  resume: boolean;
 }
 
 export class TaskFailure extends Error {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Backend, SubmitRequest, SubmitResult } from '../backends/types.js';
-import type { AttemptRecord } from '../state/run-state.js';
+import type { Backend, SubmitRequest, SubmitResult } from '../../backends/types.js';
+import type { AttemptRecord } from '../../state/run-state.js';
 import { ArrayGate, type ArrayBackend } from './array-gate.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -68,7 +68,7 @@ test('maxjobs holds across arrays: a later array gets only the free slots, waits
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
   const { backend, arrays, throttles, raised } = arrayBackend();
   const gate = new ArrayGate(backend, 3, new RateLimiter(1000));
-  // As run-lifecycle does: the attempt record gets the job id the submission returned.
+  // As the run driver does: the attempt record gets the job id the submission returned.
   const send = (id: string) => {
     const rec = record();
     return gate.submit(request(id), rec, () => {}).then((result) => Object.assign(rec, { jobId: result.jobId }));

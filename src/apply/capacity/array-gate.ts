@@ -1,5 +1,5 @@
-import type { Backend, SubmitRequest, SubmitResult } from '../backends/types.js';
-import type { AttemptRecord } from '../state/run-state.js';
+import type { Backend, SubmitRequest, SubmitResult } from '../../backends/types.js';
+import type { AttemptRecord } from '../../state/run-state.js';
 import type { RateLimiter } from './rate-limit.js';
 
 interface Waiting {

@@ -1,0 +1,239 @@
+import { BackendUnavailableError, type Backend, type SchedulerRetry, type SubmitRequest } from '../backends/types.js';
+import type { TaskSpec } from '../config/types.js';
+import type { DesiredRun, PlanEntry } from '../plan/types.js';
+import { attemptsFor, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
+import { runTask, type TaskContext } from '../tasks/index.js';
+import { crashPoint } from '../util/test-hooks.js';
+import type { BatchCapacity } from './capacity/index.js';
+import type { ApplyEvent, Reporter } from './events.js';
+import type { JobWatcher } from './job-watcher.js';
+import { runTaskLedger } from './tasks/run-ledger.js';
+import { runOnce, type TaskLedger } from './tasks/run-once.js';
+import { writeRun } from './write-run.js';
+
+export type RunOutcome = 'completed' | 'failed' | 'pending';
+
+/** What every run of a batch shares while it is driven. */
+export interface RunDriverContext {
+  backend: Backend;
+  watcher: JobWatcher;
+  capacity: BatchCapacity;
+  report: Reporter;
+  ensembleKey: string;
+  noWait: boolean;
+  taskContext: Omit<TaskContext, 'run' | 'progress'>;
+  /** The ensemble's lock: lost (deleted or taken by another apply), nothing more is rendered or submitted. */
+  lock?: { assertHeld(): void };
+}
+
+/** An event about this run: the run's batch and id are added. */
+type RunEvent = DistributiveOmit<ApplyEvent, 'batch' | 'runId'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+const now = () => new Date().toISOString();
+
+/** Takes one run from wherever it stands to the end of its life cycle (RunDriver). */
+export function driveRun(entry: PlanEntry, ctx: RunDriverContext): Promise<RunOutcome> {
+  return new RunDriver(entry, ctx).drive();
+}
+
+/**
+ * One run's life cycle: render, pre_run, submit (intent recorded first),
+ * wait, retry while attempts remain, post_run. It owns the run's state:
+ * every step is saved before the next begins, so a resumed apply picks up
+ * at the same step, and it reports every step as an event.
+ */
+class RunDriver {
+  private readonly run: DesiredRun;
+  private state: RunState | undefined;
+  /** A job this apply watched end as cancelled: someone cancelled it on purpose; not retried now. */
+  private cancelledHere: AttemptRecord | undefined;
+
+  constructor(
+    private readonly entry: PlanEntry,
+    private readonly ctx: RunDriverContext,
+  ) {
+    this.run = entry.desired!;
+    this.state = entry.observed?.state;
+  }
+
+  async drive(): Promise<RunOutcome> {
+    // Announced before rendering, so that job arrays wait for this run's submission (capacity/arrays.ts).
+    this.ctx.capacity.arrive(this.run.id);
+    try {
+      return await this.lifeCycle();
+    } finally {
+      this.ctx.capacity.depart(this.run.id);
+    }
+  }
+
+  private async lifeCycle(): Promise<RunOutcome> {
+    const { ctx, entry } = this;
+    ctx.lock?.assertHeld();
+    if (entry.moved) this.state = rehomeRun(entry);
+    if (entry.action === 'create' || entry.action === 'update' || entry.action === 'replace') await this.render(entry.action);
+    if (!this.state) throw new Error(`internal: run ${this.run.id} has no state after rendering`);
+    const ledger = runTaskLedger(this.state, this.run.inputHash, () => this.save());
+    for (const task of this.run.batch.tasks.pre_run) await this.task(task, ledger);
+    try {
+      if ((await this.converge()) === 'pending') return 'pending';
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+      // The scheduler stayed unreachable: the run keeps its recorded intent and
+      // the next apply adopts the job or submits it. Never a failure.
+      this.say({ kind: 'warning', warning: { kind: 'scheduler-unreachable', backend: ctx.backend.name, error: err.message } });
+      return 'pending';
+    } finally {
+      // Whatever happened, the run holds no job slot through its post_run tasks.
+      ctx.capacity.release(this.run.id);
+    }
+    const mine = this.attempts();
+    const final = mine[mine.length - 1]!;
+    for (const task of this.run.batch.tasks.post_run) await this.task(task, ledger);
+    this.state.completed = { inputHash: this.run.inputHash, at: now(), outcome: final.state };
+    this.save();
+    this.say({ kind: 'finished', state: final.state, exitCode: final.exitCode, reason: final.reason, attempts: mine.length });
+    return final.state === 'completed' ? 'completed' : 'failed';
+  }
+
+  /** New or changed inputs: a queued or running job of the old inputs is cancelled (--replace-running), then the files are written. */
+  private async render(action: 'create' | 'update' | 'replace'): Promise<void> {
+    const running = this.state && latestAttempt(this.state);
+    if (running && isActive(running.state)) {
+      await this.ctx.backend.cancel([{ runDir: this.run.dir, record: running }]);
+      Object.assign(running, { state: 'cancelled', endedAt: now(), reason: 'cancelled to replace it with changed inputs' });
+      this.say({ kind: 'job-cancelled', jobId: running.jobId });
+    }
+    this.state = writeRun(this.run, this.state);
+    crashPoint('after-render');
+    this.say({ kind: 'rendered', files: this.run.files.filter((f) => f.kind !== 'dir').length, action });
+  }
+
+  /** Submits, follows and retries until the run's last attempt has ended for good; `pending` with --no-wait. */
+  private async converge(): Promise<'ended' | 'pending'> {
+    const { ctx, run } = this;
+    for (;;) {
+      const mine = this.attempts();
+      const current = mine[mine.length - 1];
+      if (current?.state === 'submitting') {
+        await this.adoptOrForget(current);
+        continue;
+      }
+      if (current && isActive(current.state)) {
+        if (ctx.noWait) return 'pending';
+        ctx.capacity.occupy(run.id);
+        await this.follow(current);
+        continue;
+      }
+      if (current?.state === 'completed') return 'ended';
+      // Someone cancelled the job while we watched it: a deliberate act, not retried
+      // now. A later apply plans it as a retry while attempts remain.
+      if (current?.state === 'cancelled' && current === this.cancelledHere) return 'ended';
+      if (current && mine.length >= run.batch.maxAttempts) return 'ended';
+      if (current) this.say({ kind: 'retrying', attempt: mine.length + 1, maxAttempts: run.batch.maxAttempts });
+      await ctx.capacity.admit(run.id);
+      await this.submit(mine.length + 1);
+    }
+  }
+
+  /** Waits for the job to end, saving each state it passes through. */
+  private async follow(current: AttemptRecord): Promise<void> {
+    const final = await this.ctx.watcher.wait({ runDir: this.run.dir, record: current }, (status) => {
+      Object.assign(current, status);
+      this.save();
+      if (isActive(status.state)) this.say({ kind: 'job-state', jobId: current.jobId, state: status.state, final: false });
+    });
+    Object.assign(current, final);
+    this.save();
+    this.ctx.capacity.release(this.run.id);
+    if (final.state === 'cancelled') this.cancelledHere = current;
+    this.say({ kind: 'job-state', jobId: current.jobId, state: current.state, exitCode: current.exitCode, reason: current.reason, final: true });
+  }
+
+  private async submit(attempt: number): Promise<void> {
+    const state = this.state!;
+    const record: AttemptRecord = { attempt, inputHash: this.run.inputHash, backend: this.ctx.backend.name, state: 'submitting', submittedAt: now() };
+    // The intent is on disk before the job exists: a crash from here on is resolved by adoption, never by a second submission.
+    this.ctx.lock?.assertHeld();
+    state.attempts.push(record);
+    this.save();
+    crashPoint('before-submit');
+    try {
+      const result = await this.ctx.capacity.submit(this.request(attempt), record, () => this.save());
+      crashPoint('after-submit');
+      Object.assign(record, { jobId: result.jobId, state: result.state, backendData: result.backendData, startedAt: result.startedAt });
+      this.save();
+      this.say({ kind: 'submitted', jobId: result.jobId, attempt, state: result.state });
+    } catch (err) {
+      // Unreachable scheduler: keep the intent (the job may exist) and let drive() give up for now.
+      if (err instanceof BackendUnavailableError) throw err;
+      Object.assign(record, { state: 'failed', exitCode: null, endedAt: now(), reason: `could not submit: ${(err as Error).message}` });
+      this.save();
+      this.say({ kind: 'warning', warning: { kind: 'submit-failed', attempt, error: (err as Error).message } });
+    }
+  }
+
+  /** A recorded intent without a job id: find the job the dead process submitted, or forget the intent. */
+  private async adoptOrForget(intent: AttemptRecord): Promise<void> {
+    const state = this.state!;
+    const found = await this.ctx.backend.recover(this.request(intent.attempt), intent);
+    if (found) {
+      Object.assign(intent, { jobId: found.jobId, state: found.state, backendData: found.backendData, startedAt: found.startedAt ?? intent.submittedAt });
+      this.say({ kind: 'adopted', jobId: found.jobId, attempt: intent.attempt });
+    } else {
+      state.attempts = state.attempts.filter((a) => a !== intent);
+      this.say({ kind: 'intent-dropped', attempt: intent.attempt });
+    }
+    this.save();
+  }
+
+  private task(task: TaskSpec, ledger: TaskLedger): Promise<void> {
+    const run = this.run;
+    const context: TaskContext = {
+      ...this.ctx.taskContext,
+      run: { id: run.id, dir: run.dir, vars: run.vars },
+      progress: (progress) => this.say({ kind: 'task-progress', progress }),
+    };
+    return runOnce(task, {
+      ledger,
+      files: taskFiles(run.dir, task.phase, task.index),
+      execute: (journal) => runTask(task, { ...context, journal }),
+      started: (resumed) => this.say({ kind: 'task-started', phase: task.phase, name: task.name, resumed }),
+      finished: () => this.say({ kind: 'task-finished', phase: task.phase, name: task.name }),
+    });
+  }
+
+  private request(attempt: number): SubmitRequest {
+    const knownJobIds = this.state!.attempts.flatMap((a) => (a.jobId === undefined ? [] : [a.jobId]));
+    const notify = (retry: SchedulerRetry) => this.say({ kind: 'warning', warning: { kind: 'scheduler-retrying', ...retry } });
+    return submitRequest(this.run, attempt, this.ctx.ensembleKey, knownJobIds, notify);
+  }
+
+  private attempts(): AttemptRecord[] {
+    return attemptsFor(this.state!, this.run.inputHash);
+  }
+
+  private save(): void {
+    writeRunState(this.run.dir, this.state!);
+  }
+
+  private say(event: RunEvent): void {
+    this.ctx.report({ ...event, batch: this.run.batch.name, runId: this.run.id } as ApplyEvent);
+  }
+}
+
+/** What the backend is told about one attempt of a run (also to find its job again). */
+export function submitRequest(run: DesiredRun, attempt: number, ensembleKey: string, knownJobIds: readonly string[], notify?: (retry: SchedulerRetry) => void): SubmitRequest {
+  return { ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options: run.batch.slurm, knownJobIds, notify };
+}
+
+/**
+ * A run whose folder moved: its files that use `run.dir` are rendered again
+ * (each replaced atomically) and its record is carried over to the input
+ * hash it has here. Nothing is submitted and no task runs.
+ */
+export function rehomeRun(entry: PlanEntry): RunState {
+  const run = entry.desired!;
+  const moved = entry.moved!;
+  return writeRun(run, rekeyRunState(entry.observed!.state!, moved.previousHash, run.inputHash));
+}
