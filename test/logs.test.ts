@@ -27,6 +27,23 @@ test('logs shows a run\'s job output and its task logs; unknown runs get a clear
   assert.match(bad.stderr, /No run `r9` in this ensemble\. Did you mean/);
 });
 
+test('logs finds a task log where the task wrote it: a cwd given as run.<key> is the run variable, as the task reads it', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1, jobBody: JOB.replace('{{ pause }}', '0') });
+  const config = path.join(dir, 'mensemble.yaml');
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('  vars:\n', '  vars:\n    work: work\n'));
+  fs.mkdirSync(path.join(dir, 'runs', 'r1', 'work'), { recursive: true });
+  fs.appendFileSync(config, `      post_run:\n        - name: execute\n          args: {cmd: "echo in work", cwd: run.work, log: true}\n`);
+  const applied = cli(['apply', '--yes'], dir);
+  assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+  const log = path.join(dir, 'runs', 'r1', 'work', 'post_run.0.execute.log');
+  assert.equal(fs.readFileSync(log, 'utf8'), 'in work\n', 'the task wrote its log in the folder run.work names');
+  const r = cli(['logs', 'r1'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  // Before, logs looked in a folder literally called `run.work` and showed no task log.
+  assert.match(r.stdout, /==> runs\/r1\/work\/post_run\.0\.execute\.log <==\nin work\n/);
+});
+
 test('logs --follow prints output as the job writes it and ends when the job ends', async () => {
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 1, jobBody: JOB.replace('{{ pause }}', '2') });

@@ -46,8 +46,8 @@ async function repairRun(run: DesiredRun, backend: Backend, ensembleKey: string)
   // Attempts in order, each found the way a crashed submission is adopted; the first not found ends the search.
   const attempts: AttemptRecord[] = [];
   for (let attempt = 1; attempt <= run.batch.maxAttempts; attempt++) {
-    const intent: AttemptRecord = { attempt, inputHash, backend: backend.name, state: 'submitting', submittedAt: renderedAt, backendData: { repair: true } };
-    const found = await backend.recover(submitRequest(run, attempt, ensembleKey, attempts.map((a) => a.jobId!)), intent);
+    const intent: AttemptRecord = { attempt, inputHash, backend: backend.name, state: 'submitting', submittedAt: renderedAt };
+    const found = await backend.recover(submitRequest(run, attempt, backend.name, ensembleKey, attempts.map((a) => a.jobId!)), intent, { rebuilding: true });
     if (!found) break;
     attempts.push({ ...intent, jobId: found.jobId, state: found.state, backendData: found.backendData, startedAt: found.startedAt });
   }

@@ -1,5 +1,5 @@
 import { BackendUnavailableError, type Backend, type SchedulerRetry, type SubmitRequest } from '../backends/types.js';
-import type { TaskSpec } from '../config/types.js';
+import { schedulerOptionsFor, type TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import { attemptsFor, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
@@ -206,7 +206,7 @@ class RunDriver {
   private request(attempt: number): SubmitRequest {
     const knownJobIds = this.state!.attempts.flatMap((a) => (a.jobId === undefined ? [] : [a.jobId]));
     const notify = (retry: SchedulerRetry) => this.say({ kind: 'warning', warning: { kind: 'scheduler-retrying', ...retry } });
-    return submitRequest(this.run, attempt, this.ctx.ensembleKey, knownJobIds, notify);
+    return submitRequest(this.run, attempt, this.ctx.backend.name, this.ctx.ensembleKey, knownJobIds, notify);
   }
 
   private attempts(): AttemptRecord[] {
@@ -223,8 +223,8 @@ class RunDriver {
 }
 
 /** What the backend is told about one attempt of a run (also to find its job again). */
-export function submitRequest(run: DesiredRun, attempt: number, ensembleKey: string, knownJobIds: readonly string[], notify?: (retry: SchedulerRetry) => void): SubmitRequest {
-  return { ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options: run.batch.slurm, knownJobIds, notify };
+export function submitRequest(run: DesiredRun, attempt: number, backend: string, ensembleKey: string, knownJobIds: readonly string[], notify?: (retry: SchedulerRetry) => void): SubmitRequest {
+  return { ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options: schedulerOptionsFor(run.batch, backend), knownJobIds, notify };
 }
 
 /**

@@ -9,7 +9,7 @@ export interface SubmitRequest {
   runDir: string;
   jobFile: string;
   attempt: number;
-  /** Batch `slurm:` options; backends that have no use for them ignore them. */
+  /** The batch's options for this backend (its `slurm:` for SLURM; none for local). */
   options: Record<string, string | number | boolean>;
   /** Job ids of this run's earlier attempts: never to be mistaken for this attempt's job. */
   knownJobIds: readonly string[];
@@ -48,6 +48,15 @@ export interface JobStatus {
   endedAt?: string;
 }
 
+export interface RecoverOptions {
+  /**
+   * Rebuilding a damaged state (`mensemble repair`): the intent is a guess
+   * with no backend data, so the attempt may have gone out as a lone job or
+   * as a task of any array of the batch.
+   */
+  rebuilding?: boolean;
+}
+
 /** An attempt the backend is asked about, with where its run lives. */
 export interface TrackedJob {
   runDir: string;
@@ -77,7 +86,7 @@ export interface Backend {
    * Finds a job submitted for an attempt whose id was never recorded (the
    * process died between submitting and recording). Undefined: no such job.
    */
-  recover(request: SubmitRequest, intent: AttemptRecord): Promise<SubmitResult | undefined>;
+  recover(request: SubmitRequest, intent: AttemptRecord, options?: RecoverOptions): Promise<SubmitResult | undefined>;
   cancel(jobs: readonly TrackedJob[]): Promise<void>;
   /** The user's active jobs whose names start with `match` (model-ensembler's `jobs` check). */
   countActiveJobs(match: string): Promise<number>;

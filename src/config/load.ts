@@ -7,7 +7,7 @@ import { decidePathsFrom, type PathsFromSetting } from './paths-from.js';
 import { schemaProblems } from './schema.js';
 import { taskPathProblems } from './task-paths.js';
 import { formatKeyPath, locate, readYamlFile, toConfigValue, type KeyPath, type YamlSource } from './source.js';
-import type { BatchSpec, EnsembleSpec, RunInput, TaskPhase, TaskSpec } from './types.js';
+import type { BatchSpec, EnsembleSpec, RunInput, SchedulerOption, TaskPhase, TaskSpec } from './types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -178,7 +178,7 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     runIdTemplate: typeof merged.run_id === 'string' ? merged.run_id : undefined,
     runIdLocation: locate(source, [...keyPath, 'run_id']),
     batchVars,
-    slurm: (merged.slurm ?? {}) as Record<string, string | number | boolean>,
+    schedulerOptions: { slurm: (merged.slurm ?? {}) as Record<string, SchedulerOption> },
     maxAttempts: Number((merged.retry as Obj | undefined)?.max_attempts ?? 1),
     array: typeof merged.array === 'boolean' ? merged.array : undefined,
     where: formatKeyPath(keyPath),

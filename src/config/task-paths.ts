@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { isRunReference } from '../tasks/substitute.js';
+import { isRunReference } from './task-args.js';
+import { taskKind } from './task-kinds.js';
 import { formatLocation } from '../util/errors.js';
 import { patternLeaves, placeInside } from '../util/paths.js';
 import { formatKeyPath, locate, type KeyPath, type YamlSource } from './source.js';
@@ -39,9 +40,11 @@ export function taskPathProblems(source: YamlSource, tasks: readonly TaskSpec[],
         });
       }
     }
-    const cwd = task.args.cwd === undefined ? base : check('cwd', task.args.cwd, base);
-    for (const key of ['directory', 'dest', 'script'] as const) check(key, task.args[key], base);
-    if (cwd !== undefined) check('log', task.args.log, cwd);
+    const { pathArgs } = taskKind(task.name);
+    // A log is relative to the folder the task works in; every other path to the task's base.
+    const cwd = !pathArgs.includes('cwd') || task.args.cwd === undefined ? base : check('cwd', task.args.cwd, base);
+    for (const key of pathArgs) if (key !== 'cwd' && key !== 'log') check(key, task.args[key], base);
+    if (pathArgs.includes('log') && cwd !== undefined) check('log', task.args.log, cwd);
   }
   return problems;
 }

@@ -1,7 +1,9 @@
 import type { SourceLocation } from '../util/errors.js';
 import type { YamlSource } from './source.js';
 
-export type TaskName = 'check' | 'execute' | 'jobs' | 'quota' | 'submit' | 'move' | 'remove';
+import type { TaskName } from './task-kinds.js';
+
+export type { TaskName } from './task-kinds.js';
 export type TaskPhase = 'pre_process' | 'pre_batch' | 'pre_run' | 'post_run' | 'post_batch' | 'post_process';
 
 export interface TaskSpec {
@@ -44,7 +46,8 @@ export interface BatchSpec {
   runIdLocation?: SourceLocation;
   /** Template-visible variables below the run level: ensemble vars < batch vars < batch keys. */
   batchVars: Record<string, unknown>;
-  slurm: Record<string, string | number | boolean>;
+  /** Options for the scheduler each backend talks to, under the user's key for it (`slurm:`). */
+  schedulerOptions: SchedulerOptions;
   maxAttempts: number;
   /** Submit as job arrays; undefined: the `array` setting of .mensemblerc decides. */
   array?: boolean;
@@ -70,4 +73,16 @@ export interface EnsembleSpec {
   batches: BatchSpec[];
   /** `-x name=value` variables, the highest precedence. */
   extraVars: Record<string, string>;
+}
+
+export type SchedulerOption = string | number | boolean;
+
+/** Batch options per backend, keyed by its name; the local backend has none. */
+export interface SchedulerOptions {
+  slurm: Record<string, SchedulerOption>;
+}
+
+/** The options a batch gives the backend called `backend` (none for a backend without a key). */
+export function schedulerOptionsFor(batch: Pick<BatchSpec, 'schedulerOptions'>, backend: string): Record<string, SchedulerOption> {
+  return Object.hasOwn(batch.schedulerOptions, backend) ? batch.schedulerOptions[backend as keyof SchedulerOptions] : {};
 }

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Backends } from '../backends/registry.js';
+import { schedulerOptionsFor } from '../config/types.js';
 import type { PlanEntry } from '../plan/types.js';
 import { latestAttempt, type AttemptRecord } from '../state/run-state.js';
-import { logName } from '../tasks/index.js';
+import { taskLogFile } from '../tasks/log.js';
 import { UserError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 
@@ -24,21 +24,24 @@ export function findRun(entries: readonly PlanEntry[], name: string): PlanEntry 
 }
 
 /** Where a run's job output and task logs are, for its latest attempt (or the one asked for). */
-export function runLogs(entry: PlanEntry, backends: Backends, attemptNumber?: number): RunLogs {
+export function runLogs(entry: PlanEntry, backends: Backends, ensembleDir: string, attemptNumber?: number): RunLogs {
   const run = entry.desired!;
   const state = entry.observed?.state;
   const attempt = attemptNumber === undefined ? state && latestAttempt(state) : state?.attempts.filter((a) => a.attempt === attemptNumber).at(-1);
   if (attemptNumber !== undefined && !attempt) throw new UserError(`Run ${entry.batch}/${entry.id} has no attempt ${attemptNumber}.`);
   const files: RunLogs['files'] = [];
   if (attempt) {
-    for (const f of backends.get(attempt.backend).outputFiles({ runDir: run.dir, jobFile: run.batch.jobFile, options: run.batch.slurm, record: attempt })) files.push({ path: f, kind: 'job' });
+    for (const f of backends.get(attempt.backend).outputFiles({ runDir: run.dir, jobFile: run.batch.jobFile, options: schedulerOptionsFor(run.batch, attempt.backend), record: attempt })) files.push({ path: f, kind: 'job' });
   }
   for (const task of [...run.batch.tasks.pre_run, ...run.batch.tasks.post_run]) {
-    const name = logName(task, task.args.log);
-    if (!name) continue;
-    const cwd = typeof task.args.cwd === 'string' ? path.resolve(run.dir, task.args.cwd) : run.dir;
-    const file = path.resolve(cwd, name);
-    if (fs.existsSync(file)) files.push({ path: file, kind: 'task' });
+    // Where the task itself writes it (tasks/log.ts); a path the task would refuse has no log to show.
+    let file: string | undefined;
+    try {
+      file = taskLogFile(task, { run: { id: run.id, dir: run.dir, vars: run.vars }, ensembleDir });
+    } catch {
+      continue;
+    }
+    if (file && fs.existsSync(file)) files.push({ path: file, kind: 'task' });
   }
   return { entry, attempt, files };
 }

@@ -54,7 +54,7 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
   const wanted = targetFilter(targets, idsByBatch);
 
   const runs: DesiredRun[] = [];
-  const optionsByBatch = new Map(spec.batches.map((b) => [b.index, canonicalJson(b.slurm)]));
+  const optionsByBatch = new Map(spec.batches.map((b) => [b.index, canonicalJson(b.schedulerOptions.slurm)]));
   for (const r of identities) {
     if (!wanted(r.batch.name, r.id)) continue;
     const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };

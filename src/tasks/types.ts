@@ -1,4 +1,5 @@
 import type { Backend } from '../backends/types.js';
+import type { TaskSpec } from '../config/types.js';
 import type { DetachedFiles } from '../util/detached.js';
 
 /** A task's own progress while it waits (checks) or works. */
@@ -52,3 +53,13 @@ export class TaskFailure extends Error {
     this.name = 'TaskFailure';
   }
 }
+
+/** A task's arguments as it runs: `run.<key>` substituted, its working folder resolved, its shell chosen. */
+export interface TaskInvocation {
+  args: Record<string, unknown>;
+  cwd: string;
+  shell: string;
+}
+
+/** How one kind of task runs (tasks/kinds/); throws TaskFailure when it fails. */
+export type TaskRunner = (task: TaskSpec, ctx: TaskContext, invocation: TaskInvocation) => Promise<void>;

@@ -46,6 +46,11 @@ export async function startDetached(files: DetachedFiles, argv: readonly string[
     env: options.env ?? process.env,
   });
   child.unref();
+  // A failed start (a working folder that vanished, no /bin/sh) is an 'error' event: unheard, it would end mensemble.
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (err) => reject(new Error(`could not start ${options.name} in ${options.cwd}: ${err.message}`)));
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start /bin/sh for ${options.name}`);
   const processStart = processStartTime(pid);

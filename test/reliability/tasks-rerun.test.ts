@@ -118,3 +118,13 @@ test('an intent to submit recorded with a time in the future (clock skew) is res
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.deepEqual(lines(path.join(dir, 'jobs.log')).sort(), ['r1', 'r2']);
 });
+
+test('a task whose working folder does not exist fails its run with the key and the folder, and the apply goes on (it ended mensemble with an unhandled spawn error)', () => {
+  const dir = tempDir();
+  ensemble(dir, '        - name: execute\n          args: { cmd: "echo hi", cwd: not-there }');
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stderr, /\n\s+at |internal error|ENOENT/, 'no stack trace');
+  assert.match(r.stdout, /b\/r1: failed: ensemble\.batches\[0\]\.pre_run\[0\]\.args\.cwd: the folder \S+runs\/r1\/not-there the task would work in does not exist/);
+  assert.match(r.stdout, /Apply complete: 0 completed, 2 failed/);
+});

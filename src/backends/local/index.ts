@@ -5,6 +5,7 @@ import type { AttemptRecord } from '../../state/run-state.js';
 import { START_GRACE_MS, detachedState, readPidFile, signalDetached, startDetached, waitFor } from '../../util/detached.js';
 import { isProcessAlive, isUsablePid, processStartTime } from '../../util/process.js';
 import type { Backend, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../types.js';
+import { localLogOf, localProcessOf, type LocalJobData } from './job-data.js';
 import { interpreterOf, localJobFiles } from './job-files.js';
 
 export class LocalBackend implements Backend {
@@ -23,7 +24,8 @@ export class LocalBackend implements Backend {
       name: 'mensemble-job',
       env: { ...process.env, MENSEMBLE_RUN_ID: request.runId, MENSEMBLE_RUN_DIR: request.runDir, MENSEMBLE_ATTEMPT: String(request.attempt) },
     });
-    return { jobId: String(pid), state: 'running', startedAt: new Date().toISOString(), backendData: { pid, processStart, log: files.out } };
+    const data: LocalJobData = { pid, processStart, log: files.out };
+    return { jobId: String(pid), state: 'running', startedAt: new Date().toISOString(), backendData: data };
   }
 
   async refresh(jobs: readonly TrackedJob[]): Promise<Map<TrackedJob, JobStatus>> {
@@ -33,8 +35,7 @@ export class LocalBackend implements Backend {
   }
 
   private status(runDir: string, record: AttemptRecord): JobStatus {
-    const pid = Number(record.backendData?.pid ?? record.jobId);
-    const now = detachedState(localJobFiles(runDir, record.attempt), { pid: Number.isInteger(pid) ? pid : undefined, processStart: record.backendData?.processStart as string | undefined });
+    const now = detachedState(localJobFiles(runDir, record.attempt), localProcessOf(record));
     switch (now.state) {
       case 'exited':
         if (now.code === 0) return { state: 'completed', exitCode: 0, endedAt: now.endedAt };
@@ -58,14 +59,15 @@ export class LocalBackend implements Backend {
     // The start the job wrote of itself; a process now holding its pid with another start (a reboot
     // reused the pid) is not the job. Only a pid file from an older wrapper lacks it: then the pid is trusted.
     const processStart = written.processStart ?? (isUsablePid(pid) && isProcessAlive(pid) ? processStartTime(pid) : undefined);
-    return { jobId: String(pid), state: 'running', backendData: { pid, processStart, log: files.out } };
+    const data: LocalJobData = { pid, processStart, log: files.out };
+    return { jobId: String(pid), state: 'running', backendData: data };
   }
 
   async cancel(jobs: readonly TrackedJob[]): Promise<void> {
     for (const job of jobs) {
-      const pid = Number(job.record.backendData?.pid ?? job.record.jobId);
+      const { pid, processStart } = localProcessOf(job.record);
       // The wrapper leads its own process group: signal the whole job.
-      signalDetached(pid, job.record.backendData?.processStart as string | undefined);
+      if (pid !== undefined) signalDetached(pid, processStart);
     }
   }
 
@@ -75,7 +77,7 @@ export class LocalBackend implements Backend {
   }
 
   outputFiles(job: { runDir: string; record: AttemptRecord }): string[] {
-    return [(job.record.backendData?.log as string | undefined) ?? localJobFiles(job.runDir, job.record.attempt).out];
+    return [localLogOf(job.record) ?? localJobFiles(job.runDir, job.record.attempt).out];
   }
 
   async submitScript(script: string, cwd: string): Promise<string> {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../util/errors.js';
-import { BackendUnavailableError, type Backend, type JobStatus, type SchedulerRetry, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
+import { BackendUnavailableError, type Backend, type JobStatus, type RecoverOptions, type SchedulerRetry, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
+import { isArrayTaskData, slurmDataOf, type SlurmArrayTaskData, type SlurmJobData } from './job-data.js';
 import type { AttemptRecord } from '../../state/run-state.js';
 import { arrayTasksOf, groupForArrays, newArrayKey, prepareArray, splitArrayId, type ArrayGroup } from './array.js';
 import { arrayIdentity, hasIdentity, jobIdentity } from './identity.js';
@@ -46,7 +47,7 @@ export class SlurmBackend implements Backend {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const identity = jobIdentity(request);
     const since = new Date();
-    const backendData = { comment: identity, workDir: request.runDir };
+    const backendData: SlurmJobData = { comment: identity, workDir: request.runDir };
     return this.sbatchLookingFirst(
       'sbatch',
       request.notify,
@@ -62,19 +63,17 @@ export class SlurmBackend implements Backend {
     );
   }
 
-  async recover(request: SubmitRequest, intent: AttemptRecord): Promise<SubmitResult | undefined> {
-    const data = intent.backendData;
+  async recover(request: SubmitRequest, intent: AttemptRecord, options: RecoverOptions = {}): Promise<SubmitResult | undefined> {
+    const data = slurmDataOf(intent);
     const known = new Set(request.knownJobIds);
     // An intent time from the future (clock skew between login nodes, a clock stepped back) would hide the job
     // it stands for; an unreadable one hides nothing recent.
     const recorded = Date.parse(intent.submittedAt);
     const since = new Date(Number.isFinite(recorded) ? Math.min(recorded, Date.now()) : Date.now() - 7 * 24 * 3600 * 1000);
-    if (typeof data?.array === 'string' && typeof data.comment === 'string' && typeof data.task === 'number' && typeof data.workDir === 'string') {
-      return this.findArrayTask({ ...data, comment: data.comment, workDir: data.workDir, task: data.task }, since, known, request.notify);
-    }
+    if (isArrayTaskData(data)) return this.findArrayTask(data, since, known, request.notify);
     const identity = jobIdentity(request);
     const found = await this.retrying('finding an earlier submission', request.notify, () => this.find(identity, request.runDir, since, known));
-    if (found || data?.repair !== true) return found && adopted(found, { comment: identity, workDir: request.runDir });
+    if (found || !options.rebuilding) return found && adopted(found, { comment: identity, workDir: request.runDir });
     // Rebuilding a damaged state: the run may have gone out as a task of an array, which the arrays' task lists tell.
     for (const candidate of arrayTasksOf(request.runDir)) {
       const task = await this.findArrayTask({ comment: arrayIdentity(request.ensembleKey, candidate.key), workDir: candidate.workDir, array: candidate.key, task: candidate.task }, since, known, request.notify);
@@ -85,7 +84,7 @@ export class SlurmBackend implements Backend {
 
   /** One task of an array: the array found by its identity, the task by its index; adopted with `data` (what its intent records). */
   private async findArrayTask(
-    data: Record<string, unknown> & { comment: string; workDir: string; task: number },
+    data: SlurmArrayTaskData,
     since: Date,
     known: ReadonlySet<string>,
     notify: ((retry: SchedulerRetry) => void) | undefined,
@@ -146,7 +145,7 @@ export class SlurmBackend implements Backend {
     const key = newArrayKey(members, part);
     const identity = arrayIdentity(first.ensembleKey, key);
     const prepared = prepareArray(group, members, key);
-    const dataOf = (task: number) => ({ comment: identity, workDir: prepared.dir, array: key, task });
+    const dataOf = (task: number): SlurmArrayTaskData => ({ comment: identity, workDir: prepared.dir, array: key, task });
     // Durable before sbatch: after a crash from here on, each run finds its task again by key and index.
     members.forEach((request, task) => recordIntent(request, dataOf(task)));
     const since = new Date();
@@ -325,8 +324,8 @@ export class SlurmBackend implements Backend {
   }
 }
 
-function adopted(info: SlurmJobInfo, backendData: Record<string, unknown>): SubmitResult {
-  return { jobId: info.jobId, state: mapSlurmState(info.state) ?? 'queued', startedAt: info.startTime, backendData };
+function adopted(info: SlurmJobInfo, backendData: SlurmJobData | SlurmArrayTaskData): SubmitResult {
+  return { jobId: info.jobId, state: mapSlurmState(info.state) ?? 'queued', startedAt: info.startTime, backendData: { ...backendData } };
 }
 
 function onPath(command: string): boolean {
@@ -342,13 +341,13 @@ function onPath(command: string): boolean {
 
 /** The scheduler's job is this attempt's (and not another job that reuses its id). */
 function isOurs(info: SlurmJobInfo, job: TrackedJob): boolean {
-  const identity = job.record.backendData?.comment;
-  return typeof identity !== 'string' || hasIdentity(info, identity);
+  const identity = slurmDataOf(job.record).comment;
+  return identity === undefined || hasIdentity(info, identity);
 }
 
 /** sacct may hold several records for one id (ids are reused): the one in this run's directory, submitted for this attempt. */
 function pickAccounted(rows: readonly SlurmJobInfo[], job: TrackedJob): SlurmJobInfo | undefined {
-  const workDir = (job.record.backendData?.workDir as string | undefined) ?? job.runDir;
+  const workDir = slurmDataOf(job.record).workDir ?? job.runDir;
   const after = Date.parse(job.record.submittedAt) - CLOCK_SLACK_MS;
   return rows
     .filter((r) => r.jobId === job.record.jobId && (r.workDir === undefined || r.workDir === workDir) && (r.submitTime === undefined || Date.parse(r.submitTime) >= after))

@@ -20,7 +20,7 @@ export async function logsCommand(run: string, config: string | undefined, flags
   if (flags.json && flags.follow) throw new UserError('`logs --json` cannot be combined with --follow: it prints where the run\'s logs are (one JSON document), not their contents. Follow the files it names with `tail -f`, or run `mensemble logs --follow` without --json.');
   const ensemble = openEnsemble(config, flags);
   const { plan } = await computePlan(ensemble.spec, ensemble.backends, { targets: [] });
-  const logs = runLogs(findRun(plan.entries, run), ensemble.backends, flags.attempt === undefined ? undefined : Number(flags.attempt));
+  const logs = runLogs(findRun(plan.entries, run), ensemble.backends, ensemble.spec.root, flags.attempt === undefined ? undefined : Number(flags.attempt));
   const view = logsView(ensemble.output);
   const tail = new LogTail();
   view.show(logs, tail, Boolean(flags.follow));
@@ -43,7 +43,7 @@ async function follow(ensemble: OpenedEnsemble, run: string, view: LogsView, tai
       if (Date.now() >= nextCheck) {
         nextCheck = Date.now() + pollInterval * 1000;
         const { plan } = await computePlan(ensemble.spec, ensemble.backends, { targets: [] });
-        logs = runLogs(findRun(plan.entries, run), ensemble.backends);
+        logs = runLogs(findRun(plan.entries, run), ensemble.backends, ensemble.spec.root);
         if (!logs.attempt || !isActive(logs.attempt.state)) {
           view.show(logs, tail, true);
           view.ended(logs.attempt);
