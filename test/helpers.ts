@@ -124,3 +124,31 @@ export function countBy(items: string[]): Map<string, number> {
 export function readState(runDir: string): any {
   return JSON.parse(fs.readFileSync(path.join(runDir, '.mensemble', 'state.json'), 'utf8'));
 }
+
+/**
+ * One batch of a test ensemble, as YAML list item: `b` (or `name`), run ids
+ * `r<n>` over `n`, basedir ./runs, the template tpl/job.sh.j2 rendered to
+ * job.sh. `extra` is more keys of the batch, already indented by 6 spaces.
+ */
+export function batchYaml(options: { name?: string; n: readonly number[]; maxruns?: number; maxjobs?: number; attempts?: number; array?: boolean; extra?: string }): string {
+  const lines = [
+    `    - name: ${options.name ?? 'b'}`,
+    '      basedir: ./runs',
+    '      templatedir: ../tpl',
+    '      templates: [job.sh.j2]',
+    '      job_file: job.sh',
+    `      maxruns: ${options.maxruns ?? options.n.length}`,
+    `      maxjobs: ${options.maxjobs ?? options.n.length}`,
+    '      run_id: "r{{ n }}"',
+    ...(options.attempts === undefined ? [] : [`      retry: { max_attempts: ${options.attempts} }`]),
+    ...(options.array === undefined ? [] : [`      array: ${options.array}`]),
+    '      matrix:',
+    `        n: [${options.n.join(', ')}]`,
+  ];
+  return `${lines.join('\n')}\n${options.extra ?? ''}`;
+}
+
+/** 1, 2, ..., count. */
+export function numbers(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i + 1);
+}

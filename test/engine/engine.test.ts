@@ -13,26 +13,13 @@ import type { ApplyEvent } from '../../src/apply/events.js';
 import { executePlan, type ApplyOptions, type ApplyResult } from '../../src/apply/executor.js';
 import { computePlan } from '../../src/plan/compute.js';
 import type { Plan } from '../../src/plan/types.js';
-import { tempDir, writeTree } from '../helpers.js';
+import { batchYaml, numbers, tempDir, writeTree } from '../helpers.js';
 import { MemoryBackend } from './memory-backend.js';
 
 function ensemble(options: { runs: number; maxjobs?: number; maxruns?: number; attempts?: number; array?: boolean }): string {
   const dir = tempDir('mensemble-engine-');
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:
-  batches:
-    - name: b
-      basedir: ./runs
-      templatedir: ../tpl
-      templates: [job.sh.j2]
-      job_file: job.sh
-      maxruns: ${options.maxruns ?? options.runs}
-      maxjobs: ${options.maxjobs ?? options.runs}
-      retry: { max_attempts: ${options.attempts ?? 1} }
-${options.array === undefined ? '' : `      array: ${options.array}\n`}      run_id: "r{{ n }}"
-      matrix:
-        n: [${Array.from({ length: options.runs }, (_, i) => i + 1).join(', ')}]
-`,
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ ...options, n: numbers(options.runs), attempts: options.attempts ?? 1 })}`,
     'tpl/job.sh.j2*': '#!/bin/sh\necho {{ n }}\n',
   });
   return dir;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cli, countBy, executions, readState, tempDir, writeTree } from '../helpers.js';
+import { batchYaml, cli, countBy, executions, numbers, readState, tempDir, writeTree } from '../helpers.js';
 import { assertStatesParse } from './campaign.js';
 import { tmpfs } from './tmpfs.js';
 
@@ -22,20 +22,7 @@ test('disk full while rendering and writing state: a plain error, states intact,
     // Executions are counted off the full disk, so that every one is seen.
     const counter = tempDir();
     writeTree(dir, {
-      'mensemble.yaml': `ensemble:
-  batches:
-    - name: b
-      basedir: ./runs
-      templatedir: ../tpl
-      templates: [job.sh.j2]
-      job_file: job.sh
-      maxruns: ${runs}
-      maxjobs: 4
-      run_id: "r{{ n }}"
-      retry: {max_attempts: 2}
-      matrix:
-        n: [${Array.from({ length: runs }, (_, i) => i + 1).join(', ')}]
-`,
+      'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: numbers(runs), maxjobs: 4, attempts: 2 })}`,
       'tpl/job.sh.j2*': `#!/bin/sh\necho "{{ run.id }}" >> ${counter}/executions.log\n`,
       // 20 copies of 60 KB do not fit in 1 MB.
       'tpl/data.bin': 'x'.repeat(60_000),

@@ -6,23 +6,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cli, tempDir, writeTree } from '../helpers.js';
+import { batchYaml, cli, tempDir, writeTree } from '../helpers.js';
 
 function ensemble(dir: string, job = '#!/bin/sh\necho "{{ run.id }}" >> ../../../jobs.log\n'): void {
   writeTree(dir, {
     'mensemble.yaml': `ensemble:
   batches:
-    - name: b
-      basedir: ./runs
-      templatedir: ../tpl
-      templates: [job.sh.j2]
-      job_file: job.sh
-      maxruns: 2
-      maxjobs: 2
-      run_id: "r{{ n }}"
-      matrix:
-        n: [1, 2]
-      post_run:
+${batchYaml({ n: [1, 2] })}      post_run:
         - name: execute
           args: { cmd: "echo {{ run.id }} >> ../../../post_run.log" }
 `,

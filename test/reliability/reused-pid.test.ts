@@ -7,24 +7,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cli, tempDir, writeTree } from '../helpers.js';
+import { batchYaml, cli, tempDir, writeTree } from '../helpers.js';
 
 function ensemble(dir: string): void {
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:
-  batches:
-    - name: b
-      basedir: ./runs
-      templatedir: ../tpl
-      templates: [job.sh.j2]
-      job_file: job.sh
-      maxruns: 1
-      maxjobs: 1
-      retry: { max_attempts: 2 }
-      run_id: "r{{ n }}"
-      matrix:
-        n: [1]
-`,
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1], attempts: 2 })}`,
     // The first attempt hangs (until the "reboot" kills it); the second finishes at once.
     'tpl/job.sh.j2*': '#!/bin/sh\nif [ -f ../../first ]; then rm ../../first; sleep 30; fi\necho ran >> ../../jobs.log\n',
     'first': '',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cli, tempDir, writeTree } from '../helpers.js';
+import { batchYaml, cli, tempDir, writeTree } from '../helpers.js';
 
 function ensemble(dir: string, runs: number[], postBatch = 'echo ran >> ../post_batch.log; test -f ../ready'): void {
   writeTree(dir, {
@@ -18,17 +18,7 @@ function ensemble(dir: string, runs: number[], postBatch = 'echo ran >> ../post_
     - name: execute
       args: { cmd: "echo ran >> post_process.log" }
   batches:
-    - name: b
-      basedir: ./runs
-      templatedir: ../tpl
-      templates: [job.sh.j2]
-      job_file: job.sh
-      maxruns: 2
-      maxjobs: 2
-      run_id: "r{{ n }}"
-      matrix:
-        n: [${runs.join(', ')}]
-      pre_batch:
+${batchYaml({ n: runs, maxruns: 2, maxjobs: 2 })}      pre_batch:
         - name: execute
           args: { cmd: "echo ran >> ../pre_batch.log" }
       post_batch:

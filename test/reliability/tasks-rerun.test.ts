@@ -5,24 +5,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cli, tempDir, writeTree } from '../helpers.js';
+import { batchYaml, cli, tempDir, writeTree } from '../helpers.js';
 
 function ensemble(dir: string, preRun: string, postRun = ''): void {
   writeTree(dir, {
     'mensemble.yaml': `ensemble:
   batches:
-    - name: b
-      basedir: ./runs
-      templatedir: ../tpl
-      templates: [job.sh.j2]
-      job_file: job.sh
-      maxruns: 2
-      maxjobs: 2
-      retry: { max_attempts: 3 }
-      run_id: "r{{ n }}"
-      matrix:
-        n: [1, 2]
-      pre_run:
+${batchYaml({ n: [1, 2], attempts: 3 })}      pre_run:
 ${preRun}
 ${postRun}`,
     'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
