@@ -20,7 +20,6 @@ import { ApplySession } from './session.js';
 import { runOnce } from './tasks/run-once.js';
 import { sessionTaskLedger } from './tasks/session-ledger.js';
 import type { SessionScope } from '../state/session-file.js';
-import { taskDefinitionHash } from '../config/task-identity.js';
 
 export interface ApplyOptions {
   noWait: boolean;
@@ -63,6 +62,8 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
   const work = plan.entries.filter((e) => e.action !== 'none' && e.action !== 'remove' && e.action !== 'moved');
   const removals = options.prune ? plan.entries.filter((e) => e.action === 'remove') : [];
   for (const entry of moved) {
+    // Rehoming writes into the run directory: only while the lock is still this apply's.
+    options.lock?.assertHeld();
     rehomeRun(entry);
     report({ kind: 'moved', batch: entry.batch, runId: entry.id, from: entry.moved!.from, rerendered: entry.moved!.rerender });
     result.moved.push(`${entry.batch}/${entry.id}`);
@@ -106,8 +107,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       if (entries.length === 0) {
         // A batch worked on earlier in this session may still owe its post_batch (it failed, or the apply stopped first).
         if (!session.hasEntered(batch.name)) continue;
-        const owed = batch.tasks.post_batch.some((t) => session.decision(scope, t.phase, t.index, taskDefinitionHash(t)) !== 'done');
-        if (!owed) continue;
+        if (!session.owesAny(scope, batch.tasks.post_batch)) continue;
         // The plan offers owed tasks only when it saw the whole ensemble (no --target); until then the session stays open.
         if (!plan.tasks.some((t) => t.batch === batch.name)) {
           allSettled = false;

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { writeJsonAtomic } from '../state/atomic-write.js';
 import { readSessionFile, sessionFilePath, sessionTaskKey, type SessionFile, type SessionScope, type SessionTask } from '../state/session-file.js';
 import { ledgerDecision, sameTask, type LedgerDecision } from '../state/task-ledger.js';
+import type { TaskSpec } from '../config/types.js';
+import { owedStatus } from '../plan/session-tasks.js';
 
 /**
  * An apply session: the span from the first apply with work to the one that
@@ -62,6 +64,11 @@ export class ApplySession {
   enterEnsemble(): void {
     this.reopenIfClosed('ensemble', 'post_process', 'pre_process');
     this.save();
+  }
+
+  /** Whether the session still owes any of these tasks (plan/session-tasks.ts says why). */
+  owesAny(scope: SessionScope, tasks: readonly TaskSpec[]): boolean {
+    return tasks.some((task) => owedStatus(this.data, scope, task) !== undefined);
   }
 
   hasEntered(batch: string): boolean {

@@ -11,16 +11,22 @@ import type { PendingTask, PlanEntry } from './types.js';
  * with runs to work on runs its own tasks as part of that work.) Failed and
  * interrupted tasks are owed as much as ones never started.
  */
+/** Why a session still owes this task (undefined: it succeeded for its current definition). The executor asks the same. */
+export function owedStatus(session: SessionFile, scope: SessionScope, task: TaskSpec): PendingTask['status'] | undefined {
+  const record = session.tasks[sessionTaskKey(scope, task.phase, task.index)];
+  const same = sameTask(record, taskDefinitionHash(task));
+  if (ledgerDecision(record, same) === 'done') return undefined;
+  return !record ? 'not-run' : !same ? 'edited' : record.failedAt !== undefined ? 'failed' : 'interrupted';
+}
+
 export function pendingSessionTasks(spec: EnsembleSpec, session: SessionFile | undefined, entries: readonly PlanEntry[]): PendingTask[] {
   if (!session || session.finishedAt) return [];
   const busy = new Set(entries.filter((e) => e.action !== 'none' && e.action !== 'remove').map((e) => e.batch));
   const owed: PendingTask[] = [];
   const check = (task: TaskSpec, scope: SessionScope, batch?: string) => {
+    const status = owedStatus(session, scope, task);
+    if (!status) return;
     const record = session.tasks[sessionTaskKey(scope, task.phase, task.index)];
-    const taskHash = taskDefinitionHash(task);
-    const same = sameTask(record, taskHash);
-    if (ledgerDecision(record, same) === 'done') return;
-    const status = !record ? 'not-run' : !same ? 'edited' : record.failedAt !== undefined ? 'failed' : 'interrupted';
     owed.push({ batch, phase: task.phase, index: task.index, name: task.name, where: task.where, status, ...(record?.exitCode !== undefined && status === 'failed' ? { exitCode: record.exitCode } : {}) });
   };
   let worked = false;

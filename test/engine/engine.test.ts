@@ -12,6 +12,7 @@ import { loadEnsemble } from '../../src/config/load.js';
 import type { ApplyEvent } from '../../src/apply/events.js';
 import { executePlan, type ApplyOptions, type ApplyResult } from '../../src/apply/executor.js';
 import { computePlan } from '../../src/plan/compute.js';
+import { LockLost } from '../../src/state/lock.js';
 import type { Plan } from '../../src/plan/types.js';
 import { batchYaml, numbers, tempDir, writeTree } from '../helpers.js';
 import { MemoryBackend } from './memory-backend.js';
@@ -181,4 +182,18 @@ test('engine: a changed variable replaces the runs it reaches, with the change a
   const changed = await plan(dir, backend);
   assert.equal(actions(changed).r1, 'replace');
   assert.deepEqual(changed.entries.find((e) => e.id === 'r1')!.reasons.find((r) => r.kind === 'var-added'), { kind: 'var-added', key: 'k', after: '1' });
+});
+
+test('engine: a moved run is not rehomed once the lock is lost (its record is left as it was)', async () => {
+  const first = ensemble({ runs: 1 });
+  const backend = new MemoryBackend();
+  await apply(first, backend);
+  const dir = `${first}-moved`;
+  fs.renameSync(first, dir);
+  const before = fs.readFileSync(path.join(dir, 'runs', 'r1', '.mensemble', 'state.json'), 'utf8');
+  assert.equal(actions(await plan(dir, backend)).r1, 'moved');
+  const lost = { assertHeld: () => { throw new LockLost(path.join(dir, '.mensemble', 'lock'), undefined); } };
+  await assert.rejects(apply(dir, backend, { lock: lost }), LockLost);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs', 'r1', '.mensemble', 'state.json'), 'utf8'), before, 'nothing written without the lock');
+  assert.equal(actions(await plan(dir, backend)).r1, 'moved');
 });
