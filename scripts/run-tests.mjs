@@ -24,8 +24,13 @@ if (deps.status !== 0) {
   console.error('run-tests: tests that need the missing packages will be skipped, each saying why.');
 }
 
+// The longest files start first, so that the suite takes about as long as
+// its longest file (the SLURM tests, which run one after another on the one
+// cluster) rather than that plus whatever happened to start before it.
+const LONGEST_FIRST = ['test/slurm.test.ts', 'test/model-ensembler-examples.test.ts', 'test/scale.test.ts', 'test/crash-and-lock.test.ts'];
 const files = await fg(['src/**/*.test.ts', 'test/**/*.test.ts'], { dot: false });
-files.sort();
+const rank = (f) => (LONGEST_FIRST.includes(f) ? LONGEST_FIRST.indexOf(f) : LONGEST_FIRST.length);
+files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 if (files.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
@@ -34,7 +39,7 @@ const args = [
   '--import', 'tsx',
   '--test',
   '--test-reporter=spec',
-  `--test-concurrency=${process.env.MENSEMBLE_TEST_CONCURRENCY ?? '2'}`,
+  `--test-concurrency=${process.env.MENSEMBLE_TEST_CONCURRENCY ?? '3'}`,
   ...process.argv.slice(2),
   ...files,
 ];

@@ -29,6 +29,10 @@ die() { echo "slurm-up: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (it installs packages and starts daemons)"
 
+# One at a time: test files that share the cluster may each ask for it at once.
+exec 9>"$dir.up.lock"
+flock 9
+
 alive() { # alive <pidfile>: the process the pid file names is running
   [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
@@ -91,6 +95,9 @@ MpiDefault=none
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SchedulerType=sched/backfill
+# Schedule a batch job when it is submitted rather than up to 3 s later (SLURM's default delay, meant for sites
+# that take thousands of submissions a second): a test waits on hundreds of short jobs.
+SchedulerParameters=batch_sched_delay=0
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 StateSaveLocation=$dir/state
