@@ -436,7 +436,7 @@ echo "end {{ run.id }} $(date +%s.%N)" >> ../../times.log
   // A raise that comes after an array's tasks have all ended is no error (SLURM answers
   // "Job has already finished" and exits 1): the gate may be a poll behind the scheduler.
   const { SlurmBackend } = await import('../src/backends/slurm/index.js');
-  await new SlurmBackend().setArrayThrottle(['r1', 'r4'].map((id) => readState(path.join(dir, 'runs', id)).attempts[0]), 3);
+  await new SlurmBackend().arrays.setThrottle!(['r1', 'r4'].map((id) => readState(path.join(dir, 'runs', id)).attempts[0]), 3);
 });
 
 test('a cluster with arrays disabled (MaxArraySize=0): array: true submits one job per run and maxjobs still holds', { skip, timeout: 240_000 }, async () => {

@@ -57,6 +57,26 @@ export interface RecoverOptions {
   rebuilding?: boolean;
 }
 
+/** What a backend with job arrays offers (`Backend.arrays`); the apply's array gate is its one user. */
+export interface JobArrays {
+  /** Whether this scheduler takes arrays at all (a cluster may disable them). Asked before a batch is submitted as arrays. */
+  available(): Promise<boolean>;
+  /**
+   * Submits many attempts as job arrays, at most `throttle` of their tasks
+   * running at once. Before anything reaches the scheduler, `recordIntent`
+   * is called for every request with the facts needed to find its task again
+   * after a crash; the caller makes them durable. Each request maps to its
+   * result, or to the error that kept it from being submitted.
+   */
+  submit(requests: readonly SubmitRequest[], throttle: number, recordIntent: (request: SubmitRequest, backendData: Record<string, unknown>) => void): Promise<Map<SubmitRequest, SubmitResult | Error>>;
+  /**
+   * Lets the arrays holding these attempts run `throttle` tasks at once from
+   * now on (the apply raises it as other arrays of the batch finish, so that
+   * together they never pass maxjobs). Optional: without it throttles stay.
+   */
+  setThrottle?(attempts: readonly AttemptRecord[], throttle: number): Promise<void>;
+}
+
 /** An attempt the backend is asked about, with where its run lives. */
 export interface TrackedJob {
   runDir: string;
@@ -92,22 +112,8 @@ export interface Backend {
   countActiveJobs(match: string): Promise<number>;
   /** Files holding the job's output (stdout, stderr), wherever the backend put them; they may not exist yet. */
   outputFiles(job: { runDir: string; jobFile: string; options: Record<string, unknown>; record: AttemptRecord }): string[];
-  /**
-   * Optional: submits many attempts as job arrays, at most `throttle` of
-   * their tasks running at once. Before anything reaches the scheduler,
-   * `recordIntent` is called for every request with the facts needed to find
-   * its task again after a crash; the caller makes them durable. Each
-   * request maps to its result, or to the error that kept it from being submitted.
-   */
-  submitArray?(requests: readonly SubmitRequest[], throttle: number, recordIntent: (request: SubmitRequest, backendData: Record<string, unknown>) => void): Promise<Map<SubmitRequest, SubmitResult | Error>>;
-  /**
-   * Optional, with submitArray: lets the arrays holding these attempts run
-   * `throttle` tasks at once from now on (the apply raises it as other
-   * arrays of the batch finish, so that together they never pass maxjobs).
-   */
-  setArrayThrottle?(attempts: readonly AttemptRecord[], throttle: number): Promise<void>;
-  /** Optional, with submitArray: whether this scheduler takes arrays at all (a cluster may disable them). Asked before a batch is submitted as arrays. */
-  arraysAvailable?(): Promise<boolean>;
+  /** Job arrays, for a backend whose scheduler has them. */
+  readonly arrays?: JobArrays;
   /** Submits an extra script (model-ensembler's `submit` task); returns its job id. */
   submitScript(script: string, cwd: string): Promise<string>;
 }

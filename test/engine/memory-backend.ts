@@ -4,7 +4,7 @@
 // test/local*.test.ts). Jobs move on by refreshes, not by time: each job is
 // queued for one refresh, runs for `runFor` refreshes, then ends as its
 // script says. Array tasks beyond an array's throttle stay queued.
-import type { Backend, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../../src/backends/types.js';
+import type { Backend, JobArrays, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../../src/backends/types.js';
 import type { AttemptRecord, JobState } from '../../src/state/run-state.js';
 
 export interface JobOutcome {
@@ -49,12 +49,11 @@ export class MemoryBackend implements Backend {
   maxRunning = 0;
   refreshes = 0;
   private nextId = 1;
-  submitArray?: Backend['submitArray'];
-  setArrayThrottle?: Backend['setArrayThrottle'];
+  arrays?: JobArrays;
 
   constructor(private readonly options: MemoryBackendOptions = {}) {
     if (options.arrays) {
-      this.submitArray = async (requests, throttle, recordIntent) => {
+      this.arrays = { available: async () => true, submit: async (requests, throttle, recordIntent) => {
         const array: ArrayJob = { throttle, tasks: [] };
         const results = new Map<SubmitRequest, SubmitResult | Error>();
         for (const request of requests) recordIntent(request, { array: `a${this.nextId}` });
@@ -65,11 +64,10 @@ export class MemoryBackend implements Backend {
           results.set(request, { jobId: job.id, state: 'queued' });
         }
         return results;
-      };
-      this.setArrayThrottle = async (attempts: readonly AttemptRecord[], throttle: number) => {
+      }, setThrottle: async (attempts: readonly AttemptRecord[], throttle: number) => {
         const job = this.jobs.get(attempts[0]!.jobId!);
         if (job?.array) job.array.throttle = throttle;
-      };
+      } };
     }
   }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Backend, SubmitRequest, SubmitResult } from '../../backends/types.js';
+import type { JobArrays, SubmitRequest, SubmitResult } from '../../backends/types.js';
 import type { AttemptRecord } from '../../state/run-state.js';
-import { ArrayGate, type ArrayBackend } from './array-gate.js';
+import { ArrayGate } from './array-gate.js';
 import { RateLimiter } from './rate-limit.js';
 
 /** A backend that records each array it is handed (the run ids in it, its throttle) and each throttle change. */
@@ -11,14 +11,15 @@ function arrayBackend() {
   const throttles: number[] = [];
   const raised: Array<{ runs: string[]; throttle: number }> = [];
   let next = 7;
-  const backend: ArrayBackend = {
-    submitArray: async (requests: readonly SubmitRequest[], throttle: number) => {
+  const backend: JobArrays = {
+    available: async () => true,
+    submit: async (requests: readonly SubmitRequest[], throttle: number) => {
       arrays.push(requests.map((r) => r.runId));
       throttles.push(throttle);
       const id = next++;
       return new Map<SubmitRequest, SubmitResult | Error>(requests.map((r, i) => [r, { jobId: `${id}_${i}`, state: 'queued' } as SubmitResult]));
     },
-    setArrayThrottle: async (attempts: readonly AttemptRecord[], throttle: number) => {
+    setThrottle: async (attempts: readonly AttemptRecord[], throttle: number) => {
       raised.push({ runs: attempts.map((a) => String(a.jobId)), throttle });
     },
   };

@@ -1,4 +1,4 @@
-import type { Backend, SubmitRequest, SubmitResult } from '../../backends/types.js';
+import type { JobArrays, SubmitRequest, SubmitResult } from '../../backends/types.js';
 import type { AttemptRecord } from '../../state/run-state.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -26,7 +26,6 @@ interface Chain {
 const QUIET_MS = 150;
 const MOST_MS = 2000;
 
-export type ArrayBackend = Required<Pick<Backend, 'submitArray'>> & Pick<Backend, 'setArrayThrottle'>;
 
 /**
  * Collects the submissions of one batch's runs as they reach the submit
@@ -57,7 +56,7 @@ export class ArrayGate {
   private work: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly backend: ArrayBackend,
+    private readonly arrays: JobArrays,
     /** Tasks of the batch running at once: its maxjobs. */
     private readonly maxjobs: number,
     private readonly submitGate: RateLimiter,
@@ -67,10 +66,6 @@ export class ArrayGate {
      */
     private readonly limitAcrossArrays = true,
   ) {}
-
-  static supported(backend: Backend): backend is Backend & ArrayBackend {
-    return typeof backend.submitArray === 'function';
-  }
 
   /** A run of the batch has started and may come to the submit step. */
   approach(runId: string): void {
@@ -137,7 +132,7 @@ export class ArrayGate {
     const byRequest = new Map(batch.map((w) => [w.request, w]));
     try {
       await this.submitGate.take();
-      const results = await this.backend.submitArray(
+      const results = await this.arrays.submit(
         batch.map((w) => w.request),
         chain.throttle,
         (request, backendData) => {
@@ -163,7 +158,7 @@ export class ArrayGate {
   /** Slots freed by ended tasks: first to arrays whose throttle holds tasks back (oldest first), then to runs waiting here. */
   private async rebalance(): Promise<void> {
     this.dropEnded();
-    if (this.backend.setArrayThrottle) {
+    if (this.arrays.setThrottle) {
       for (const chain of this.chains) {
         const free = this.free();
         if (free < 1) break;
@@ -171,7 +166,7 @@ export class ArrayGate {
         if (heldBack < 1) continue;
         const raised = chain.throttle + Math.min(free, heldBack);
         try {
-          await this.backend.setArrayThrottle([...chain.unfinished.values()], raised);
+          await this.arrays.setThrottle([...chain.unfinished.values()], raised);
           chain.throttle = raised;
         } catch {
           // The scheduler did not take it (unreachable, busy): the array keeps its throttle,

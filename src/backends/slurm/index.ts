@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../util/errors.js';
-import { BackendUnavailableError, type Backend, type JobStatus, type RecoverOptions, type SchedulerRetry, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
+import { BackendUnavailableError, type Backend, type JobStatus, type JobArrays, type RecoverOptions, type SchedulerRetry, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
 import { isArrayTaskData, slurmDataOf, type SlurmArrayTaskData, type SlurmJobData } from './job-data.js';
 import type { AttemptRecord } from '../../state/run-state.js';
 import { arrayTasksOf, groupForArrays, newArrayKey, prepareArray, splitArrayId, type ArrayGroup } from './array.js';
@@ -36,6 +36,13 @@ export class SlurmBackend implements Backend {
   private readonly missingSince = new Map<string, number>();
   /** MaxArraySize, asked of the controller once per process. */
   private arraySize: number | undefined;
+
+  /** SLURM job arrays (`sbatch --array`, throttled with `%n`, raised with `scontrol update`). */
+  readonly arrays: JobArrays = {
+    available: () => this.arraysAvailable(),
+    submit: (requests, throttle, recordIntent) => this.submitArray(requests, throttle, recordIntent),
+    setThrottle: (attempts, throttle) => this.setArrayThrottle(attempts, throttle),
+  };
 
   async preflight(): Promise<void> {
     // Only a look along PATH: no process, no call to the controller.
@@ -103,10 +110,10 @@ export class SlurmBackend implements Backend {
    * one after another (`--dependency=afterany`), parts and groups alike, so
    * `throttle` holds across them.
    */
-  async submitArray(requests: readonly SubmitRequest[], throttle: number, recordIntent: (request: SubmitRequest, backendData: Record<string, unknown>) => void): Promise<Map<SubmitRequest, SubmitResult | Error>> {
+  private async submitArray(requests: readonly SubmitRequest[], throttle: number, recordIntent: (request: SubmitRequest, backendData: Record<string, unknown>) => void): Promise<Map<SubmitRequest, SubmitResult | Error>> {
     const out = new Map<SubmitRequest, SubmitResult | Error>();
     const arraySize = await this.maxArraySize();
-    if (arraySize < 1) throw new Error('internal: job arrays are disabled on this cluster (MaxArraySize=0); arraysAvailable() says so before any array is submitted');
+    if (arraySize < 1) throw new Error('internal: job arrays are disabled on this cluster (MaxArraySize=0); arrays.available() says so before any array is submitted');
     let previous: string | undefined;
     for (const group of groupForArrays(requests)) {
       for (let start = 0, part = 0; start < group.requests.length; start += arraySize, part++) {
@@ -122,7 +129,7 @@ export class SlurmBackend implements Backend {
   }
 
   /** MaxArraySize=0 disables arrays: the apply then submits one job per run and counts maxjobs itself. */
-  async arraysAvailable(): Promise<boolean> {
+  private async arraysAvailable(): Promise<boolean> {
     return (await this.maxArraySize()) >= 1;
   }
 
