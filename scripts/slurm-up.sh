@@ -29,10 +29,6 @@ die() { echo "slurm-up: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (it installs packages and starts daemons)"
 
-# One at a time: test files that share the cluster may each ask for it at once.
-exec 9>"$dir.up.lock"
-flock 9
-
 alive() { # alive <pidfile>: the process the pid file names is running
   [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
