@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cli, countBy, executions, listTree, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
+import { batchYaml, cli, countBy, executions, listTree, numbers, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
 
 test('apply creates every run once; a second plan shows no changes and a second apply does nothing', () => {
   const dir = tempDir();
@@ -238,4 +238,17 @@ test('apply --json without --yes is refused before anything is planned or writte
   assert.equal(r.stderr, '');
   assert.equal(fs.existsSync(path.join(dir, 'runs')), false);
   assert.equal(fs.existsSync(path.join(dir, '.mensemble')), false);
+});
+
+test('a local job that ends at once shows a start before its end: both times are the job\'s own (the start was when mensemble looked, after the end)', () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: numbers(12) })}`,
+    'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n',
+  });
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const status = JSON.parse(cli(['status', '--json'], dir).stdout) as { runs: Array<{ id: string; startedAt: string; endedAt: string }> };
+  assert.equal(status.runs.length, 12);
+  for (const run of status.runs) assert.ok(Date.parse(run.startedAt) <= Date.parse(run.endedAt), `${run.id}: started ${run.startedAt}, ended ${run.endedAt}`);
 });

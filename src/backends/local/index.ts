@@ -25,7 +25,7 @@ export class LocalBackend implements Backend {
       env: { ...process.env, MENSEMBLE_RUN_ID: request.runId, MENSEMBLE_RUN_DIR: request.runDir, MENSEMBLE_ATTEMPT: String(request.attempt) },
     });
     const data: LocalJobData = { pid, processStart, log: files.out };
-    return { jobId: String(pid), state: 'running', startedAt: new Date().toISOString(), backendData: data };
+    return { jobId: String(pid), state: 'running', startedAt: startedAt(files.pid) ?? new Date().toISOString(), backendData: data };
   }
 
   async refresh(jobs: readonly TrackedJob[]): Promise<Map<TrackedJob, JobStatus>> {
@@ -60,7 +60,7 @@ export class LocalBackend implements Backend {
     // reused the pid) is not the job. Only a pid file from an older wrapper lacks it: then the pid is trusted.
     const processStart = written.processStart ?? (isUsablePid(pid) && isProcessAlive(pid) ? processStartTime(pid) : undefined);
     const data: LocalJobData = { pid, processStart, log: files.out };
-    return { jobId: String(pid), state: 'running', backendData: data };
+    return { jobId: String(pid), state: 'running', startedAt: startedAt(files.pid), backendData: data };
   }
 
   async cancel(jobs: readonly TrackedJob[]): Promise<void> {
@@ -92,4 +92,13 @@ export class LocalBackend implements Backend {
       fs.closeSync(log);
     }
   }
+}
+
+/**
+ * When the job started, as the job itself recorded it: its wrapper writes the
+ * pid file first thing (and the exit file last, whose time is the end). A
+ * job that ends before mensemble looks again must not show a start after its end.
+ */
+function startedAt(pidFile: string): string | undefined {
+  return fs.statSync(pidFile, { throwIfNoEntry: false })?.mtime.toISOString();
 }
