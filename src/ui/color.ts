@@ -10,15 +10,17 @@ export interface Colors {
 }
 
 /**
- * Colour is on for a terminal unless NO_COLOR is set; FORCE_COLOR forces it;
- * the --color/--no-color flag and the `color` setting override both.
+ * Colour is on for a terminal that can show it, as Node's `hasColors` judges
+ * (it honours NO_COLOR, NODE_DISABLE_COLORS, FORCE_COLOR=0 and TERM=dumb);
+ * off where output is not a terminal unless FORCE_COLOR asks for it. The
+ * --color/--no-color flag and the `color` setting override both.
  */
 export function shouldColor(setting: 'auto' | 'always' | 'never' | undefined, stream: NodeJS.WriteStream = process.stdout): boolean {
   if (setting === 'always') return true;
   if (setting === 'never') return false;
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
-  return Boolean(stream.isTTY);
+  if (stream.isTTY && typeof stream.hasColors === 'function') return stream.hasColors();
+  const force = process.env.FORCE_COLOR;
+  return force !== undefined && force !== '0' && force !== 'false';
 }
 
 export function makeColors(enabled: boolean): Colors {
