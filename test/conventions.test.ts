@@ -1,9 +1,12 @@
 // What a CLI on a cluster login node is expected to follow (issue 18): colour
-// decided from the stream and the environment as Node's own tools decide it.
+// decided from the stream and the environment as Node's own tools decide it;
+// exit codes that tell a failed run from an error and from a signal.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
-import { BIN, cli, sweepEnsemble, tempDir } from './helpers.js';
+import { BIN, cli, cliAsync, executions, sweepEnsemble, tempDir } from './helpers.js';
 
 /** `mensemble plan` with stdout on a terminal (script(1) gives it a pseudo-terminal); the environment is the caller's plus `env`. */
 function planOnTerminal(dir: string, env: Record<string, string>): string {
@@ -29,4 +32,37 @@ test('colour where output is not a terminal only with FORCE_COLOR', () => {
   sweepEnsemble(dir, { runs: 1 });
   assert.doesNotMatch(cli(['plan'], dir).stdout, /\u001b\[/);
   assert.match(cli(['plan'], dir, { FORCE_COLOR: '1', NO_COLOR: '' }).stdout, /\u001b\[/);
+});
+
+test('exit codes: a failed run is 3, a configuration error 1, SIGTERM 143 and SIGINT 130 (both were 130)', async () => {
+  const failing = tempDir();
+  sweepEnsemble(failing, { runs: 1, jobBody: '#!/bin/sh\nexit 4\n' });
+  assert.equal(cli(['apply', '--yes'], failing).code, 3);
+  const broken = tempDir();
+  sweepEnsemble(broken, { runs: 1 });
+  fs.appendFileSync(path.join(broken, 'mensemble.yaml'), '      bogus: 1\n');
+  assert.equal(cli(['apply', '--yes'], broken).code, 1);
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    const dir = tempDir();
+    sweepEnsemble(dir, { runs: 2, maxjobs: 1, sleep: 5 });
+    const run = cliAsync(['apply', '--yes'], dir);
+    for (let i = 0; i < 200 && executions(dir).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    process.kill(run.pid, signal);
+    const r = await run.done;
+    assert.equal(r.code, code, `${signal}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`stopped by ${signal}`));
+  }
+});
+
+test('`mensemble help <command>` prints that command\'s help, `mensemble help` the overview (it was an unknown command)', () => {
+  const dir = tempDir();
+  const plan = cli(['help', 'plan'], dir);
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.equal(plan.stdout, cli(['plan', '--help'], dir).stdout);
+  const overview = cli(['help'], dir);
+  assert.equal(overview.code, 0, overview.stderr);
+  assert.match(overview.stdout, /Commands:\n/);
+  const typo = cli(['help', 'aply'], dir);
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /No command `aply` to show help for\. Did you mean `apply`\?/);
 });

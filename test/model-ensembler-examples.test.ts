@@ -33,7 +33,7 @@ test("model-ensembler's test.yaml from its own folder: pre_batch waits in the ba
   // Its pre_batch checks wait for `batch.ready` in each basedir, as model-ensembler's do.
   writeTree(examples, { 'tst1/batch.ready': '', 'tst2/batch.ready': '' });
   const r = cli(['apply', 'test.yaml', '--yes', '--check-interval', '0.2'], examples, env);
-  assert.equal(r.code, 1, 'four runs failed');
+  assert.equal(r.code, 3, 'four runs failed');
   assert.match(r.stdout, /Apply complete: 4 completed, 4 failed\./);
   for (let i = 0; i < 4; i++) {
     assert.equal(fs.existsSync(path.join(examples, 'tst1', `tst1-${i}`, 'pre_run.keep')), false);

@@ -85,7 +85,7 @@ test('drift before submission re-renders the file (update)', () => {
   sweepEnsemble(dir, { runs: 1 });
   writeTree(dir, { 'mensemble.yaml': fs.readFileSync(path.join(dir, 'mensemble.yaml'), 'utf8') + '      pre_run:\n        - name: check\n          args: {cmd: "test -f go", fail: true}\n' });
   const first = cli(['apply', '--yes'], dir);
-  assert.equal(first.code, 1, 'the pre_run check fails the run');
+  assert.equal(first.code, 3, 'the pre_run check fails the run');
   fs.rmSync(path.join(dir, 'runs/r1/params'));
   const plan = cli(['plan'], dir);
   assert.match(plan.stdout, /~ update +sweep\/r1 +params was deleted by hand since it was rendered/);
@@ -103,7 +103,7 @@ test('a failing job is retried up to max_attempts and reported with its exit cod
   const config = path.join(dir, 'mensemble.yaml');
   fs.appendFileSync(config, '      retry:\n        max_attempts: 3\n');
   const apply = cli(['apply', '--yes'], dir);
-  assert.equal(apply.code, 1);
+  assert.equal(apply.code, 3, 'a run ended failed');
   assert.match(apply.stdout, /sweep\/r2: failed \(exit code 3\) after 3 attempts/);
   assert.match(apply.stdout, /Apply complete: 1 completed, 1 failed\./);
   assert.equal(countBy(executions(dir)).get('r2'), 3);

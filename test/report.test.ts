@@ -24,7 +24,7 @@ echo "{{ run.id }}" >> ../../executions.log
 echo done > output.txt
 `,
   });
-  assert.equal(cli(['apply', '--yes'], dir).code, 1, 'r3 fails');
+  assert.equal(cli(['apply', '--yes'], dir).code, 3, 'r3 fails');
   const ok = cli(['report', '-o', 'out/report.html'], dir);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /Wrote out\/report\.html: 4 runs, 4 with jobs\./);

@@ -106,7 +106,7 @@ echo done > output.txt
   // Cancelled behind mensemble's back, as a user or an admin would.
   slurm('scancel', [readState(r3).attempts.at(-1).jobId]);
   const r = await run.done;
-  assert.equal(r.code, 1, 'failed runs make apply exit 1');
+  assert.equal(r.code, 3, 'failed runs make apply exit 3');
   assert.match(r.stdout, /r2: job \d+ failed \(exit code 3\)/);
   assert.match(r.stdout, /r2: retrying: attempt 2 of 2/);
   const status = statusJson(dir);
@@ -553,7 +553,7 @@ test("model-ensembler's own examples (sanity check, test.yaml, test-single.yaml,
   const examples = path.join(root, 'examples');
   writeTree(examples, { 'tst1/batch.ready': '', 'tst2/batch.ready': '' });
   const testYaml = cli(['apply', 'test.yaml', '--yes', '--backend', 'slurm', '--check-interval', '0.2', '--poll-interval', '0.3'], examples, env);
-  assert.equal(testYaml.code, 1, testYaml.stdout);
+  assert.equal(testYaml.code, 3, testYaml.stdout);
   assert.match(testYaml.stdout, /Apply complete: 4 completed, 4 failed\./);
   const tst2 = await accountedJobsSettled(path.join(examples, 'tst2'), 4);
   assert.equal([...tst2.values()].flat().filter((j) => j.state === 'COMPLETED').length, 4);
@@ -595,7 +595,7 @@ echo done > output.txt
   });
   const shims = countingShims(dir);
   const r = cli(['apply', '--yes'], dir, { PATH: shims.path });
-  assert.equal(r.code, 1, r.stderr + r.stdout);
+  assert.equal(r.code, 3, r.stderr + r.stdout);
   const status = statusJson(dir);
   assert.deepEqual(status.summary, { completed: 3, failed: 1 });
   assert.equal(status.runs.find((x) => x.id === 'r4')!.exitCode, 5);

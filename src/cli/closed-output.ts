@@ -1,3 +1,5 @@
+import { EXIT } from './exit-codes.js';
+
 /**
  * A reader that stops reading (`mensemble plan --json | head -1`) closes the
  * pipe: the next write fails with EPIPE, which Node raises as an unhandled
@@ -7,12 +9,11 @@
  * written before each step, and its lock is released on exit), and the next
  * apply follows the jobs already submitted.
  */
-const SIGPIPE_EXIT = 141;
 
 export function exitQuietlyWhenOutputCloses(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(SIGPIPE_EXIT);
+      if (err.code === 'EPIPE') process.exit(EXIT.sigpipe);
       throw err;
     });
   }

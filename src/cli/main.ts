@@ -5,7 +5,7 @@ import { didYouMean } from '../util/suggest.js';
 import { errorJson, errorText, exitCodeOf } from '../ui/views/error.js';
 import { exitQuietlyWhenOutputCloses } from './closed-output.js';
 
-const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema'];
+const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'help'];
 
 function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
   return command
@@ -114,6 +114,17 @@ export async function main(argv: string[]): Promise<number> {
   cli.command('schema', 'Print the configuration JSON Schema (for editors)').example('mensemble schema > mensemble.schema.json').action(() => {
     exit = import('./commands/schema/index.js').then((m) => m.schemaCommand());
   });
+
+  cli
+    .command('help [command]', 'Show the help of mensemble or of one command')
+    .example('mensemble help apply')
+    .action((name: string | undefined) => {
+      if (name !== undefined && !COMMANDS.includes(name)) {
+        throw new UserError(`No command \`${name}\` to show help for.${didYouMean(name, COMMANDS)} Commands: ${COMMANDS.join(', ')}.`);
+      }
+      // As `mensemble <command> --help` (or `mensemble --help`) would print it.
+      exit = main(name === undefined ? ['--help'] : [name, '--help']);
+    });
 
   cli.help();
   cli.version('0.1.0');

@@ -165,7 +165,7 @@ test('re-rendering into a run directory whose subfolder was replaced by a symbol
   fs.symlinkSync(outside, input);
   fs.writeFileSync(path.join(dir, 'mensemble.yaml'), config(2));
   const r = cli(['apply', '--yes'], dir);
-  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.equal(r.code, 3, r.stdout + r.stderr);
   assert.match(r.stdout + r.stderr, /b\/r1: failed: input in the run directory \S+r1 is a symbolic link \(to \S+\), where the templates have a folder; mensemble will not write through it/);
   assert.deepEqual(fs.readdirSync(outside), ['model.nml'], 'nothing was written through the link (before: model.nml.j2, model.nml and forcing.dat)');
   assert.equal(fs.readFileSync(path.join(outside, 'model.nml'), 'utf8'), 'precious');

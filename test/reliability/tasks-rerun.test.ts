@@ -25,7 +25,7 @@ test('a failed pre_run execute task runs again on the next apply once its cause 
   const dir = tempDir();
   ensemble(dir, '        - name: execute\n          args: { cmd: "echo ran >> ../../pre.log; test -f ../../ready" }');
   const first = cli(['apply', '--yes'], dir);
-  assert.equal(first.code, 1, 'both runs fail in pre_run');
+  assert.equal(first.code, 3, 'both runs fail in pre_run');
   assert.equal(lines(path.join(dir, 'pre.log')).length, 2);
   assert.equal(lines(path.join(dir, 'jobs.log')).length, 0);
 
@@ -46,7 +46,7 @@ test('a failed pre_run execute task runs again on the next apply once its cause 
 test('a pre_run command edited after it failed runs as edited, not as the recorded failure', () => {
   const dir = tempDir();
   ensemble(dir, '        - name: execute\n          args: { cmd: "false" }');
-  assert.equal(cli(['apply', '--yes'], dir).code, 1);
+  assert.equal(cli(['apply', '--yes'], dir).code, 3);
   const file = path.join(dir, 'mensemble.yaml');
   fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('cmd: "false"', 'cmd: "true"'));
   const r = cli(['apply', '--yes'], dir);
@@ -58,7 +58,7 @@ test('a pre_run command edited after it failed runs as edited, not as the record
 test('a failed post_run task runs again on the next apply; the job does not', () => {
   const dir = tempDir();
   ensemble(dir, '        - name: execute\n          args: { cmd: "true" }', '      post_run:\n        - name: execute\n          args: { cmd: "echo ran >> ../../post.log; test -f ../../ready" }');
-  assert.equal(cli(['apply', '--yes'], dir).code, 1);
+  assert.equal(cli(['apply', '--yes'], dir).code, 3);
   assert.equal(lines(path.join(dir, 'jobs.log')).length, 2);
   fs.writeFileSync(path.join(dir, 'ready'), '');
   const r = cli(['apply', '--yes'], dir);
@@ -112,7 +112,7 @@ test('a task whose working folder does not exist fails its run with the key and 
   const dir = tempDir();
   ensemble(dir, '        - name: execute\n          args: { cmd: "echo hi", cwd: not-there }');
   const r = cli(['apply', '--yes'], dir);
-  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.equal(r.code, 3, r.stdout + r.stderr);
   assert.doesNotMatch(r.stderr, /\n\s+at |internal error|ENOENT/, 'no stack trace');
   assert.match(r.stdout, /b\/r1: failed: ensemble\.batches\[0\]\.pre_run\[0\]\.args\.cwd: the folder \S+runs\/r1\/not-there the task would work in does not exist/);
   assert.match(r.stdout, /Apply complete: 0 completed, 2 failed/);

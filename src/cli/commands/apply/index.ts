@@ -8,6 +8,7 @@ import { isActive, latestAttempt } from '../../../state/run-state.js';
 import { applyView, type ApplyView } from '../../../ui/views/apply.js';
 import { UserError } from '../../../util/errors.js';
 import { openEnsemble, type OpenedEnsemble } from '../../open-ensemble.js';
+import { EXIT, signalExit } from '../../exit-codes.js';
 import { commandLine, type CommonFlags } from '../../options.js';
 
 export interface ApplyFlags extends CommonFlags {
@@ -38,7 +39,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
   const onSignal = (signal: NodeJS.Signals) => {
     lock.release();
     view.stopped(signal);
-    process.exit(130);
+    process.exit(signalExit(signal));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -74,7 +75,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
       progress.report,
     ).finally(() => progress.stop());
     view.result(result);
-    return result.failed.length > 0 ? 1 : 0;
+    return result.failed.length > 0 ? EXIT.runsFailed : EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

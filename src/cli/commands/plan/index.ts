@@ -3,6 +3,7 @@ import { hasChanges } from '../../../plan/types.js';
 import { planView } from '../../../ui/views/plan.js';
 import { openEnsemble } from '../../open-ensemble.js';
 import type { CommonFlags } from '../../options.js';
+import { EXIT } from '../../exit-codes.js';
 
 export interface PlanFlags extends CommonFlags {
   detailedExitcode?: boolean;
@@ -15,5 +16,5 @@ export async function planCommand(config: string | undefined, flags: PlanFlags):
   const ensemble = openEnsemble(config, flags);
   const { plan } = await computePlan(ensemble.spec, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
   planView(ensemble.output).plan(plan);
-  return flags.detailedExitcode && hasChanges(plan) ? 2 : 0;
+  return flags.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
 }
