@@ -66,3 +66,21 @@ test('`mensemble help <command>` prints that command\'s help, `mensemble help` t
   assert.equal(typo.code, 1);
   assert.match(typo.stderr, /No command `aply` to show help for\. Did you mean `apply`\?/);
 });
+
+test('an unknown option is named as typed, with mensemble\'s spelling of Terraform\'s (`-auto-approve` was reported as `-a`, `--no-colour` as `--colour`)', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1 });
+  const cases: Array<[string[], RegExp]> = [
+    [['apply', '-auto-approve'], /^mensemble: Unknown option `-auto-approve`: that is Terraform's spelling; mensemble's is `--yes`\./],
+    [['plan', '-detailed-exitcode'], /^mensemble: Unknown option `-detailed-exitcode`: that is Terraform's spelling; mensemble's is `--detailed-exitcode`\./],
+    [['plan', '-target=sweep'], /^mensemble: Unknown option `-target=sweep`: that is Terraform's spelling; mensemble's is `--target <batch\[\/run\]>`\./],
+    [['plan', '--no-colour'], /^mensemble: Unknown option `--no-colour`\. Did you mean `--no-color`\?/],
+    [['plan', '--replace-runing'], /^mensemble: Unknown option `--replace-runing`\. Did you mean `--replace-running`\?/],
+  ];
+  for (const [args, expected] of cases) {
+    const r = cli(args, dir);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.match(r.stderr, expected, args.join(' '));
+  }
+  assert.equal(fs.existsSync(path.join(dir, 'runs')), false, 'nothing was applied');
+});

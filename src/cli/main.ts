@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { cac } from 'cac';
-import { UserError } from '../util/errors.js';
+import { UsageError, UserError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { errorJson, errorText, exitCodeOf } from '../ui/views/error.js';
 import { exitQuietlyWhenOutputCloses } from './closed-output.js';
+import { unknownOptionMessage } from './unknown-option.js';
 
 const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'help'];
 
@@ -145,7 +146,12 @@ export async function main(argv: string[]): Promise<number> {
     await cli.runMatchedCommand();
     return exit ? await exit : 0;
   } catch (err) {
-    return report(err, verbose, optionNames(cli.matchedCommand ?? cli.globalCommand), json);
+    const command = cli.matchedCommand ?? cli.globalCommand;
+    if (err instanceof Error && err.name === 'CACError' && /^Unknown option/.test(err.message)) {
+      const typed = unknownOptionMessage(argv, { long: [...optionNames(command), ...optionNames(cli.globalCommand)], short: [...shortOptionNames(command), ...shortOptionNames(cli.globalCommand)] });
+      if (typed) return report(new UsageError(typed), verbose, [], json);
+    }
+    return report(err, verbose, optionNames(command), json);
   }
 }
 
@@ -182,6 +188,11 @@ function withColorFlag<T extends object>(flags: T, argv: readonly string[]): T &
 /** Every `--long` option a command accepts (for "did you mean"). */
 function optionNames(command: { options: Array<{ rawName: string }> } | undefined): string[] {
   return (command?.options ?? []).flatMap((o) => o.rawName.match(/--[a-z][a-z-]*/g) ?? []);
+}
+
+/** Every one-letter `-x` option a command accepts. */
+function shortOptionNames(command: { options: Array<{ rawName: string }> } | undefined): string[] {
+  return (command?.options ?? []).flatMap((o) => [...o.rawName.matchAll(/(?:^|[\s,])(-[a-zA-Z])\b/g)].map((m) => m[1]!));
 }
 
 /** Errors go to stderr as words, or under `--json` to stdout as one diagnostics document. */

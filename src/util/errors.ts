@@ -10,6 +10,14 @@ export class UserError extends Error {
   }
 }
 
+/** A command line mensemble cannot take (an unknown option, a malformed value): the `usage` category. */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** A position in a source file, 1-based, as editors show it. */
 export interface SourceLocation {
   file: string;

@@ -1,4 +1,4 @@
-import { UserError, UserErrors } from '../../util/errors.js';
+import { UsageError, UserError, UserErrors } from '../../util/errors.js';
 import { displayPath } from '../../util/paths.js';
 import { didYouMean } from '../../util/suggest.js';
 import { jsonLine } from '../json.js';
@@ -31,6 +31,7 @@ interface Described {
 /** What went wrong, classified and in words; the exit code is the error's own, else 1. */
 function describe(err: unknown, options: string[]): Described {
   if (err instanceof UserErrors) return { category: 'input', problems: err.problems };
+  if (err instanceof UsageError) return { category: 'usage', problems: [err.message] };
   if (err instanceof UserError) return { category: 'input', problems: [err.message] };
   const environmental = fileSystemProblem(err);
   if (environmental) return { category: 'environment', problems: [environmental], stack: (err as Error).stack };
