@@ -11,7 +11,8 @@ import { BIN, cli, cliAsync, executions, sweepEnsemble, tempDir } from './helper
 /** `mensemble plan` with stdout on a terminal (script(1) gives it a pseudo-terminal); the environment is the caller's plus `env`. */
 function planOnTerminal(dir: string, env: Record<string, string>): string {
   const base: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', MENSEMBLE_NODE: process.execPath, MENSEMBLE_BIN: BIN };
-  for (const k of ['NO_COLOR', 'FORCE_COLOR', 'NODE_DISABLE_COLORS']) delete base[k];
+  // CI=true (as the suite runs under CI) means no colour to Node even on a terminal: a person's terminal has none of these.
+  for (const k of ['NO_COLOR', 'FORCE_COLOR', 'NODE_DISABLE_COLORS', 'CI']) delete base[k];
   const r = spawnSync('script', ['-qec', 'exec "$MENSEMBLE_NODE" "$MENSEMBLE_BIN" plan', '/dev/null'], { cwd: dir, env: { ...base, ...env }, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   return r.stdout;

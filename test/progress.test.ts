@@ -24,7 +24,8 @@ test('apply in a terminal shows live progress: a bar per batch, counts, elapsed 
   // `script` gives the command a pseudo-terminal, as an interactive session would.
   const run = (env: NodeJS.ProcessEnv) =>
     spawnSync('script', ['-qfec', `${process.execPath} ${BIN} apply --yes`, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...env, HOME: dir, COLUMNS: '120' } });
-  const r = run(envWithout('NO_COLOR', 'FORCE_COLOR'));
+  // CI=true (the suite under CI) means no colour to Node even on a terminal; a person's terminal has no CI.
+  const r = run(envWithout('NO_COLOR', 'FORCE_COLOR', 'CI'));
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const plain = r.stdout.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
   assert.match(plain, /sweep █+ 3\/3 {2}3 completed {2}0 running {2}0 queued/);
@@ -35,7 +36,7 @@ test('apply in a terminal shows live progress: a bar per batch, counts, elapsed 
 
   const again = tempDir();
   sweepEnsemble(again, { runs: 2 });
-  const nc = spawnSync('script', ['-qfec', `${process.execPath} ${BIN} apply --yes`, '/dev/null'], { cwd: again, encoding: 'utf8', env: { ...envWithout('FORCE_COLOR'), NO_COLOR: '1', HOME: again } });
+  const nc = spawnSync('script', ['-qfec', `${process.execPath} ${BIN} apply --yes`, '/dev/null'], { cwd: again, encoding: 'utf8', env: { ...envWithout('FORCE_COLOR', 'CI'), NO_COLOR: '1', HOME: again } });
   assert.equal(nc.status, 0, nc.stdout);
   assert.match(nc.stdout, /\u001b\[\d+A/, 'still redrawn in place');
   assert.doesNotMatch(nc.stdout, /\u001b\[(3\d|1|2|22|39)m/, 'but without colours');
