@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { BIN, cli, cliAsync, executions, sweepEnsemble, tempDir } from './helpers.js';
+import { BIN, ROOT, cli, cliAsync, executions, sweepEnsemble, tempDir } from './helpers.js';
 
 /** `mensemble plan` with stdout on a terminal (script(1) gives it a pseudo-terminal); the environment is the caller's plus `env`. */
 function planOnTerminal(dir: string, env: Record<string, string>): string {
@@ -84,4 +84,15 @@ test('an unknown option is named as typed, with mensemble\'s spelling of Terrafo
     assert.match(r.stderr, expected, args.join(' '));
   }
   assert.equal(fs.existsSync(path.join(dir, 'runs')), false, 'nothing was applied');
+});
+
+test('--version is the version in package.json (it was written into main.ts)', () => {
+  const copy = tempDir();
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(copy, 'dist'), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ ...pkg, version: '9.8.7' }));
+  const r = spawnSync(process.execPath, [path.join(copy, 'dist', 'cli', 'main.js'), '--version'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^mensemble\/9\.8\.7 /);
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
 import { cac } from 'cac';
 import { UsageError, UserError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
@@ -128,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   cli.help();
-  cli.version('0.1.0');
+  cli.version(packageVersion());
 
   const verbose = argv.includes('--verbose');
   const json = argv.includes('--json');
@@ -188,6 +189,15 @@ function withColorFlag<T extends object>(flags: T, argv: readonly string[]): T &
 /** Every `--long` option a command accepts (for "did you mean"). */
 function optionNames(command: { options: Array<{ rawName: string }> } | undefined): string[] {
   return (command?.options ?? []).flatMap((o) => o.rawName.match(/--[a-z][a-z-]*/g) ?? []);
+}
+
+/** The version in the package.json beside dist/ (or src/), so a release needs no edit here. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Every one-letter `-x` option a command accepts. */
