@@ -96,3 +96,16 @@ test('--version is the version in package.json (it was written into main.ts)', (
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^mensemble\/9\.8\.7 /);
 });
+
+test('event lines give the local time with its zone (they gave UTC without saying so)', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1 });
+  const before = Date.now();
+  const r = cli(['apply', '--yes'], dir, { TZ: 'Asia/Tokyo' });
+  assert.equal(r.code, 0, r.stderr);
+  const m = /^(\d\d):(\d\d):(\d\d) GMT\+9 {2}sweep\/r1: submitted job/m.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  // Tokyo is UTC+9 all year: the hour printed is the UTC hour of the apply plus 9.
+  const hours = [before, Date.now()].map((t) => (new Date(t).getUTCHours() + 9) % 24);
+  assert.ok(hours.includes(Number(m[1])), `${m[0]} at UTC ${new Date(before).toISOString()}`);
+});

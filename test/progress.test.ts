@@ -15,7 +15,7 @@ test('apply without a terminal prints plain lines with no escape codes at all', 
   const r = spawnSync(process.execPath, [BIN, 'apply', '--yes'], { cwd: dir, encoding: 'utf8', env: { ...envWithout('NO_COLOR', 'FORCE_COLOR'), HOME: dir } });
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stdout + r.stderr, /\u001b/);
-  assert.match(r.stdout, /^\d\d:\d\d:\d\d {2}sweep\/r1: submitted job \d+ \(attempt 1\)$/m);
+  assert.match(r.stdout, /^\d\d:\d\d:\d\d \S+ {2}sweep\/r1: submitted job \d+ \(attempt 1\)$/m);
 });
 
 test('apply in a terminal shows live progress: a bar per batch, counts, elapsed time, redrawn in place; NO_COLOR drops the colours only', () => {

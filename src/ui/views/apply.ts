@@ -8,12 +8,13 @@ import { describeEvent, eventSubject, eventTone } from '../apply-events.js';
 import { jsonLine } from '../json.js';
 import { LiveProgress } from '../live-progress.js';
 import type { Output } from '../output.js';
+import { clockTime } from '../clock.js';
 import { planJson, renderPlan } from './plan.js';
 
 /** One plain line per event (no escape codes unless colour is on): fit for terminals, logs and nohup. */
 export function lineReporter(c: Colors, write: (s: string) => void = (s) => process.stdout.write(s)): Reporter {
   return (event: ApplyEvent) => {
-    const time = new Date().toISOString().slice(11, 19);
+    const time = clockTime();
     const tone = eventTone(event);
     const color = tone === 'warning' || tone === 'failure' ? c.yellow : tone === 'success' ? c.green : (s: string) => s;
     write(`${c.dim(time)}  ${eventSubject(event)}: ${color(describeEvent(event))}\n`);

@@ -4,12 +4,13 @@ import type { PlanChange } from '../../watch/plan-delta.js';
 import { displayPath } from '../../util/paths.js';
 import type { Colors } from '../color.js';
 import type { Output } from '../output.js';
+import { clockTime } from '../clock.js';
 import { describeReason, reasonJson } from '../plan-reasons.js';
 import { jsonLine } from '../json.js';
 import { diagnostic } from './error.js';
 import { planJson, renderPlan, summaryLine } from './plan.js';
 
-const clock = () => new Date().toISOString().slice(11, 19);
+const clock = () => clockTime();
 
 /** Text for a person at a terminal (or a log): a header per re-plan, then what changed, run by run. */
 export function watchText(event: WatchEvent, c: Colors): string {
