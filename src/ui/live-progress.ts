@@ -26,11 +26,18 @@ export class LiveProgress {
   /** Keeps the elapsed time moving while nothing happens (long jobs). */
   private readonly ticker: NodeJS.Timeout;
 
+  /** Shows the cursor again however the process ends (Ctrl-C, an error): a hidden cursor outlives its program. */
+  private readonly showCursor = () => this.write(SHOW_CURSOR);
+
   constructor(
     plan: Plan,
     private readonly c: Colors,
     private readonly write: (s: string) => void,
+    /** The terminal's width now (it may be resized while an apply runs). */
+    private readonly columns: () => number = () => process.stdout.columns || 100,
   ) {
+    this.write(HIDE_CURSOR);
+    process.once('exit', this.showCursor);
     for (const e of plan.entries) {
       if (e.action === 'none' || e.action === 'remove' || e.action === 'moved') continue;
       const batch = this.runs.get(e.batch) ?? new Map<string, RunPhase>();
@@ -60,6 +67,8 @@ export class LiveProgress {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.draw();
+    process.off('exit', this.showCursor);
+    this.showCursor();
   }
 
   private track(event: ApplyEvent): void {
@@ -83,7 +92,9 @@ export class LiveProgress {
   }
 
   private draw(): void {
-    const lines = this.frame();
+    // A line longer than the terminal wraps onto two rows, and the next frame, moving up one row a line, leaves the rest behind.
+    const width = this.columns();
+    const lines = this.frame().map((line) => clip(line, width - 1));
     this.clear();
     this.write(`${lines.join('\n')}\n`);
     this.drawn = lines.length;
@@ -105,7 +116,7 @@ export class LiveProgress {
       lines.push(`${c.bold(batch.padEnd(width))} ${bar} ${parts.join('  ')}`);
     }
     lines.push(c.dim(`elapsed ${elapsed(Date.now() - this.started)}`));
-    for (const r of this.recent) lines.push(c.dim(`  ${truncate(r, (process.stdout.columns || 100) - 3)}`));
+    for (const r of this.recent) lines.push(c.dim(`  ${r}`));
     return lines;
   }
 }
@@ -131,6 +142,31 @@ function elapsed(ms: number): string {
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+const HIDE_CURSOR = '\u001b[?25l';
+const SHOW_CURSOR = '\u001b[?25h';
+const ESCAPE = /\u001b\[[0-9;]*m/y;
+
+/** `line` cut to `max` visible characters (colour codes take no room), with `…` where it was cut. */
+export function clip(line: string, max: number): string {
+  let visible = 0;
+  let out = '';
+  for (let i = 0; i < line.length; ) {
+    ESCAPE.lastIndex = i;
+    const escape = ESCAPE.exec(line);
+    if (escape) {
+      out += escape[0];
+      i += escape[0].length;
+      continue;
+    }
+    const char = String.fromCodePoint(line.codePointAt(i)!);
+    if (visible === max - 1 && visibleLength(line.slice(i)) > 1) return `${out}…\u001b[0m`;
+    out += char;
+    visible++;
+    i += char.length;
+  }
+  return out;
+}
+
+function visibleLength(text: string): number {
+  return [...text.replace(/\u001b\[[0-9;]*m/g, '')].length;
 }
