@@ -10,7 +10,10 @@ test('init scaffolds an ensemble that validates and applies as it is', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Created my-ensemble\/mensemble\.yaml, .*\n\nNext:\n {2}cd my-ensemble\n/);
   const dir = path.join(parent, 'my-ensemble');
-  assert.deepEqual(listTree(dir), ['.mensemblerc', 'mensemble.yaml', 'template', 'template/job.sh.j2', 'template/params.nml.j2']);
+  assert.deepEqual(listTree(dir), ['.mensemblerc', 'mensemble.schema.json', 'mensemble.yaml', 'template', 'template/job.sh.j2', 'template/params.nml.j2']);
+  // Editors with the YAML language server validate the file against the schema beside it.
+  assert.equal(fs.readFileSync(path.join(dir, 'mensemble.yaml'), 'utf8').split('\n')[0], '# yaml-language-server: $schema=./mensemble.schema.json');
+  assert.equal(fs.readFileSync(path.join(dir, 'mensemble.schema.json'), 'utf8'), cli(['schema'], dir).stdout);
   assert.equal(cli(['validate'], dir).code, 0);
   const plan = cli(['plan'], dir);
   assert.match(plan.stdout, /Plan: 4 to create/);

@@ -1,14 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../state/atomic-write.js';
+import { loadSchema } from '../config/schema.js';
 import { UserError } from '../util/errors.js';
+
+/** The configuration's JSON Schema, beside it, for editors (as `mensemble schema` prints it; write it again after an upgrade). */
+const SCHEMA_FILE = 'mensemble.schema.json';
 
 /** The files `mensemble init` writes: a small sweep that `apply` runs as it is, on this machine. */
 export const SCAFFOLD: ReadonlyArray<{ path: string; mode: number; content: string }> = [
   {
     path: 'mensemble.yaml',
     mode: 0o644,
-    content: `# A mensemble ensemble: 2 parameters x 2 seeds = 4 runs.
+    // The first line makes editors with the YAML language server (VS Code's YAML extension, Neovim, Emacs) check the file as it is typed.
+    content: `# yaml-language-server: $schema=./mensemble.schema.json
+# A mensemble ensemble: 2 parameters x 2 seeds = 4 runs.
 #   mensemble plan          what would change, and why
 #   mensemble apply         render every run directory and run its job
 #   mensemble status        where every run stands
@@ -72,12 +78,13 @@ poll_interval: 1      # seconds between job status queries
  * nothing, when any of its files already exists: init never overwrites.
  */
 export function scaffold(dir: string): string[] {
-  const existing = SCAFFOLD.map((f) => path.join(dir, f.path)).filter((f) => fs.existsSync(f));
+  const existing = [...SCAFFOLD.map((f) => f.path), SCHEMA_FILE].map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
   if (existing.length > 0) {
     throw new UserError(`Not initialising ${dir}: ${existing.map((f) => path.relative(dir, f)).join(', ')} already exist${existing.length === 1 ? 's' : ''}. mensemble init never overwrites files; choose an empty folder, for example \`mensemble init my-ensemble\`.`);
   }
   const written: string[] = [];
-  for (const file of SCAFFOLD) {
+  const files = [...SCAFFOLD, { path: SCHEMA_FILE, mode: 0o644, content: `${JSON.stringify(loadSchema(), null, 2)}\n` }];
+  for (const file of files) {
     const target = path.join(dir, file.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     writeFileAtomic(target, file.content, file.mode);
