@@ -109,3 +109,21 @@ test('event lines give the local time with its zone (they gave UTC without sayin
   const hours = [before, Date.now()].map((t) => (new Date(t).getUTCHours() + 9) % 24);
   assert.ok(hours.includes(Number(m[1])), `${m[0]} at UTC ${new Date(before).toISOString()}`);
 });
+
+test('`mensemble completion bash` completes commands and each command\'s options in bash (it did not exist)', () => {
+  const dir = tempDir();
+  const script = cli(['completion', 'bash'], dir);
+  assert.equal(script.code, 0, script.stderr);
+  fs.writeFileSync(path.join(dir, 'completion.bash'), script.stdout);
+  // What bash offers after `mensemble pl<TAB>` and `mensemble apply --pr<TAB>`.
+  const complete = (...words: string[]) => {
+    const r = spawnSync('bash', ['-c', 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _mensemble; printf "%s\\n" "${COMPREPLY[@]}"', 'bash', path.join(dir, 'completion.bash'), ...words], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.split('\n').filter(Boolean);
+  };
+  assert.deepEqual(complete('mensemble', 'pl'), ['plan']);
+  assert.deepEqual(complete('mensemble', 'apply', '--pr'), ['--prune']);
+  assert.deepEqual(complete('mensemble', 'plan', '--detailed'), ['--detailed-exitcode']);
+  assert.match(cli(['completion', 'zsh'], dir).stdout, /bashcompinit/);
+  assert.equal(cli(['completion', 'fish'], dir).code, 1);
+});

@@ -6,8 +6,9 @@ import { didYouMean } from '../util/suggest.js';
 import { errorJson, errorText, exitCodeOf } from '../ui/views/error.js';
 import { exitQuietlyWhenOutputCloses } from './closed-output.js';
 import { unknownOptionMessage } from './unknown-option.js';
+import { completionScript } from './completion.js';
 
-const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'help'];
+const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'completion', 'help'];
 
 function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
   return command
@@ -116,6 +117,18 @@ export async function main(argv: string[]): Promise<number> {
   cli.command('schema', 'Print the configuration JSON Schema (for editors)').example('mensemble schema > mensemble.schema.json').action(() => {
     exit = import('./commands/schema/index.js').then((m) => m.schemaCommand());
   });
+
+  cli
+    .command('completion <shell>', 'Print shell completion for bash or zsh')
+    .example('mensemble completion bash > ~/.local/share/bash-completion/completions/mensemble')
+    .example('mensemble completion zsh    # in ~/.zshrc: source <(mensemble completion zsh)')
+    .action((shell: string) => {
+      const commands = cli.commands.map((c) => ({
+        name: c.name,
+        options: [...c.options, ...cli.globalCommand.options].flatMap((o) => o.rawName.replace(/<[^>]*>|\[[^\]]*\]/g, '').match(/--?[a-zA-Z][a-zA-Z-]*/g) ?? []),
+      }));
+      process.stdout.write(completionScript(shell, commands));
+    });
 
   cli
     .command('help [command]', 'Show the help of mensemble or of one command')
