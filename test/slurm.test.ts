@@ -496,6 +496,26 @@ test('fault injection: squeue and sacct that hang past their time limit are retr
   assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
 });
 
+test('jobs see MENSEMBLE_RUN_ID, MENSEMBLE_RUN_DIR and MENSEMBLE_ATTEMPT, one job per run and as arrays; inside an allocation mensemble warns and the allocation\'s SLURM_* variables do not reach the jobs', { skip, timeout: 240_000 }, async () => {
+  for (const array of [false, true]) {
+    const dir = tempDir();
+    slurmEnsemble(dir, {
+      runs: 2,
+      maxjobs: 2,
+      jobBody: '#!/bin/sh\necho "{{ run.id }}" >> ../../executions.log\nprintf \'%s|%s|%s|%s\\n\' "$MENSEMBLE_RUN_ID" "$MENSEMBLE_RUN_DIR" "$MENSEMBLE_ATTEMPT" "${SLURM_MEM_PER_NODE:-unset}" > env.txt\n',
+    });
+    if (array) fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
+    // As if run from inside `salloc --mem=1234`: SLURM sets these in the allocation's shell.
+    const r = cli(['apply', '--yes'], dir, { SLURM_JOB_ID: '999999', SLURM_MEM_PER_NODE: '1234' });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stderr, /mensemble: warning: mensemble runs inside slurm job 999999 \(an allocation\)/);
+    for (const id of ['r1', 'r2']) {
+      const runDir = path.join(dir, 'runs', id);
+      assert.equal(fs.readFileSync(path.join(runDir, 'env.txt'), 'utf8'), `${id}|${runDir}|1|unset\n`, `array: ${array}: ${id}`);
+    }
+  }
+});
+
 test('a per-user submit limit (MaxSubmitJobs) is waited out, not failed', { skip, timeout: 240_000 }, async () => {
   const dir = tempDir();
   slurmEnsemble(dir, { runs: 2, maxjobs: 2, sleep: 0.2 });

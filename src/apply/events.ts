@@ -1,5 +1,5 @@
 import type { TaskPhase } from '../config/types.js';
-import type { SchedulerRetry } from '../backends/types.js';
+import type { BackendNotice, SchedulerRetry } from '../backends/types.js';
 import type { JobState } from '../state/run-state.js';
 import type { TaskProgress } from '../tasks/types.js';
 
@@ -18,7 +18,8 @@ export type ApplyWarning =
   | { kind: 'submit-failed'; attempt: number; error: string }
   | { kind: 'run-dir-gone'; error: string }
   | { kind: 'arrays-disabled'; backend: string; batch: string; maxjobs: number }
-  | { kind: 'not-removing'; dir: string; jobId?: string; state: JobState };
+  | { kind: 'not-removing'; dir: string; jobId?: string; state: JobState }
+  | BackendNotice;
 
 /** Where an event happened: a run (batch and runId), a batch, or the ensemble (neither). */
 interface Place {

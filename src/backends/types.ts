@@ -77,6 +77,11 @@ export interface JobArrays {
   setThrottle?(attempts: readonly AttemptRecord[], throttle: number): Promise<void>;
 }
 
+/** Something about where jobs run that the user should know, as data (ui/ words it). */
+export type BackendNotice =
+  /** mensemble runs inside a job (an salloc or sbatch allocation); the jobs it submits do not inherit that job's settings. */
+  { kind: 'inside-allocation'; backend: string; jobId: string };
+
 /** An attempt the backend is asked about, with where its run lives. */
 export interface TrackedJob {
   runDir: string;
@@ -93,8 +98,12 @@ export interface Backend {
   readonly defaultPollSeconds: number;
   /** Submissions per second when neither a flag nor .mensemblerc sets one (Infinity: not spaced). */
   readonly defaultSubmitRate: number;
-  /** Fails with a UserError, before anything is written, when the backend cannot work here at all. */
-  preflight(): Promise<void>;
+  /**
+   * Fails with a UserError, before anything is written, when the backend
+   * cannot work here at all; returns what the user should know before jobs
+   * are submitted.
+   */
+  preflight(): Promise<BackendNotice[]>;
   /** Starts an attempt. Must not return before the job exists in the backend. */
   submit(request: SubmitRequest): Promise<SubmitResult>;
   /**

@@ -4,7 +4,7 @@
 // test/local*.test.ts). Jobs move on by refreshes, not by time: each job is
 // queued for one refresh, runs for `runFor` refreshes, then ends as its
 // script says. Array tasks beyond an array's throttle stay queued.
-import type { Backend, JobArrays, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../../src/backends/types.js';
+import type { Backend, BackendNotice, JobArrays, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../../src/backends/types.js';
 import type { AttemptRecord, JobState } from '../../src/state/run-state.js';
 
 export interface JobOutcome {
@@ -71,7 +71,9 @@ export class MemoryBackend implements Backend {
     }
   }
 
-  async preflight(): Promise<void> {}
+  async preflight(): Promise<BackendNotice[]> {
+    return [];
+  }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const error = this.options.failSubmit?.(request);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AttemptRecord } from '../../state/run-state.js';
 import { START_GRACE_MS, detachedState, readPidFile, signalDetached, startDetached, waitFor } from '../../util/detached.js';
 import { isProcessAlive, isUsablePid, processStartTime } from '../../util/process.js';
-import type { Backend, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../types.js';
+import type { Backend, BackendNotice, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../types.js';
 import { localLogOf, localProcessOf, type LocalJobData } from './job-data.js';
 import { interpreterOf, localJobFiles } from './job-files.js';
 
@@ -14,7 +14,9 @@ export class LocalBackend implements Backend {
   /** No scheduler to spare: maxjobs alone bounds what runs at once. */
   readonly defaultSubmitRate = Number.POSITIVE_INFINITY;
 
-  async preflight(): Promise<void> {}
+  async preflight(): Promise<BackendNotice[]> {
+    return [];
+  }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const files = localJobFiles(request.runDir, request.attempt);

@@ -75,6 +75,8 @@ export function prepareArray(group: ArrayGroup, requests: readonly SubmitRequest
   }
   const script = path.join(dir, 'wrapper.sh');
   const list = path.join(dir, 'tasks.list');
+  // Which run and attempt each task is, for the job's MENSEMBLE_* variables (a file of its own: tasks.list keeps its shape).
+  writeFileAtomic(path.join(dir, 'runs.list'), `${requests.flatMap((r) => [r.runId, String(r.attempt)]).join('\n')}\n`);
   writeFileAtomic(list, `${lines.join('\n')}\n`);
   writeFileAtomic(script, wrapperScript(group.header), 0o755);
   return { key, dir, script, list, size: requests.length };
@@ -102,6 +104,12 @@ job=\${entry[1]:-}
 if [ -z "$dir" ] || ! cd -- "$dir"; then
   echo "mensemble: array task $SLURM_ARRAY_TASK_ID: cannot enter its run directory '$dir'" >&2
   exit 97
+fi
+# The run and attempt, as a job of its own sees them.
+runs="$(dirname -- "$1")/runs.list"
+if [ -f "$runs" ]; then
+  mapfile -t run < <(sed -n "$((SLURM_ARRAY_TASK_ID * 2 + 1)),$((SLURM_ARRAY_TASK_ID * 2 + 2))p" "$runs")
+  export MENSEMBLE_RUN_ID="\${run[0]:-}" MENSEMBLE_RUN_DIR="$dir" MENSEMBLE_ATTEMPT="\${run[1]:-}"
 fi
 expand() {
   local p=$1

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../util/errors.js';
-import { BackendUnavailableError, type Backend, type JobStatus, type JobArrays, type RecoverOptions, type SchedulerRetry, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
+import { BackendUnavailableError, type Backend, type JobStatus, type BackendNotice, type JobArrays, type RecoverOptions, type SchedulerRetry, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
 import { isArrayTaskData, slurmDataOf, type SlurmArrayTaskData, type SlurmJobData } from './job-data.js';
 import type { AttemptRecord } from '../../state/run-state.js';
 import { arrayTasksOf, groupForArrays, newArrayKey, prepareArray, splitArrayId, type ArrayGroup } from './array.js';
@@ -44,11 +44,13 @@ export class SlurmBackend implements Backend {
     setThrottle: (attempts, throttle) => this.setArrayThrottle(attempts, throttle),
   };
 
-  async preflight(): Promise<void> {
+  async preflight(): Promise<BackendNotice[]> {
     // Only a look along PATH: no process, no call to the controller.
     for (const command of ['sbatch', 'squeue', 'scontrol', 'scancel'] as const) {
       if (!onPath(command)) throw commandMissing(command);
     }
+    const allocation = process.env.SLURM_JOB_ID;
+    return allocation ? [{ kind: 'inside-allocation', backend: this.name, jobId: allocation }] : [];
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
@@ -63,7 +65,9 @@ export class SlurmBackend implements Backend {
         return found && adopted(found, backendData);
       },
       async () => {
-        const out = await runSlurm('sbatch', sbatchArgs(request), { cwd: request.runDir });
+        // The job sees which run and attempt it is (sbatch exports its environment), as local jobs do.
+        const env = { MENSEMBLE_RUN_ID: request.runId, MENSEMBLE_RUN_DIR: request.runDir, MENSEMBLE_ATTEMPT: String(request.attempt) };
+        const out = await runSlurm('sbatch', sbatchArgs(request), { cwd: request.runDir, env });
         crashPoint('after-sbatch');
         return { jobId: printedJobId(out, /^\d+(_\d+)?$/), state: 'queued', backendData };
       },

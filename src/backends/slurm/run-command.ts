@@ -66,7 +66,7 @@ export function commandMissing(command: string): UserError {
  * in `cwd`, with a time limit. Returns stdout; throws SlurmCommandError.
  * `accept` lets a caller treat some non-zero exits as answers.
  */
-export async function runSlurm(command: SlurmCommand, args: readonly string[], options: { cwd?: string; accept?: (stderr: string) => boolean } = {}): Promise<string> {
+export async function runSlurm(command: SlurmCommand, args: readonly string[], options: { cwd?: string; accept?: (stderr: string) => boolean; env?: Record<string, string> } = {}): Promise<string> {
   const execa = await loadExeca();
   const result = await execa(command, args, {
     cwd: options.cwd,
@@ -74,7 +74,8 @@ export async function runSlurm(command: SlurmCommand, args: readonly string[], o
     timeout: timeoutMs(command),
     stdin: 'ignore',
     stripFinalNewline: false,
-    env: { SLURM_TIME_FORMAT: 'standard' },
+    env: { ...slurmCommandEnv(process.env), SLURM_TIME_FORMAT: 'standard', ...options.env },
+    extendEnv: false,
   });
   const stderr = String(result.stderr ?? '').trim();
   if ((result as { code?: string }).code === 'ENOENT') throw commandMissing(command);
@@ -86,6 +87,27 @@ export async function runSlurm(command: SlurmCommand, args: readonly string[], o
   }
   return String(result.stdout ?? '');
 }
+
+/**
+ * The environment SLURM's commands run in: mensemble's own, less the
+ * variables SLURM sets inside a job (SLURM_JOB_ID, SLURM_NTASKS,
+ * SLURM_MEM_PER_NODE...). Run from inside an allocation, sbatch would
+ * otherwise pass the allocation's values on to every job (sbatch exports the
+ * environment by default), where they change what srun does. The variables
+ * a user sets to steer SLURM's commands stay: SLURM_CONF, SLURM_CLUSTERS
+ * and the SBATCH_* and SQUEUE_* ones.
+ */
+export function slurmCommandEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (key.startsWith('SLURM_') && !USER_SLURM_SETTINGS.has(key)) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+const USER_SLURM_SETTINGS = new Set(['SLURM_CONF', 'SLURM_CLUSTERS']);
 
 function firstLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);

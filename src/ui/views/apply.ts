@@ -1,10 +1,10 @@
 import type { Detached } from '../../apply/detach.js';
-import type { ApplyEvent, Reporter } from '../../apply/events.js';
+import type { ApplyEvent, ApplyWarning, Reporter } from '../../apply/events.js';
 import type { ApplyResult } from '../../apply/executor.js';
 import type { Plan } from '../../plan/types.js';
 import { displayPath } from '../../util/paths.js';
 import type { Colors } from '../color.js';
-import { describeEvent, eventSubject, eventTone } from '../apply-events.js';
+import { describeEvent, describeWarning, eventSubject, eventTone } from '../apply-events.js';
 import { jsonLine } from '../json.js';
 import { LiveProgress } from '../live-progress.js';
 import type { Output } from '../output.js';
@@ -47,6 +47,8 @@ export interface ApplyView {
   detached(child: Detached): void;
   /** Stopped by a signal; jobs keep running. */
   stopped(signal: NodeJS.Signals): void;
+  /** Something to know before the jobs go out (ApplyWarning), outside any run. */
+  warning(warning: ApplyWarning): void;
 }
 
 export function applyView(output: Output): ApplyView {
@@ -66,6 +68,7 @@ function applyJsonView(output: Output): ApplyView {
     nothingToDo: () => result({ completed: [], failed: [], pending: [], removed: [], moved: [] }),
     detached: (child) => output.out(jsonLine('detached', { pid: child.pid, log: child.log, finished: child.finished })),
     stopped: (signal) => output.err(stoppedText(signal)),
+    warning: (warning) => jsonReporter((s) => output.out(s))({ kind: 'warning', warning }),
   };
 }
 
@@ -86,6 +89,7 @@ function applyTextView(output: Output): ApplyView {
       else output.out(`\nApplying in the background: pid ${child.pid}, log ${displayPath(child.log)}\n\`mensemble status\` shows progress; it is safe to log out.\n`);
     },
     stopped: (signal) => output.err(stoppedText(signal)),
+    warning: (warning) => output.err(`mensemble: warning: ${describeWarning(warning)}\n`),
   };
 }
 

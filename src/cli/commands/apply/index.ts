@@ -32,7 +32,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
   const ensemble = openEnsemble(config, flags);
   const view = applyView(ensemble.output);
   // Everything that can be wrong with the input fails here, before the lock or any file is written.
-  await ensemble.backend.preflight();
+  const notices = await ensemble.backend.preflight();
   const desired = await desiredState(ensemble.spec, ensemble.targets);
   if (flags.detach) return detach(ensemble, view, desired, flags);
   const lock = ensemble.lock(commandLine('apply'));
@@ -48,6 +48,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
     const { plan } = computed;
     refuseForeignJobs(plan, ensemble.backend.name);
     view.plan(plan, { detach: false });
+    for (const notice of notices) view.warning(notice);
     // Removals are work only with --prune; in-flight jobs are work only when we wait for them.
     const changes = hasChanges(plan, { prune: flags.prune });
     const inflight = plan.summary.inflight > 0 && flags.wait !== false;
