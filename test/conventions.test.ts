@@ -127,3 +127,12 @@ test('`mensemble completion bash` completes commands and each command\'s options
   assert.match(cli(['completion', 'zsh'], dir).stdout, /bashcompinit/);
   assert.equal(cli(['completion', 'fish'], dir).code, 1);
 });
+
+test('a command\'s help has its description, no "(default: true)" on --no-* flags, indented examples and no trailing spaces (cac printed all three)', () => {
+  const dir = tempDir();
+  const help = cli(['apply', '--help'], dir).stdout;
+  assert.match(help, /Usage:\n {2}\$ mensemble apply \[config\]\n\nConverge the ensemble: render, submit, wait, run tasks\.\n/);
+  assert.doesNotMatch(help, /default: true/);
+  assert.match(help, /Examples:\n {2}mensemble apply /);
+  assert.doesNotMatch(help, /[ \t]+$/m);
+});

@@ -141,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
       exit = main(name === undefined ? ['--help'] : [name, '--help']);
     });
 
-  cli.help();
+  cli.help((sections) => tidyHelp(sections, cli.matchedCommand));
   cli.version(packageVersion());
 
   const verbose = argv.includes('--verbose');
@@ -202,6 +202,23 @@ function withColorFlag<T extends object>(flags: T, argv: readonly string[]): T &
 /** Every `--long` option a command accepts (for "did you mean"). */
 function optionNames(command: { options: Array<{ rawName: string }> } | undefined): string[] {
   return (command?.options ?? []).flatMap((o) => o.rawName.match(/--[a-z][a-z-]*/g) ?? []);
+}
+
+/**
+ * cac's help, as people read it: the command's description under its usage;
+ * no "(default: true)" on a `--no-*` flag (it reads as the flag being on);
+ * examples indented like the rest; no trailing spaces.
+ */
+function tidyHelp(sections: Array<{ title?: string; body: string }>, command: { description: string } | undefined): Array<{ title?: string; body: string }> {
+  const out: Array<{ title?: string; body: string }> = [];
+  for (const section of sections) {
+    let body = section.body;
+    if (section.title === 'Options') body = body.replace(/^(\s*--no-\S.*?) \(default: true\)$/gm, '$1');
+    if (section.title === 'Examples') body = body.split('\n').map((line) => (line ? `  ${line}` : line)).join('\n');
+    out.push({ ...section, body: body.replace(/[ \t]+$/gm, '') });
+    if (section.title === 'Usage' && command?.description) out.push({ body: `${command.description}.` });
+  }
+  return out;
 }
 
 /** The version in the package.json beside dist/ (or src/), so a release needs no edit here. */
