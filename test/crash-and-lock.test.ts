@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -187,4 +187,53 @@ test('a reader that stops reading (apply --json | head -1) stops the apply quiet
   const next = cli(['apply', '--yes'], dir);
   assert.equal(next.code, 0, next.stdout + next.stderr);
   assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1, 1, 1]);
+});
+
+test('a lock held on another login node: refused while its heartbeat goes on, taken over with a warning once it stops (it had to be removed by hand)', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2, maxjobs: 1, sleep: 2 });
+  const env = { MENSEMBLE_TEST_LOCK_HEARTBEAT_MS: '200' };
+  // An apply on another host: its own host name, in a UTS namespace of its own.
+  const other = spawn('unshare', ['--uts', 'sh', '-c', 'hostname login2 && exec "$0" "$@"', process.execPath, BIN, 'apply', '--yes'], {
+    cwd: dir,
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    stdio: 'ignore',
+  });
+  const lock = path.join(dir, '.mensemble', 'lock');
+  for (let i = 0; i < 200 && !(fs.existsSync(lock) && fs.readFileSync(lock, 'utf8').includes('"login2"')); i++) await sleep(25);
+  assert.match(fs.readFileSync(lock, 'utf8'), /"host":"login2"/);
+  await sleep(600); // longer than a beat: the lock is fresh because it is refreshed, not because it is new
+  const refused = cli(['apply', '--yes'], dir, env);
+  assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /locked by another mensemble process: pid \d+ on login2, .*a holder on another host whose heartbeat stops for 1 s is taken over/);
+  other.kill('SIGKILL'); // the login node goes away
+  await new Promise((resolve) => other.once('exit', resolve));
+  await sleep(1200);
+  const taken = cli(['apply', '--yes'], dir, env);
+  assert.equal(taken.code, 0, taken.stdout + taken.stderr);
+  assert.match(taken.stderr, /mensemble: warning: took over the ensemble's lock from pid \d+ on login2 \(`mensemble apply --yes`\): its heartbeat stopped \d+ s ago/);
+  assert.deepEqual([...countBy(executions(dir)).values()], [1, 1], 'every run ran once');
+});
+
+test('mensemble unlock names the holder and removes the lock only with --yes; a live holder on this host is never unlocked', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1 });
+  const lock = path.join(dir, '.mensemble', 'lock');
+  fs.mkdirSync(path.dirname(lock));
+  fs.writeFileSync(lock, `${JSON.stringify({ pid: 4242, host: 'login3', startedAt: '2026-12-01T10:00:00.000Z', command: 'mensemble apply --yes', heartbeat: true })}\n`);
+  const asked = cli(['unlock'], dir);
+  assert.equal(asked.code, 1);
+  assert.match(asked.stderr, /\.mensemble\/lock is held by pid 4242 on login3 \(`mensemble apply --yes`, since 2026-12-01T10:00:00\.000Z\)\. .*`mensemble unlock --yes`/);
+  assert.equal(fs.existsSync(lock), true, 'nothing removed without --yes');
+  const removed = cli(['unlock', '--yes'], dir);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.match(removed.stdout, /^Removed the lock held by pid 4242 on login3 \(`mensemble apply --yes`, since 2026-12-01T10:00:00\.000Z\)\.$/m);
+  assert.equal(fs.existsSync(lock), false);
+  assert.match(cli(['unlock'], dir).stdout, /The ensemble is not locked/);
+  // This test's own process, alive on this host.
+  fs.writeFileSync(lock, `${JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: 'mensemble apply' })}\n`);
+  const live = cli(['unlock', '--yes'], dir);
+  assert.equal(live.code, 1);
+  assert.match(live.stderr, new RegExp(`Not unlocking: pid ${process.pid} on this host .* is running`));
+  assert.equal(fs.existsSync(lock), true);
 });

@@ -37,7 +37,7 @@ test('.mensemblerc.example documents every setting, and is itself a valid settin
 
 test('the README names every command', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  for (const command of ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'completion', 'help']) {
+  for (const command of ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'unlock', 'completion', 'help']) {
     assert.match(readme, new RegExp(`mensemble ${command}\\b`), command);
   }
 });

@@ -31,7 +31,7 @@ test('unknown command and unknown option get a suggestion, not a stack', () => {
 
 test('every command\'s --help shows examples', () => {
   const dir = tempDir();
-  for (const command of ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'completion', 'help']) {
+  for (const command of ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'unlock', 'completion', 'help']) {
     const r = cli([command, '--help'], dir);
     assert.equal(r.code, 0, command);
     assert.match(r.stdout, new RegExp(`Examples:\\n\\s*mensemble ${command}`), `${command} --help`);

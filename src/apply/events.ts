@@ -19,7 +19,9 @@ export type ApplyWarning =
   | { kind: 'run-dir-gone'; error: string }
   | { kind: 'arrays-disabled'; backend: string; batch: string; maxjobs: number }
   | { kind: 'not-removing'; dir: string; jobId?: string; state: JobState }
-  | BackendNotice;
+  | BackendNotice
+  /** The ensemble's lock was held on another host whose heartbeat had stopped: taken over. */
+  | { kind: 'stale-lock-taken'; pid: number; host: string; command: string; silentSeconds: number };
 
 /** Where an event happened: a run (batch and runId), a batch, or the ensemble (neither). */
 interface Place {

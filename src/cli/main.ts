@@ -8,7 +8,7 @@ import { exitQuietlyWhenOutputCloses } from './closed-output.js';
 import { unknownOptionMessage } from './unknown-option.js';
 import { completionScript } from './completion.js';
 
-const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'completion', 'help'];
+const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'unlock', 'completion', 'help'];
 
 function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
   return command
@@ -117,6 +117,15 @@ export async function main(argv: string[]): Promise<number> {
   cli.command('schema', 'Print the configuration JSON Schema (for editors)').example('mensemble schema > mensemble.schema.json').action(() => {
     exit = import('./commands/schema/index.js').then((m) => m.schemaCommand());
   });
+
+  cli
+    .command('unlock [config]', "Remove the ensemble's lock, after naming its holder (for an apply on another login node that went away)")
+    .option('-y, --yes', 'Remove it (without: only say whose it is)')
+    .example('mensemble unlock')
+    .example('mensemble unlock ensemble.yaml --yes')
+    .action((config: string | undefined, flags) => {
+      exit = import('./commands/unlock/index.js').then((m) => m.unlockCommand(config, flags));
+    });
 
   cli
     .command('completion <shell>', 'Print shell completion for bash or zsh')

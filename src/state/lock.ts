@@ -15,6 +15,24 @@ export interface LockHolder {
   processStart?: string;
   /** Where a detached apply writes its output. */
   log?: string;
+  /** The holder refreshes the lock file's time every HEARTBEAT_MS (older mensembles did not: their locks never go stale). */
+  heartbeat?: boolean;
+}
+
+/**
+ * A holder on another login node cannot be asked whether it lives (its pid
+ * means nothing here), so it shows it: it touches its lock every
+ * HEARTBEAT_MS. A lock from another host untouched for STALE_AFTER_MS is a
+ * holder that died (the node rebooted, the process was killed) and is taken
+ * over. Tests shorten the beat with MENSEMBLE_TEST_LOCK_HEARTBEAT_MS.
+ */
+const HEARTBEAT_MS = Number(process.env.MENSEMBLE_TEST_LOCK_HEARTBEAT_MS) || 30_000;
+const STALE_AFTER_MS = 4 * HEARTBEAT_MS;
+
+/** A lock taken over from a holder on another host whose heartbeat had stopped. */
+export interface StaleLock {
+  holder: LockHolder;
+  silentSeconds: number;
 }
 
 export interface Lock {
@@ -26,6 +44,8 @@ export interface Lock {
    */
   assertHeld(): void;
   release(): void;
+  /** Set when this lock was taken over from a holder on another host whose heartbeat had stopped. */
+  readonly tookOver?: StaleLock;
 }
 
 export class LockLost extends UserError {
@@ -48,16 +68,26 @@ export class LockLost extends UserError {
 export function acquireLock(ensembleStateDir: string, command: string, options: { log?: string } = {}): Lock {
   fs.mkdirSync(ensembleStateDir, { recursive: true });
   const file = path.join(ensembleStateDir, 'lock');
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, processStart: processStartTime(process.pid), log: options.log };
+  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, processStart: processStartTime(process.pid), log: options.log, heartbeat: true };
   const mine = `${JSON.stringify(me)}\n`;
+  let tookOver: StaleLock | undefined;
   for (let tries = 0; tries < 50; tries++) {
     if (linkWhole(file, mine)) {
       let released = false;
       // However the process ends (a closed output pipe, an exit from a signal handler), a lock it held goes with it.
       const releaseOnExit = () => lock.release();
       process.once('exit', releaseOnExit);
+      const beat = setInterval(() => {
+        try {
+          if (readText(file) === mine) fs.utimesSync(file, new Date(), new Date());
+        } catch {
+          // A lost lock is found by assertHeld before the next submission.
+        }
+      }, HEARTBEAT_MS);
+      beat.unref();
       const lock: Lock = {
         file,
+        tookOver,
         assertHeld() {
           // Released counts as lost: work still in flight after the apply ended (one run failed, the others were
           // still waiting for a slot) must not go on submitting without the lock.
@@ -66,6 +96,7 @@ export function acquireLock(ensembleStateDir: string, command: string, options: 
         release() {
           if (released) return;
           released = true;
+          clearInterval(beat);
           process.off('exit', releaseOnExit);
           try {
             if (fs.readFileSync(file, 'utf8') === mine) fs.rmSync(file, { force: true });
@@ -79,12 +110,16 @@ export function acquireLock(ensembleStateDir: string, command: string, options: 
     const seen = readText(file);
     if (seen === undefined) continue; // released meanwhile: try again
     const holder = parseHolder(seen);
-    if (holder && holderIsAlive(holder)) {
+    if (holder && holderIsAlive(holder, file)) {
+      const elsewhere = holder.host !== os.hostname();
       throw new UserError(
         `The ensemble is locked by another mensemble process: pid ${holder.pid} on ${holder.host}, running \`${holder.command}\` since ${holder.startedAt}. ` +
-          `Wait for it to finish or stop it; if that process is gone, remove ${displayPath(file)}.`,
+          (elsewhere && holder.heartbeat
+            ? `Wait for it to finish or stop it there; a holder on another host whose heartbeat stops for ${Math.round(STALE_AFTER_MS / 1000)} s is taken over.`
+            : `Wait for it to finish or stop it; if that process is gone, \`mensemble unlock\` removes its lock.`),
       );
     }
+    if (holder && holder.host !== os.hostname()) tookOver = { holder, silentSeconds: Math.round((ageMs(file) ?? 0) / 1000) };
     pausePoint('lock-takeover');
     takeOver(file, seen, mine);
   }
@@ -166,11 +201,35 @@ export function readHolder(file: string): LockHolder | undefined {
 
 /** The live process holding the ensemble's lock, if any (for `status`). */
 export function currentHolder(ensembleStateDir: string): LockHolder | undefined {
-  const holder = readHolder(path.join(ensembleStateDir, 'lock'));
-  return holder && holderIsAlive(holder) ? holder : undefined;
+  const file = path.join(ensembleStateDir, 'lock');
+  const holder = readHolder(file);
+  return holder && holderIsAlive(holder, file) ? holder : undefined;
 }
 
-function holderIsAlive(holder: LockHolder): boolean {
-  if (holder.host !== os.hostname()) return true; // cannot tell; assume alive
-  return isSameProcess(holder.pid, holder.processStart);
+/**
+ * On this host, whether its process lives; on another, whether its
+ * heartbeat is recent (a holder without one, from an older mensemble, is
+ * taken for alive: it cannot be told).
+ */
+function holderIsAlive(holder: LockHolder, file: string): boolean {
+  if (holder.host === os.hostname()) return isSameProcess(holder.pid, holder.processStart);
+  if (!holder.heartbeat) return true;
+  return (ageMs(file) ?? 0) < STALE_AFTER_MS;
+}
+
+export type UnlockOutcome = { removed: LockHolder | undefined } | { refused: 'alive-here'; holder: LockHolder };
+
+/**
+ * `mensemble unlock`: removes the ensemble's lock whoever holds it, except a
+ * live process on this host (stop that one instead). Returns whose it was.
+ */
+export function removeLock(ensembleStateDir: string): UnlockOutcome {
+  const file = path.join(ensembleStateDir, 'lock');
+  const seen = readText(file);
+  if (seen === undefined) return { removed: undefined };
+  const holder = parseHolder(seen);
+  if (holder && holder.host === os.hostname() && isSameProcess(holder.pid, holder.processStart)) return { refused: 'alive-here', holder };
+  // Only the lock read above: one taken meanwhile by a new apply stays.
+  if (readText(file) === seen) fs.rmSync(file, { force: true });
+  return { removed: holder ?? { pid: 0, host: '?', startedAt: '?', command: '(a lock file mensemble cannot read)' } };
 }

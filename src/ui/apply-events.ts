@@ -67,6 +67,8 @@ export function describeWarning(w: ApplyWarning): string {
       return `job arrays are disabled on this ${w.backend} cluster: batch ${w.batch} is submitted one job per run, at most maxjobs (${w.maxjobs}) at once`;
     case 'not-removing':
       return `not removing ${w.dir}: its job ${w.jobId ?? ''} is still ${w.state}; cancel it first`;
+    case 'stale-lock-taken':
+      return `took over the ensemble's lock from pid ${w.pid} on ${w.host} (\`${w.command}\`): its heartbeat stopped ${w.silentSeconds} s ago, so that apply is gone`;
     case 'inside-allocation':
       return `mensemble runs inside ${w.backend} job ${w.jobId} (an allocation); the jobs it submits are separate jobs and do not inherit that allocation's SLURM_* settings`;
   }

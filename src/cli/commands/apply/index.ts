@@ -49,6 +49,10 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
     refuseForeignJobs(plan, ensemble.backend.name);
     view.plan(plan, { detach: false });
     for (const notice of notices) view.warning(notice);
+    if (lock.tookOver) {
+      const { holder, silentSeconds } = lock.tookOver;
+      view.warning({ kind: 'stale-lock-taken', pid: holder.pid, host: holder.host, command: holder.command, silentSeconds });
+    }
     // Removals are work only with --prune; in-flight jobs are work only when we wait for them.
     const changes = hasChanges(plan, { prune: flags.prune });
     const inflight = plan.summary.inflight > 0 && flags.wait !== false;

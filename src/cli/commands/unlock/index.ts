@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { STATE_DIR } from '../../../state/run-state.js';
+import { removeLock } from '../../../state/lock.js';
+import { UserError } from '../../../util/errors.js';
+import { displayPath } from '../../../util/paths.js';
+import { configPath } from '../../options.js';
+
+/**
+ * `mensemble unlock`: removes the ensemble's lock, as Terraform's
+ * force-unlock does, for a holder that cannot be asked (another login node
+ * that went away). It names the holder first and needs --yes; a live
+ * process on this host is never unlocked (stop it instead). The
+ * configuration is not read: a broken one must not keep a lock in place.
+ */
+export async function unlockCommand(config: string | undefined, flags: { yes?: boolean }): Promise<number> {
+  const file = configPath(config);
+  const stateDir = path.join(fs.realpathSync(path.dirname(file)), STATE_DIR);
+  const lockFile = path.join(stateDir, 'lock');
+  if (!fs.existsSync(lockFile)) {
+    process.stdout.write(`The ensemble is not locked (no ${displayPath(lockFile)}).\n`);
+    return 0;
+  }
+  if (!flags.yes) {
+    const text = fs.readFileSync(lockFile, 'utf8');
+    throw new UserError(`${displayPath(lockFile)} is held by ${holderText(text)}. If that apply is gone (its login node rebooted, it was killed), run \`mensemble unlock --yes\` to remove the lock; an apply that still runs would then go on without it, and two applies could submit the same runs.`);
+  }
+  const outcome = removeLock(stateDir);
+  if ('refused' in outcome) {
+    throw new UserError(`Not unlocking: pid ${outcome.holder.pid} on this host (\`${outcome.holder.command}\`, since ${outcome.holder.startedAt}) holds the lock and is running. Stop it (Ctrl-C where it runs, or \`kill ${outcome.holder.pid}\`): it releases its lock as it stops.`);
+  }
+  const h = outcome.removed;
+  process.stdout.write(h ? `Removed the lock held by pid ${h.pid} on ${h.host} (\`${h.command}\`, since ${h.startedAt}).\n` : 'The ensemble is not locked.\n');
+  return 0;
+}
+
+function holderText(text: string): string {
+  try {
+    const h = JSON.parse(text) as { pid?: number; host?: string; command?: string; startedAt?: string };
+    return `pid ${h.pid ?? '?'} on ${h.host ?? '?'} (\`${h.command ?? '?'}\`, since ${h.startedAt ?? '?'})`;
+  } catch {
+    return 'a lock file mensemble cannot read';
+  }
+}
