@@ -271,9 +271,17 @@ test('model-ensembler parity on SLURM: its example runs with its #SBATCH lines; 
   const runDir = path.join(dir, 'tst1', 'tst1-0');
   const jobId = readState(runDir).attempts[0].jobId;
   assert.ok(fs.existsSync(path.join(runDir, `job.${jobId}.out`)), 'the job file\'s own #SBATCH --output was honoured');
-  // Job ids are reused when the cluster's state is reset and its accounting kept: the row of this run's directory.
-  const rows = slurm('sacct', ['-X', '-n', '-P', '-j', jobId, '-o', 'JobName,WorkDir']).split('\n').filter((l) => l.endsWith(`|${runDir}`));
-  assert.deepEqual(rows.map((l) => l.split('|')[0]), ['tst1-0'], 'and its --job-name');
+  // Job ids are reused when the cluster's state is reset and its accounting kept: the row of this run's
+  // directory, once accounting has it (it learns of jobs a little after the controller).
+  const named = async () => {
+    for (let i = 0; i < 100; i++) {
+      const rows = slurm('sacct', ['-X', '-n', '-P', '-j', jobId, '-o', 'JobName,WorkDir']).split('\n').filter((l) => l.endsWith(`|${runDir}`));
+      if (rows.length > 0) return rows.map((l) => l.split('|')[0]);
+      await sleep(100);
+    }
+    return [];
+  };
+  assert.deepEqual(await named(), ['tst1-0'], 'and its --job-name');
   assert.ok(fs.existsSync(path.join(dir, 'archive', 'tst1-0', 'output.txt')), 'post_run tasks ran');
 
   const dir2 = tempDir();
