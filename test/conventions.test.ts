@@ -136,3 +136,16 @@ test('a command\'s help has its description, no "(default: true)" on --no-* flag
   assert.match(help, /Examples:\n {2}mensemble apply /);
   assert.doesNotMatch(help, /[ \t]+$/m);
 });
+
+test('the package a tarball would hold: no source maps without their sources, a LICENSE, and every file the README links to (it shipped 164 .map files and none of docs/)', () => {
+  // --ignore-scripts: `prepare` would rebuild dist/ under the other test files' feet.
+  const r = spawnSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const files = new Set((JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path));
+  assert.deepEqual([...files].filter((f) => f.endsWith('.map')), []);
+  for (const f of ['LICENSE', 'README.md', 'dist/cli/main.js', 'schema/mensemble.schema.json', 'docs/json-output.md']) assert.ok(files.has(f), f);
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const links = [...readme.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((l) => !l.startsWith('http'));
+  assert.ok(links.length > 3, 'the README links to files');
+  for (const link of links) assert.ok(files.has(link) || [...files].some((f) => f.startsWith(`${link.replace(/\/$/, '')}/`)), `the README links to ${link}, which the package lacks`);
+});
