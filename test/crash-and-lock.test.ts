@@ -67,13 +67,18 @@ test('a second apply on the same ensemble is refused, naming the holder', async 
   assert.deepEqual(executions(dir), ['r1']);
 });
 
+/** Starts `apply --yes` and returns once its first job runs (maxjobs 1: the others wait for it), with the lock's path. */
+async function applyUntilFirstJob(dir: string): Promise<{ first: ReturnType<typeof cliAsync>; lock: string }> {
+  const first = cliAsync(['apply', '--yes'], dir);
+  for (let i = 0; i < 200 && executions(dir).length === 0; i++) await sleep(25);
+  assert.equal(executions(dir).length, 1, 'the first job started');
+  return { first, lock: path.join(dir, '.mensemble', 'lock') };
+}
+
 test('a lock deleted while an apply runs: the holder stops before its next submission, so no run is submitted twice', async () => {
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 8, maxjobs: 1, sleep: 0.4 });
-  const first = cliAsync(['apply', '--yes'], dir);
-  const lock = path.join(dir, '.mensemble', 'lock');
-  for (let i = 0; i < 200 && executions(dir).length === 0; i++) await sleep(25);
-  assert.equal(executions(dir).length, 1, 'the first job started');
+  const { first, lock } = await applyUntilFirstJob(dir);
   fs.rmSync(lock); // what a user does to a lock they think is stale
   const second = cli(['apply', '--yes'], dir);
   const done = await first.done;
@@ -91,10 +96,7 @@ test('a lock deleted while an apply runs: the holder stops before its next submi
 test('a lock taken over by another process while an apply runs: the holder names the new holder and stops', async () => {
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 4, maxjobs: 1, sleep: 1 });
-  const first = cliAsync(['apply', '--yes'], dir);
-  const lock = path.join(dir, '.mensemble', 'lock');
-  for (let i = 0; i < 200 && executions(dir).length === 0; i++) await sleep(25);
-  assert.equal(executions(dir).length, 1, 'the first job started');
+  const { first, lock } = await applyUntilFirstJob(dir);
   // Another live process (this test) holds the lock now, as a second apply would.
   const holder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: 'mensemble apply --yes' };
   fs.writeFileSync(`${lock}.new`, `${JSON.stringify(holder)}\n`);

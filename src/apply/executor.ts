@@ -117,10 +117,10 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
         continue;
       }
       session.enterBatch(batch.name);
-      const wantsArrays = (batch.array ?? options.array) && backend.arrays !== undefined;
-      const asArrays = wantsArrays && (await backend.arrays!.available());
-      if (wantsArrays && !asArrays) report({ kind: 'warning', batch: batch.name, warning: { kind: 'arrays-disabled', backend: backend.name, batch: batch.name, maxjobs: batch.maxjobs } });
-      const arrays = asArrays ? new ArrayGate(backend.arrays!, batch.maxjobs, submitGate, !options.noWait) : undefined;
+      const jobArrays = (batch.array ?? options.array) ? backend.arrays : undefined;
+      const asArrays = jobArrays !== undefined && (await jobArrays.available());
+      if (jobArrays && !asArrays) report({ kind: 'warning', batch: batch.name, warning: { kind: 'arrays-disabled', backend: backend.name, batch: batch.name, maxjobs: batch.maxjobs } });
+      const arrays = asArrays ? new ArrayGate(jobArrays, batch.maxjobs, submitGate, !options.noWait) : undefined;
       report({ kind: 'batch-started', batch: batch.name, runs: entries.length, maxruns: batch.maxruns, maxjobs: batch.maxjobs, arrays: arrays !== undefined });
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
       const capacity = arrays ? new ArrayCapacity(arrays) : new PerJobCapacity(backend, batch.maxjobs, submitGate);

@@ -134,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
     .action((shell: string) => {
       const commands = cli.commands.map((c) => ({
         name: c.name,
-        options: [...c.options, ...cli.globalCommand.options].flatMap((o) => o.rawName.replace(/<[^>]*>|\[[^\]]*\]/g, '').match(/--?[a-zA-Z][a-zA-Z-]*/g) ?? []),
+        options: [...optionWords(c), ...optionWords(cli.globalCommand)],
       }));
       process.stdout.write(completionScript(shell, commands));
     });
@@ -208,9 +208,14 @@ function withColorFlag<T extends object>(flags: T, argv: readonly string[]): T &
   return { ...flags, colorFlag: last === undefined ? undefined : last === '--color' };
 }
 
+/** Every option word a command accepts, `--long` and `-x`, without their value placeholders (`<name=value>`). */
+function optionWords(command: { options: Array<{ rawName: string }> } | undefined): string[] {
+  return (command?.options ?? []).flatMap((o) => o.rawName.replace(/<[^>]*>|\[[^\]]*\]/g, '').match(/--?[a-zA-Z][a-zA-Z-]*/g) ?? []);
+}
+
 /** Every `--long` option a command accepts (for "did you mean"). */
 function optionNames(command: { options: Array<{ rawName: string }> } | undefined): string[] {
-  return (command?.options ?? []).flatMap((o) => o.rawName.match(/--[a-z][a-z-]*/g) ?? []);
+  return optionWords(command).filter((w) => w.startsWith('--'));
 }
 
 /**
@@ -241,7 +246,7 @@ function packageVersion(): string {
 
 /** Every one-letter `-x` option a command accepts. */
 function shortOptionNames(command: { options: Array<{ rawName: string }> } | undefined): string[] {
-  return (command?.options ?? []).flatMap((o) => [...o.rawName.matchAll(/(?:^|[\s,])(-[a-zA-Z])\b/g)].map((m) => m[1]!));
+  return optionWords(command).filter((w) => /^-[a-zA-Z]$/.test(w));
 }
 
 /** Errors go to stderr as words, or under `--json` to stdout as one diagnostics document. */

@@ -212,9 +212,14 @@ export function currentHolder(ensembleStateDir: string): LockHolder | undefined 
  * taken for alive: it cannot be told).
  */
 function holderIsAlive(holder: LockHolder, file: string): boolean {
-  if (holder.host === os.hostname()) return isSameProcess(holder.pid, holder.processStart);
+  if (holder.host === os.hostname()) return aliveHere(holder);
   if (!holder.heartbeat) return true;
   return (ageMs(file) ?? 0) < STALE_AFTER_MS;
+}
+
+/** A holder on this host whose process (the same process, not one that reused its pid) still runs. */
+function aliveHere(holder: LockHolder): boolean {
+  return isSameProcess(holder.pid, holder.processStart);
 }
 
 export type UnlockOutcome = { removed: LockHolder | undefined } | { refused: 'alive-here'; holder: LockHolder };
@@ -228,7 +233,7 @@ export function removeLock(ensembleStateDir: string): UnlockOutcome {
   const seen = readText(file);
   if (seen === undefined) return { removed: undefined };
   const holder = parseHolder(seen);
-  if (holder && holder.host === os.hostname() && isSameProcess(holder.pid, holder.processStart)) return { refused: 'alive-here', holder };
+  if (holder && holder.host === os.hostname() && aliveHere(holder)) return { refused: 'alive-here', holder };
   // Only the lock read above: one taken meanwhile by a new apply stays.
   if (readText(file) === seen) fs.rmSync(file, { force: true });
   return { removed: holder ?? { pid: 0, host: '?', startedAt: '?', command: '(a lock file mensemble cannot read)' } };

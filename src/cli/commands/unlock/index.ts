@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { STATE_DIR } from '../../../state/run-state.js';
-import { removeLock } from '../../../state/lock.js';
+import { readHolder, removeLock } from '../../../state/lock.js';
 import { UserError } from '../../../util/errors.js';
 import { displayPath } from '../../../util/paths.js';
 import { configPath } from '../../options.js';
@@ -22,8 +22,9 @@ export async function unlockCommand(config: string | undefined, flags: { yes?: b
     return 0;
   }
   if (!flags.yes) {
-    const text = fs.readFileSync(lockFile, 'utf8');
-    throw new UserError(`${displayPath(lockFile)} is held by ${holderText(text)}. If that apply is gone (its login node rebooted, it was killed), run \`mensemble unlock --yes\` to remove the lock; an apply that still runs would then go on without it, and two applies could submit the same runs.`);
+    const h = readHolder(lockFile);
+    const holder = h ? `pid ${h.pid} on ${h.host} (\`${h.command}\`, since ${h.startedAt})` : 'a lock file mensemble cannot read';
+    throw new UserError(`${displayPath(lockFile)} is held by ${holder}. If that apply is gone (its login node rebooted, it was killed), run \`mensemble unlock --yes\` to remove the lock; an apply that still runs would then go on without it, and two applies could submit the same runs.`);
   }
   const outcome = removeLock(stateDir);
   if ('refused' in outcome) {
@@ -32,13 +33,4 @@ export async function unlockCommand(config: string | undefined, flags: { yes?: b
   const h = outcome.removed;
   process.stdout.write(h ? `Removed the lock held by pid ${h.pid} on ${h.host} (\`${h.command}\`, since ${h.startedAt}).\n` : 'The ensemble is not locked.\n');
   return 0;
-}
-
-function holderText(text: string): string {
-  try {
-    const h = JSON.parse(text) as { pid?: number; host?: string; command?: string; startedAt?: string };
-    return `pid ${h.pid ?? '?'} on ${h.host ?? '?'} (\`${h.command ?? '?'}\`, since ${h.startedAt ?? '?'})`;
-  } catch {
-    return 'a lock file mensemble cannot read';
-  }
 }
