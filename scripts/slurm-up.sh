@@ -110,8 +110,9 @@ OverTimeLimit=0
 SlurmdParameters=config_overrides
 $accounting
 JobCompType=jobcomp/none
-# RealMemory above the machine's (config_overrides): model-ensembler's example jobs ask for --mem=20gb.
-NodeName=$host CPUs=8 RealMemory=32768 State=UNKNOWN
+# CPUs and RealMemory above the machine's (config_overrides): the SLURM tests run side by
+# side and their jobs mostly sleep, and model-ensembler's example jobs ask for --mem=20gb.
+NodeName=$host CPUs=32 RealMemory=32768 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 # model-ensembler's examples submit to partitions named short and long.
 PartitionName=short Nodes=$host MaxTime=INFINITE State=UP

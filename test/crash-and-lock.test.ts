@@ -12,7 +12,7 @@ test('killed right after the job started but before its id was recorded: the nex
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 3, sleep: 0.5 });
   const crashed = cli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-submit' });
-  assert.equal(crashed.code, 128, 'killed by SIGKILL');
+  assert.equal(crashed.code, 137, 'killed by SIGKILL');
   const intent = readState(path.join(dir, 'runs/r1')).attempts;
   assert.equal(intent.length, 1);
   assert.equal(intent[0].state, 'submitting', 'the intent was recorded, the job id was not');

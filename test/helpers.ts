@@ -30,7 +30,12 @@ export function cli(args: string[], cwd: string, env: Record<string, string> = {
     timeout: 120_000,
     maxBuffer: 1 << 28,
   });
-  return { code: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout, stderr: r.stderr };
+  return { code: r.status ?? exitCodeOfSignal(r.signal), stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A shell's code for a process a signal ended: 128 + its number (137 for SIGKILL). */
+function exitCodeOfSignal(signal: NodeJS.Signals | null): number {
+  return signal ? 128 + os.constants.signals[signal] : 1;
 }
 
 /** Starts the CLI in the background; resolves with its result (killed processes give code 137). */
@@ -45,9 +50,23 @@ export function cliAsync(args: string[], cwd: string, env: Record<string, string
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise<CliResult>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code: code ?? exitCodeOfSignal(signal), stdout, stderr }));
   });
   return { pid: child.pid!, done, kill: () => child.kill('SIGKILL') };
+}
+
+/**
+ * cli without blocking: the test file's other tests (and its timers) go on
+ * while the command runs. Killed after `timeoutMs`, as cli is.
+ */
+export async function runCli(args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
+  const run = cliAsync(args, cwd, env);
+  const timer = setTimeout(run.kill, timeoutMs);
+  try {
+    return await run.done;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function tempDir(prefix = 'mensemble-test-'): string {

@@ -15,5 +15,5 @@ test(`crash campaign, local backend: ${runs} runs, ${kills} SIGKILLs anywhere in
   const dir = path.join(tempDir('mensemble-crash-'), 'ens');
   campaignEnsemble(dir, 'local', runs);
   await runCampaign({ dir, backend: 'local', runs, kills, seed, log: (m) => t.diagnostic(m) });
-  assertExactlyOnce(dir, runs, seed);
+  await assertExactlyOnce(dir, runs, seed);
 });

@@ -33,7 +33,7 @@ for (const reused of ['a live process', 'pid 1']) {
     const dir = tempDir();
     ensemble(dir);
     const crashed = cli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-submit' });
-    assert.equal(crashed.code, 128, crashed.stdout + crashed.stderr);
+    assert.equal(crashed.code, 137, crashed.stdout + crashed.stderr);
     const pidFile = fs.readdirSync(path.join(dir, 'runs', 'r1', '.mensemble')).find((f) => f === 'job-1.pid');
     assert.ok(pidFile, 'the job wrote its pid file');
     const file = path.join(dir, 'runs', 'r1', '.mensemble', pidFile!);

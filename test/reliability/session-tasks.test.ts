@@ -90,7 +90,7 @@ test('a post_batch whose apply was killed after it ended is resumed: its result 
   const dir = tempDir();
   ensemble(dir, [1], 'echo ran >> ../post_batch.log');
   const killed = cli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-task-post_batch' });
-  assert.equal(killed.code, 128, killed.stdout + '\n--- stderr:\n' + killed.stderr);
+  assert.equal(killed.code, 137, killed.stdout + '\n--- stderr:\n' + killed.stderr);
   assert.equal(count(dir, 'post_batch.log'), 1);
 
   const plan = cli(['plan'], dir);

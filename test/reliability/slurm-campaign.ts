@@ -18,7 +18,7 @@ export async function slurmCrashCampaign(t: TestContext, rc = ''): Promise<void>
   const dir = path.join(tempDir('mensemble-crash-slurm-'), 'ens');
   campaignEnsemble(dir, 'slurm', runs, rc);
   await runCampaign({ dir, backend: 'slurm', runs, kills, seed, log: (m) => t.diagnostic(m) });
-  assertExactlyOnce(dir, runs, seed);
+  await assertExactlyOnce(dir, runs, seed);
   // The scheduler's own records under the ensemble: exactly the recorded jobs, each completed once.
   const accounted = await accountedJobsSettled(dir, runs);
   const recorded = Array.from({ length: runs }, (_, i) => String(readState(path.join(dir, 'runs', `r${i + 1}`)).attempts[0].jobId));

@@ -37,17 +37,19 @@ export function slurm(command: string, args: string[]): string {
   return r.stdout;
 }
 
+export type AccountedJob = { id: string; state: string; exit: string; submit: string; end: string };
+
 /** Jobs the scheduler's accounting holds whose working directory is under `dir`, by working directory. */
-export function accountedJobsUnder(dir: string): Map<string, Array<{ id: string; state: string; exit: string }>> {
-  const out = slurm('sacct', ['-X', '-n', '-P', '-S', 'now-2hours', '-o', 'JobID,State,ExitCode,WorkDir']);
-  const byDir = new Map<string, Array<{ id: string; state: string; exit: string }>>();
+export function accountedJobsUnder(dir: string): Map<string, AccountedJob[]> {
+  const out = slurm('sacct', ['-X', '-n', '-P', '-S', 'now-2hours', '-o', 'JobID,State,ExitCode,Submit,End,WorkDir']);
+  const byDir = new Map<string, AccountedJob[]>();
   for (const line of out.split('\n')) {
     // WorkDir comes last and may itself hold a `|`.
-    const [id, state, exit, ...rest] = line.split('|');
+    const [id, state, exit, submit, end, ...rest] = line.split('|');
     const workDir = rest.join('|');
     if (!id || !workDir || !workDir.startsWith(`${dir}/`)) continue;
     const list = byDir.get(workDir) ?? [];
-    list.push({ id, state: state!, exit: exit! });
+    list.push({ id, state: state!, exit: exit!, submit: submit!, end: end! });
     byDir.set(workDir, list);
   }
   return byDir;
@@ -64,6 +66,35 @@ export async function accountedJobsSettled(dir: string, expected: number): Promi
   for (let i = 0; i < 300 && total() < expected; i++) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 2000));
   return accountedJobsUnder(dir);
+}
+
+/** The `expected` jobs under `dir` once accounting holds an end time for each. */
+export async function accountedJobsEnded(dir: string, expected: number): Promise<AccountedJob[]> {
+  let jobs = [...(await accountedJobsSettled(dir, expected)).values()].flat();
+  for (let i = 0; i < 150 && jobs.some((j) => Number.isNaN(Date.parse(j.end))); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    jobs = [...accountedJobsUnder(dir).values()].flat();
+  }
+  return jobs;
+}
+
+/**
+ * The most jobs that were in the scheduler (queued or running) at once, from
+ * accounting's submit and end times. They have one-second resolution, but a
+ * job that left the queue before the next was submitted also ended no later
+ * in whole seconds, so half-open [submit, end) intervals never overlap falsely.
+ */
+export function mostInSchedulerAtOnce(jobs: AccountedJob[]): number {
+  const events = jobs.flatMap((j) => [
+    { at: Date.parse(j.submit), delta: 1 },
+    { at: Date.parse(j.end), delta: -1 },
+  ]);
+  if (events.some((e) => Number.isNaN(e.at))) throw new Error(`a job without submit or end time: ${JSON.stringify(jobs)}`);
+  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let now = 0;
+  let most = 0;
+  for (const e of events) most = Math.max(most, (now += e.delta));
+  return most;
 }
 
 /** Jobs in the queue now whose working directory is under `dir`. */
