@@ -500,6 +500,22 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
     for (let n = 1; n <= 6; n++) assert.match(String(readState(path.join(dir, 'runs', `r${n}`)).attempts[0].jobId), /^\d+$/, 'a job of its own, not an array task');
   });
 
+  onCluster('a job that ended while squeue still lists it gets its exit code and signal from accounting, not a bare state (as a site whose squeue shows finished jobs)', { skip, timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    // Exit 3, and death by SIGUSR2: both final states that squeue's %T names without an exit code.
+    slurmEnsemble(dir, { runs: 2, maxjobs: 2, jobBody: '#!/bin/sh\n{% if n == 1 %}exit 3{% else %}kill -USR2 $$; sleep 5{% endif %}\n' });
+    // Beside the real squeue: it also lists jobs that ended within MinJobAge, with their final state.
+    const PATH = faultyCommands(dir, { squeue: 'exec /usr/bin/squeue --states=all "$@"\n' });
+    const r = await runCli(['apply', '--yes'], dir, { PATH });
+    assert.equal(r.code, 3, r.stderr + r.stdout);
+    const [exited, killed] = [1, 2].map((n) => readState(path.join(dir, 'runs', `r${n}`)).attempts[0]);
+    assert.equal(exited.state, 'failed');
+    assert.equal(exited.exitCode, 3, JSON.stringify(exited));
+    assert.equal(killed.state, 'failed');
+    assert.equal(killed.exitCode, 128 + 12, JSON.stringify(killed));
+    assert.match(killed.reason, /killed by signal 12/);
+  });
+
   onCluster('hostile values ($(...), quotes, spaces, line breaks, %) in variables, run ids and paths reach no shell on SLURM, one job per run and as arrays', { skip, timeout: 240_000 }, async () => {
     for (const array of [false, true]) {
       const root = tempDir('mensemble-hostile-slurm-');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { BackendUnavailableError, type Backend, type JobStatus, type BackendNotice, type JobArrays, type RecoverOptions, type SchedulerRetry, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
 import { isArrayTaskData, slurmDataOf, type SlurmArrayTaskData, type SlurmJobData } from './job-data.js';
-import type { AttemptRecord } from '../../state/run-state.js';
+import { isActive, type AttemptRecord } from '../../state/run-state.js';
 import { arrayTasksOf, groupForArrays, newArrayKey, prepareArray, splitArrayId, type ArrayGroup } from './array.js';
 import { arrayIdentity, hasIdentity, jobIdentity } from './identity.js';
 import { AccountingDisabled, accountedJobs, controllerJobs, maxArraySize, queuedJobs, type SlurmJobInfo } from './queries.js';
@@ -199,7 +199,9 @@ export class SlurmBackend implements Backend {
     for (const job of tracked) {
       const info = queue.get(job.record.jobId!);
       const state = info && isOurs(info, job) ? mapSlurmState(info.state) : undefined;
-      if (info && state) {
+      // squeue may still list a job that has ended (within MinJobAge, or a site's squeue shows all states), but
+      // never with its exit code or signal: final states are read where those are, like a job that left the queue.
+      if (info && state && isActive(state)) {
         this.missingSince.delete(job.record.jobId!);
         // For a pending job squeue's start time is only the scheduler's guess: record it once it runs.
         out.set(job, { state, reason: info.reason, startedAt: state === 'running' ? (info.startTime ?? job.record.startedAt) : undefined });
