@@ -391,6 +391,72 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
     assert.equal(mostInSchedulerAtOnce(jobs), 2, `at most 2 jobs queued or running at once, and 2 used: ${JSON.stringify(jobs)}`);
   });
 
+  onCluster('at default settings the apply learns of every start and end from the jobs\' own records: no squeue, sacct or scontrol status query, one job per run and as arrays', { skip, timeout: 240_000 }, async (t) => {
+    for (const array of [false, true]) {
+      const dir = tempDir();
+      slurmEnsemble(dir, { runs: 8, maxjobs: 4, sleep: 1 });
+      // The defaults: no poll interval of the tests' own.
+      writeTree(dir, { '.mensemblerc': `backend: slurm\narray: ${array}\n` });
+      const shims = countingShims(dir);
+      const started = Date.now();
+      const r = await runCli(['apply', '--yes'], dir, { PATH: shims.path });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const calls = countBy(shims.calls());
+      t.diagnostic(`array: ${array}: 8 runs in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(Object.fromEntries(calls))}`);
+      assert.equal(calls.get('squeue'), undefined, `array: ${array}: ${JSON.stringify(Object.fromEntries(calls))}`);
+      assert.equal(calls.get('sacct'), undefined);
+      // Arrays ask the controller's configuration once (MaxArraySize); never a job's status.
+      assert.ok((calls.get('scontrol') ?? 0) <= (array ? 1 : 0), JSON.stringify(Object.fromEntries(calls)));
+      assert.equal(executions(dir).length, 8);
+      for (let n = 1; n <= 8; n++) {
+        const runDir = path.join(dir, 'runs', `r${n}`);
+        const attempt = readState(runDir).attempts[0];
+        assert.equal(attempt.state, 'completed');
+        assert.equal(attempt.exitCode, 0);
+        // The times are the job's own (milliseconds, from its records), the start before the end.
+        const started = JSON.parse(fs.readFileSync(path.join(runDir, '.mensemble', 'attempt-1.started'), 'utf8'));
+        const ended = JSON.parse(fs.readFileSync(path.join(runDir, '.mensemble', 'attempt-1.ended'), 'utf8'));
+        assert.equal(started.job, attempt.jobId);
+        assert.deepEqual([attempt.startedAt, attempt.endedAt], [started.at, ended.at]);
+        assert.ok(Date.parse(attempt.startedAt) < Date.parse(attempt.endedAt));
+        // The output file is the job's alone: the wrapper writes nothing into it.
+        const output = fs.readdirSync(runDir).filter((f) => f.startsWith('slurm-'));
+        assert.deepEqual(output.map((f) => fs.readFileSync(path.join(runDir, f), 'utf8')), [''], `array: ${array}: r${n}`);
+      }
+    }
+  });
+
+  onCluster('jobs that end without their records are still seen, through the scheduler: a job whose wrapper is SIGKILLed, one cancelled while pending, one over its time limit', { skip, timeout: 240_000 }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, {
+      runs: 3,
+      maxjobs: 3,
+      jobBody: `#!/bin/bash
+{% if n == 2 %}#SBATCH --begin=now+3600
+{% elif n == 3 %}#SBATCH --time=1
+{% endif %}echo "{{ run.id }}" >> ../../executions.log
+{% if n == 1 %}kill -KILL $PPID; sleep 5{% else %}sleep 600{% endif %}
+`,
+    });
+    // The default pace (60 s) would make this test slow; any pace is the same safety net.
+    writeTree(dir, { '.mensemblerc': 'backend: slurm\npoll_interval: 2\n' });
+    const apply = cliAsync(['apply', '--yes'], dir);
+    await waitUntil('r2 submitted', () => fs.existsSync(path.join(dir, 'runs', 'r2', '.mensemble', 'state.json')) && readState(path.join(dir, 'runs', 'r2')).attempts[0]?.jobId !== undefined, 60);
+    await sleep(1000);
+    slurm('scancel', [readState(path.join(dir, 'runs', 'r2')).attempts[0].jobId]);
+    const r = await apply.done;
+    assert.equal(r.code, 3, r.stderr + r.stdout);
+    const [killed, cancelled, timedOut] = [1, 2, 3].map((n) => readState(path.join(dir, 'runs', `r${n}`)).attempts[0]);
+    assert.equal(killed.state, 'failed', JSON.stringify(killed));
+    assert.match(killed.reason, /killed by signal 9/);
+    assert.equal(fs.existsSync(path.join(dir, 'runs', 'r1', '.mensemble', 'attempt-1.ended')), false, 'r1 left no end record');
+    assert.equal(cancelled.state, 'cancelled', JSON.stringify(cancelled));
+    assert.equal(fs.existsSync(path.join(dir, 'runs', 'r2', '.mensemble', 'attempt-1.started')), false, 'r2 never started');
+    // A time limit: the wrapper recorded the signal, and the scheduler named it.
+    assert.equal(timedOut.state, 'timeout', JSON.stringify(timedOut));
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'r3', '.mensemble', 'attempt-1.ended'), 'utf8')).signalled, true);
+  });
+
   onCluster('scheduler load: one squeue per poll cycle whatever the ensemble size', { skip, timeout: 240_000 }, async (t) => {
     const calls = async (runs: number) => {
       const dir = tempDir();
@@ -635,15 +701,17 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
     assert.deepEqual([...countBy(executions(dir)).values()], Array(6).fill(1));
   });
 
-  aloneOnCluster('without accounting, final states come from the controller (scontrol)', { skip, timeout: 240_000 }, async () => {
+  aloneOnCluster('without accounting, final states come from the controller (scontrol) for a job that left no record of its end', { skip, timeout: 240_000 }, async () => {
     assert.equal(ensureCluster('no-accounting'), undefined);
     const dir = tempDir();
+    // r4 ends by itself (its records tell); r3 kills its wrapper, so only the controller can tell how it ended.
     slurmEnsemble(dir, {
       runs: 4,
       maxjobs: 4,
       jobBody: `#!/bin/sh
   echo "{{ run.id }}" >> ../../executions.log
   {% if n == 4 %}exit 5{% endif %}
+  {% if n == 3 %}kill -KILL $PPID; sleep 5{% endif %}
   echo done > output.txt
   `,
     });
@@ -651,8 +719,10 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
     const r = await runCli(['apply', '--yes'], dir, { PATH: shims.path });
     assert.equal(r.code, 3, r.stderr + r.stdout);
     const status = await statusJson(dir);
-    assert.deepEqual(status.summary, { completed: 3, failed: 1 });
+    assert.deepEqual(status.summary, { completed: 2, failed: 2 });
     assert.equal(status.runs.find((x) => x.id === 'r4')!.exitCode, 5);
+    assert.equal(fs.existsSync(path.join(dir, 'runs', 'r3', '.mensemble', 'attempt-1.ended')), false, 'r3 left no record of its end');
+    assert.match(readState(path.join(dir, 'runs', 'r3')).attempts[0].reason, /killed by signal 9/);
     const counts = countBy(shims.calls());
     assert.ok((counts.get('sacct') ?? 0) <= 1, 'sacct is asked once, then mensemble knows accounting is off');
     assert.ok((counts.get('scontrol') ?? 0) >= 1);

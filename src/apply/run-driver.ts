@@ -1,4 +1,4 @@
-import { BackendUnavailableError, type Backend, type SchedulerRetry, type SubmitRequest } from '../backends/types.js';
+import { BackendUnavailableError, type Backend, type SchedulerRetry, type SubmitRequest, type SubmitResult } from '../backends/types.js';
 import { schedulerOptionsFor, type TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import { attemptsFor, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
@@ -161,7 +161,7 @@ class RunDriver {
     try {
       const result = await this.ctx.capacity.submit(this.request(attempt), record, () => this.save());
       crashPoint('after-submit');
-      Object.assign(record, { jobId: result.jobId, state: result.state, backendData: result.backendData, startedAt: result.startedAt });
+      Object.assign(record, jobFound(result));
       this.save();
       this.say({ kind: 'submitted', jobId: result.jobId, attempt, state: result.state });
     } catch (err) {
@@ -178,7 +178,7 @@ class RunDriver {
     const state = this.state!;
     const found = await this.ctx.backend.recover(this.request(intent.attempt), intent);
     if (found) {
-      Object.assign(intent, { jobId: found.jobId, state: found.state, backendData: found.backendData, startedAt: found.startedAt ?? intent.submittedAt });
+      Object.assign(intent, jobFound(found), { startedAt: found.startedAt ?? intent.submittedAt });
       this.say({ kind: 'adopted', jobId: found.jobId, attempt: intent.attempt });
     } else {
       state.attempts = state.attempts.filter((a) => a !== intent);
@@ -220,6 +220,16 @@ class RunDriver {
   private say(event: RunEvent): void {
     this.ctx.report({ ...event, batch: this.run.batch.name, runId: this.run.id } as ApplyEvent);
   }
+}
+
+/**
+ * What an attempt records of a job submitted or found again: its id and
+ * state, and, for a job found again that has already ended, how it ended
+ * (an attempt that ended with no exit code or end time would read as lost).
+ */
+function jobFound(result: SubmitResult): Partial<AttemptRecord> {
+  const { jobId, state, backendData, startedAt, exitCode, endedAt, reason } = result;
+  return Object.fromEntries(Object.entries({ jobId, state, backendData, startedAt, exitCode, endedAt, reason }).filter(([, v]) => v !== undefined));
 }
 
 /** What the backend is told about one attempt of a run (also to find its job again). */

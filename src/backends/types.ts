@@ -38,6 +38,10 @@ export interface SubmitResult {
   state: JobState;
   backendData?: Record<string, unknown>;
   startedAt?: string;
+  /** A job found again (adopted) that has already ended: how it ended, as a refresh would tell. */
+  exitCode?: number | null;
+  endedAt?: string;
+  reason?: string;
 }
 
 export interface JobStatus {
@@ -116,6 +120,15 @@ export interface Backend {
    * process died between submitting and recording). Undefined: no such job.
    */
   recover(request: SubmitRequest, intent: AttemptRecord, options?: RecoverOptions): Promise<SubmitResult | undefined>;
+  /**
+   * What the job's own records say (state/attempt-records.ts), read from
+   * files without asking the scheduler: a status they settle (started,
+   * exited), `'ask-scheduler'` when the job ended in a way only the scheduler
+   * can name (it was signalled: cancelled, timed out, out of memory), or
+   * undefined when they tell nothing new. The apply reads them when an
+   * attempt's notice appears; refresh stays the safety net.
+   */
+  recorded?(job: TrackedJob): JobStatus | 'ask-scheduler' | undefined;
   cancel(jobs: readonly TrackedJob[]): Promise<void>;
   /** The user's active jobs whose names start with `match` (model-ensembler's `jobs` check). */
   countActiveJobs(match: string): Promise<number>;

@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--replace-running', 'Cancel and replace runs whose job is queued or running when their inputs changed')
     .option('--replace-moved', 'Run afresh the runs whose folder moved, instead of carrying their record over')
     .option('--no-checks', 'Skip check, jobs and quota tasks (model-ensembler -c)')
-    .option('--poll-interval <seconds>', 'Seconds between job status queries (default: .mensemblerc, else 1 local, 5 slurm; backs off to 8x while nothing changes)')
+    .option('--poll-interval <seconds>', 'Seconds between scheduler queries, the safety net beside the jobs\' own start and end records (default: .mensemblerc, else 1 local, 60 slurm; backs off to 8x, at most 4 min, while nothing changes)')
     .option('--check-interval <seconds>', 'Seconds between tries of a failing check (default: .mensemblerc, else 30)')
     .option('-d, --detach', 'Confirm here, then apply in the background (log in .mensemble/; `status` shows it)')
     .option('--submit-rate <per-second>', 'Most job submissions per second (default: .mensemblerc, else 10 on slurm, unlimited on local)')

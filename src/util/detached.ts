@@ -18,15 +18,18 @@ export interface DetachedFiles {
  * cannot be recorded is not run.
  */
 const WRAPPER = [
-  'pidf=$1; exitf=$2; out=$3; shift 3',
+  'pidf=$1; exitf=$2; out=$3; notice=$4; shift 4',
   // Its own start time and boot id beside the pid, so that a process that later gets the same pid (after a
   // reboot) is never taken for this one. No recorded pid, no run: a later mensemble could not tell the command
   // ever started (a full disk...).
   'st=$(s=$(cat /proc/$$/stat 2>/dev/null) && s=${s##*") "} && set -- $s && echo "${20}"); b=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)',
   '{ echo "$$ ${st}${st:+${b:+@$b}}" > "$pidf.tmp" && mv -f "$pidf.tmp" "$pidf"; } || exit 97',
+  // A notice for a watching apply (state/attempt-records.ts), when asked for; only a hint, never needed.
+  '[ -z "$notice" ] || { echo $$ > "$notice.start.tmp" && mv -f "$notice.start.tmp" "$notice.start"; } 2>/dev/null',
   '"$@" > "$out" 2>&1 < /dev/null',
   'code=$?',
   'echo $code > "$exitf.tmp" && mv -f "$exitf.tmp" "$exitf"',
+  '[ -z "$notice" ] || { echo $$ > "$notice.end.tmp" && mv -f "$notice.end.tmp" "$notice.end"; } 2>/dev/null',
 ].join('\n');
 
 /** How long a started process may take to show its pid file before it is taken as never started. */
@@ -35,11 +38,12 @@ export const START_GRACE_MS = 3000;
 /**
  * Starts `argv` in its own session (it outlives mensemble: Ctrl-C, SIGKILL,
  * logout), its output in `files.out`. Returns its pid once its pid file (or
- * exit file) exists.
+ * exit file) exists. With `notice`, it also leaves `<notice>.start` and
+ * `<notice>.end` when it starts and ends.
  */
-export async function startDetached(files: DetachedFiles, argv: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; name: string }): Promise<{ pid: number; processStart?: string }> {
+export async function startDetached(files: DetachedFiles, argv: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; name: string; notice?: string }): Promise<{ pid: number; processStart?: string }> {
   forgetDetached(files);
-  const child = spawn('/bin/sh', ['-c', WRAPPER, options.name, files.pid, files.exit, files.out, ...argv], {
+  const child = spawn('/bin/sh', ['-c', WRAPPER, options.name, files.pid, files.exit, files.out, options.notice ?? '', ...argv], {
     cwd: options.cwd,
     detached: true,
     stdio: 'ignore',

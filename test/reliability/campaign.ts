@@ -113,6 +113,15 @@ export async function assertExactlyOnce(dir: string, runs: number, seed: number)
     const state = readState(path.join(dir, 'runs', id));
     assert.equal(state.completed?.outcome, 'completed', `seed ${seed}: ${id} completed`);
     assert.equal(state.attempts.length, 1, `seed ${seed}: ${id} has one attempt`);
+    const [attempt] = state.attempts;
+    assert.ok(Date.parse(attempt.startedAt) <= Date.parse(attempt.endedAt), `seed ${seed}: ${id} started (${attempt.startedAt}) before it ended (${attempt.endedAt})`);
+    // On SLURM the job's own records, whatever mensemble went through, and the times the state shows are theirs.
+    const records = path.join(dir, 'runs', id, '.mensemble');
+    if (attempt.backend === 'slurm') {
+      const [started, ended] = ['started', 'ended'].map((r) => JSON.parse(fs.readFileSync(path.join(records, `attempt-1.${r}`), 'utf8')));
+      assert.deepEqual([started.job, ended.job, ended.exitCode], [attempt.jobId, attempt.jobId, 0], `seed ${seed}: ${id}'s records`);
+      assert.deepEqual([attempt.startedAt, attempt.endedAt], [started.at, ended.at], `seed ${seed}: ${id}'s times are its records'`);
+    }
   }
   const plan = await runCli(['plan'], dir);
   assert.match(plan.stdout, new RegExp(`No changes\\. ${runs} runs up to date`), `seed ${seed}: ${plan.stdout}`);

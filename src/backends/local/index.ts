@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { preparedNotice } from '../../state/attempt-records.js';
 import type { AttemptRecord } from '../../state/run-state.js';
 import { START_GRACE_MS, detachedState, readPidFile, signalDetached, startDetached, waitFor } from '../../util/detached.js';
 import { isProcessAlive, isUsablePid, processStartTime } from '../../util/process.js';
@@ -24,6 +25,7 @@ export class LocalBackend implements Backend {
     const { pid, processStart } = await startDetached(files, [...interpreterOf(jobPath), jobPath], {
       cwd: request.runDir,
       name: 'mensemble-job',
+      notice: preparedNotice(request.runDir, request.attempt),
       env: { ...process.env, MENSEMBLE_RUN_ID: request.runId, MENSEMBLE_RUN_DIR: request.runDir, MENSEMBLE_ATTEMPT: String(request.attempt) },
     });
     const data: LocalJobData = { pid, processStart, log: files.out };
@@ -34,6 +36,12 @@ export class LocalBackend implements Backend {
     const out = new Map<TrackedJob, JobStatus>();
     for (const job of jobs) out.set(job, this.status(job.runDir, job.record));
     return out;
+  }
+
+  /** The job's own files settle it once it has exited (its pid and exit files are its records); the rest is refresh's. */
+  recorded(job: TrackedJob): JobStatus | undefined {
+    const status = this.status(job.runDir, job.record);
+    return status.state === 'completed' || (status.state === 'failed' && status.exitCode !== null) ? status : undefined;
   }
 
   private status(runDir: string, record: AttemptRecord): JobStatus {

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../state/atomic-write.js';
 import { hash64 } from '../../util/hash.js';
+import { attemptRecordFiles, preparedNotice } from '../../state/attempt-records.js';
 import type { SubmitRequest } from '../types.js';
+import { RECORDING_FUNCTIONS } from './job-wrapper.js';
 import { headerOptions, jobOption, parseHeaderLine, sbatchHeaderLines } from './job-file-header.js';
 
 /**
@@ -75,8 +77,15 @@ export function prepareArray(group: ArrayGroup, requests: readonly SubmitRequest
   }
   const script = path.join(dir, 'wrapper.sh');
   const list = path.join(dir, 'tasks.list');
-  // Which run and attempt each task is, for the job's MENSEMBLE_* variables (a file of its own: tasks.list keeps its shape).
-  writeFileAtomic(path.join(dir, 'runs.list'), `${requests.flatMap((r) => [r.runId, String(r.attempt)]).join('\n')}\n`);
+  // Per task, which run and attempt it is (the job's MENSEMBLE_* variables) and where its records and notices
+  // go (job-wrapper.ts): five lines, in a file of its own so that tasks.list keeps its shape.
+  const runs = requests.flatMap((r) => {
+    const records = attemptRecordFiles(r.runDir, r.attempt);
+    const values = [r.runId, String(r.attempt), records.started, records.ended, preparedNotice(r.runDir, r.attempt)];
+    for (const value of values) if (/[\n\r]/.test(value)) throw new Error(`array mode cannot list ${JSON.stringify(value)}: it contains a line break`);
+    return values;
+  });
+  writeFileAtomic(path.join(dir, 'runs.list'), `${runs.join('\n')}\n`);
   writeFileAtomic(list, `${lines.join('\n')}\n`);
   writeFileAtomic(script, wrapperScript(group.header), 0o755);
   return { key, dir, script, list, size: requests.length };
@@ -105,12 +114,9 @@ if [ -z "$dir" ] || ! cd -- "$dir"; then
   echo "mensemble: array task $SLURM_ARRAY_TASK_ID: cannot enter its run directory '$dir'" >&2
   exit 97
 fi
-# The run and attempt, as a job of its own sees them.
-runs="$(dirname -- "$1")/runs.list"
-if [ -f "$runs" ]; then
-  mapfile -t run < <(sed -n "$((SLURM_ARRAY_TASK_ID * 2 + 1)),$((SLURM_ARRAY_TASK_ID * 2 + 2))p" "$runs")
-  export MENSEMBLE_RUN_ID="\${run[0]:-}" MENSEMBLE_RUN_DIR="$dir" MENSEMBLE_ATTEMPT="\${run[1]:-}"
-fi
+# The run and attempt, as a job of its own sees them, and where the task's records go.
+mapfile -t run < <(sed -n "$((SLURM_ARRAY_TASK_ID * 5 + 1)),$((SLURM_ARRAY_TASK_ID * 5 + 5))p" "$(dirname -- "$1")/runs.list")
+export MENSEMBLE_RUN_ID="\${run[0]:-}" MENSEMBLE_RUN_DIR="$dir" MENSEMBLE_ATTEMPT="\${run[1]:-}"
 expand() {
   local p=$1
   p=\${p//%%/$'\\x01'}
@@ -129,12 +135,7 @@ if [ -n "$err" ] && [ "$(expand "$err")" != "$out" ]; then
 else
   exec >"$out" 2>&1
 fi
-if [ -x "$job" ]; then exec "./$job"; fi
-IFS= read -r first < "$job" || first=
-case $first in
-  '#!'*) read -r -a interpreter <<< "\${first#??}"; exec "\${interpreter[@]}" "$job" ;;
-  *) exec /bin/sh "$job" ;;
-esac
+${RECORDING_FUNCTIONS}mensemble_run "./$job" "\${run[2]:-}" "\${run[3]:-}" "\${run[4]:-}"
 `;
 }
 

@@ -3,11 +3,13 @@ import path from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { BackendUnavailableError, type Backend, type JobStatus, type BackendNotice, type JobArrays, type RecoverOptions, type SchedulerRetry, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
 import { isArrayTaskData, slurmDataOf, type SlurmArrayTaskData, type SlurmJobData } from './job-data.js';
+import { readAttemptRecords } from '../../state/attempt-records.js';
 import { isActive, type AttemptRecord } from '../../state/run-state.js';
 import { arrayTasksOf, groupForArrays, newArrayKey, prepareArray, splitArrayId, type ArrayGroup } from './array.js';
 import { arrayIdentity, hasIdentity, jobIdentity } from './identity.js';
 import { AccountingDisabled, accountedJobs, controllerJobs, maxArraySize, queuedJobs, type SlurmJobInfo } from './queries.js';
 import { SlurmCommandError, commandMissing, runSlurm, withRetry } from './run-command.js';
+import { prepareJobWrapper } from './job-wrapper.js';
 import { slurmOutputFiles } from './output-files.js';
 import { arraySbatchArgs, printedJobId, sbatchArgs } from './sbatch-args.js';
 import { mapSlurmState } from './states.js';
@@ -28,7 +30,13 @@ const CLOCK_SLACK_MS = 60_000;
  */
 export class SlurmBackend implements Backend {
   readonly name = 'slurm';
-  readonly defaultPollSeconds = 5;
+  /**
+   * The safety net's pace: jobs tell their own start and end through their
+   * records within a second, so the scheduler is asked only for what they
+   * cannot tell (a job killed before its wrapper could record, a node that
+   * died, pending reasons) once a minute, as Nextflow asks its queue.
+   */
+  readonly defaultPollSeconds = 60;
   /** SLURM takes about 8 ms an sbatch: 10 a second leaves the controller room for everyone else. */
   readonly defaultSubmitRate = 10;
   /** Unknown until sacct first answers; false on clusters without accounting storage. */
@@ -57,17 +65,18 @@ export class SlurmBackend implements Backend {
     const identity = jobIdentity(request);
     const since = new Date();
     const backendData: SlurmJobData = { comment: identity, workDir: request.runDir };
+    const script = prepareJobWrapper(request);
     return this.sbatchLookingFirst(
       'sbatch',
       request.notify,
       async () => {
         const found = await this.find(identity, request.runDir, since, new Set(request.knownJobIds));
-        return found && adopted(found, backendData);
+        return found && adopted(found, backendData, request);
       },
       async () => {
         // The job sees which run and attempt it is (sbatch exports its environment), as local jobs do.
         const env = { MENSEMBLE_RUN_ID: request.runId, MENSEMBLE_RUN_DIR: request.runDir, MENSEMBLE_ATTEMPT: String(request.attempt) };
-        const out = await runSlurm('sbatch', sbatchArgs(request), { cwd: request.runDir, env });
+        const out = await runSlurm('sbatch', sbatchArgs(request, script), { cwd: request.runDir, env });
         crashPoint('after-sbatch');
         return { jobId: printedJobId(out, /^\d+(_\d+)?$/), state: 'queued', backendData };
       },
@@ -81,13 +90,13 @@ export class SlurmBackend implements Backend {
     // it stands for; an unreadable one hides nothing recent.
     const recorded = Date.parse(intent.submittedAt);
     const since = new Date(Number.isFinite(recorded) ? Math.min(recorded, Date.now()) : Date.now() - 7 * 24 * 3600 * 1000);
-    if (isArrayTaskData(data)) return this.findArrayTask(data, since, known, request.notify);
+    if (isArrayTaskData(data)) return this.findArrayTask(data, since, known, request.notify, { runDir: request.runDir, attempt: intent.attempt });
     const identity = jobIdentity(request);
     const found = await this.retrying('finding an earlier submission', request.notify, () => this.find(identity, request.runDir, since, known));
-    if (found || !options.rebuilding) return found && adopted(found, { comment: identity, workDir: request.runDir });
+    if (found || !options.rebuilding) return found && adopted(found, { comment: identity, workDir: request.runDir }, { runDir: request.runDir, attempt: intent.attempt });
     // Rebuilding a damaged state: the run may have gone out as a task of an array, which the arrays' task lists tell.
     for (const candidate of arrayTasksOf(request.runDir)) {
-      const task = await this.findArrayTask({ comment: arrayIdentity(request.ensembleKey, candidate.key), workDir: candidate.workDir, array: candidate.key, task: candidate.task }, since, known, request.notify);
+      const task = await this.findArrayTask({ comment: arrayIdentity(request.ensembleKey, candidate.key), workDir: candidate.workDir, array: candidate.key, task: candidate.task }, since, known, request.notify, { runDir: request.runDir, attempt: intent.attempt });
       if (task) return task;
     }
     return undefined;
@@ -99,11 +108,12 @@ export class SlurmBackend implements Backend {
     since: Date,
     known: ReadonlySet<string>,
     notify: ((retry: SchedulerRetry) => void) | undefined,
+    attempt: AttemptOf,
   ): Promise<SubmitResult | undefined> {
     const found = await this.retrying('finding an earlier array submission', notify, () =>
       this.find(data.comment, data.workDir, since, known, (info) => splitArrayId(info.jobId)?.task === data.task),
     );
-    return found && adopted(found, { ...data, arrayJobId: splitArrayId(found.jobId)?.arrayJobId });
+    return found && adopted(found, { ...data, arrayJobId: splitArrayId(found.jobId)?.arrayJobId }, attempt);
   }
 
   /**
@@ -211,6 +221,25 @@ export class SlurmBackend implements Backend {
     return out;
   }
 
+  /**
+   * What the job's wrapper recorded (job-wrapper.ts), for this job id only:
+   * an exit it chose is final (0 completed, else failed, as SLURM would
+   * record it); a signalled end (scancel, a time limit, an OOM kill) is
+   * the scheduler's to name.
+   */
+  recorded(job: TrackedJob): JobStatus | 'ask-scheduler' | undefined {
+    const id = job.record.jobId;
+    if (id === undefined) return undefined;
+    const { started, ended } = readAttemptRecords(job.runDir, job.record.attempt);
+    const startedAt = started?.job === id ? started.at : job.record.startedAt;
+    if (ended?.job === id) {
+      if (ended.signalled) return 'ask-scheduler';
+      return { state: ended.exitCode === 0 ? 'completed' : 'failed', exitCode: ended.exitCode, startedAt, endedAt: ended.at };
+    }
+    if (started?.job === id && job.record.state === 'queued') return { state: 'running', startedAt };
+    return undefined;
+  }
+
   /** Jobs no longer in the queue: their final state from accounting, or from the controller without it. */
   private async resolveLeft(left: TrackedJob[], out: Map<TrackedJob, JobStatus>): Promise<void> {
     let accounted: SlurmJobInfo[] = [];
@@ -235,7 +264,7 @@ export class SlurmBackend implements Backend {
       const state = info && mapSlurmState(info.state);
       if (info && state) {
         this.missingSince.delete(job.record.jobId!);
-        out.set(job, statusOf(info, state));
+        out.set(job, withRecordedTimes({ runDir: job.runDir, attempt: job.record.attempt }, job.record.jobId, statusOf(info, state)));
         continue;
       }
       const key = job.record.jobId!;
@@ -337,8 +366,22 @@ export class SlurmBackend implements Backend {
   }
 }
 
-function adopted(info: SlurmJobInfo, backendData: SlurmJobData | SlurmArrayTaskData): SubmitResult {
-  return { jobId: info.jobId, state: mapSlurmState(info.state) ?? 'queued', startedAt: info.startTime, backendData: { ...backendData } };
+/** Which attempt of which run a job found again stands for (where its records are). */
+interface AttemptOf {
+  runDir: string;
+  attempt: number;
+}
+
+/**
+ * A job found again. It may have ended while no mensemble watched it (it
+ * ran between a crash and this apply): then how it ended (exit code, end,
+ * reason) comes with it, as a refresh would give it, with the job's own times.
+ */
+function adopted(info: SlurmJobInfo, backendData: SlurmJobData | SlurmArrayTaskData, where: AttemptOf): SubmitResult {
+  const state = mapSlurmState(info.state);
+  const status: JobStatus = state ? statusOf(info, state) : { state: 'queued' };
+  const timed = isActive(status.state) ? status : withRecordedTimes(where, info.jobId, status);
+  return { ...timed, jobId: info.jobId, startedAt: timed.startedAt ?? info.startTime, backendData: { ...backendData } };
 }
 
 function onPath(command: string): boolean {
@@ -378,6 +421,16 @@ function statusOf(info: SlurmJobInfo, state: NonNullable<ReturnType<typeof mapSl
   if (info.reason && state !== 'completed') reasons.push(info.reason);
   if (reasons.length > 0) status.reason = reasons.join('; ');
   return status;
+}
+
+/**
+ * A job's start and end as the job itself recorded them (to the millisecond,
+ * on the node's clock), over the scheduler's whole seconds; the scheduler's
+ * where the job left none (it never started, or died without its trap).
+ */
+function withRecordedTimes(where: AttemptOf, id: string | undefined, status: JobStatus): JobStatus {
+  const { started, ended } = readAttemptRecords(where.runDir, where.attempt);
+  return { ...status, startedAt: started && started.job === id ? started.at : status.startedAt, endedAt: ended && ended.job === id ? ended.at : status.endedAt };
 }
 
 /** A time as SLURM reads it on the command line: local, without a zone. */

@@ -51,7 +51,7 @@ test('sbatch arguments: options as flags, identity in the comment, the job name 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mensemble-sbatch-'));
   fs.writeFileSync(path.join(dir, 'job.sh'), '#!/bin/sh\n#SBATCH --time=1\necho hi\n');
   const request = { ensembleKey: 'k', batch: 'b', runId: 'r1', runDir: dir, jobFile: 'job.sh', attempt: 1, knownJobIds: [] };
-  assert.deepEqual(sbatchArgs({ ...request, options: { partition: 'debug', p: 'x', exclusive: true, hold: false, comment: 'mine' } }), [
+  assert.deepEqual(sbatchArgs({ ...request, options: { partition: 'debug', p: 'x', exclusive: true, hold: false, comment: 'mine' } }, ['wrapper', 'a']), [
     '--parsable',
     '--comment=mensemble:k:1:r1 mine',
     '--no-requeue',
@@ -60,8 +60,9 @@ test('sbatch arguments: options as flags, identity in the comment, the job name 
     '-p',
     'x',
     '--exclusive',
-    'job.sh',
+    'wrapper',
+    'a',
   ]);
   fs.writeFileSync(path.join(dir, 'job.sh'), '#!/bin/sh\n#SBATCH -J own\necho hi\n');
-  assert.deepEqual(sbatchArgs({ ...request, options: { requeue: true } }), ['--parsable', '--comment=mensemble:k:1:r1', '--requeue', 'job.sh']);
+  assert.deepEqual(sbatchArgs({ ...request, options: { requeue: true } }, ['wrapper']), ['--parsable', '--comment=mensemble:k:1:r1', '--requeue', 'wrapper']);
 });

@@ -9,10 +9,12 @@ import { SlurmCommandError } from './run-command.js';
  * The sbatch argument list for one attempt: mensemble's own flags, then the
  * batch's `slurm:` options as flags (`partition: debug` -> `--partition=debug`,
  * a one-letter key -> `-p debug`, `true` -> a bare flag, `false` -> left out),
- * then the job file. The job file's own `#SBATCH` lines are left alone; SLURM
- * lets command-line flags override them, so mensemble only adds what it must.
+ * then `script`: the job's wrapper (job-wrapper.ts, which carries the job
+ * file's `#SBATCH` lines) and its arguments. The `#SBATCH` lines are left as
+ * they are; SLURM lets command-line flags override them, so mensemble only
+ * adds what it must.
  */
-export function sbatchArgs(request: SubmitRequest): string[] {
+export function sbatchArgs(request: SubmitRequest, script: readonly string[]): string[] {
   const args = ['--parsable', `--comment=${commentFor(request)}`];
   const options = request.options;
   // A requeued job would run a second time under the same record; model-ensembler passed it too.
@@ -21,7 +23,7 @@ export function sbatchArgs(request: SubmitRequest): string[] {
   const header = sbatchHeader(path.join(request.runDir, request.jobFile));
   const named = options['job-name'] !== undefined || options.J !== undefined || header.has('job-name') || header.has('J');
   if (!named) args.push(`--job-name=${request.runId}`);
-  args.push(...optionFlags(options, new Set(['comment'])), request.jobFile);
+  args.push(...optionFlags(options, new Set(['comment'])), ...script);
   return args;
 }
 

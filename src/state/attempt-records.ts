@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { hash64 } from '../util/hash.js';
+import { STATE_DIR } from './run-state.js';
+
+/**
+ * What a job's wrapper records of one attempt, from inside the job: when it
+ * started and on which host, and when and how it ended. They are written by
+ * the job (write, then rename: never half a file) into the run's state
+ * folder, so they survive anything that happens to mensemble, and they are
+ * what the apply, `status` and the report learn a job's start and end from.
+ */
+export interface AttemptStart {
+  /** The scheduler's id for the job that wrote it (`<array>_<task>` for an array task). */
+  job: string;
+  host: string;
+  at: string;
+}
+
+export interface AttemptEnd {
+  job: string;
+  at: string;
+  exitCode: number;
+  /**
+   * The job was signalled (by the scheduler: a cancel, a time limit, an
+   * out-of-memory kill, or by anyone): how it ended is then the scheduler's
+   * to say, not the exit code's.
+   */
+  signalled: boolean;
+}
+
+export interface AttemptRecordFiles {
+  started: string;
+  ended: string;
+}
+
+export function attemptRecordFiles(runDir: string, attempt: number): AttemptRecordFiles {
+  return {
+    started: path.join(runDir, STATE_DIR, `attempt-${attempt}.started`),
+    ended: path.join(runDir, STATE_DIR, `attempt-${attempt}.ended`),
+  };
+}
+
+/** The records of one attempt, each only if it is whole and has the shape wrappers write. */
+export function readAttemptRecords(runDir: string, attempt: number): { started?: AttemptStart; ended?: AttemptEnd } {
+  const files = attemptRecordFiles(runDir, attempt);
+  const started = readJson(files.started);
+  const ended = readJson(files.ended);
+  const out: { started?: AttemptStart; ended?: AttemptEnd } = {};
+  if (started && typeof started.job === 'string' && typeof started.at === 'string' && isTime(started.at)) {
+    out.started = { job: started.job, host: typeof started.host === 'string' ? started.host : '', at: started.at };
+  }
+  if (ended && typeof ended.job === 'string' && typeof ended.at === 'string' && isTime(ended.at) && Number.isInteger(ended.exitCode) && typeof ended.signalled === 'boolean') {
+    out.ended = { job: ended.job, at: ended.at, exitCode: ended.exitCode as number, signalled: ended.signalled };
+  }
+  return out;
+}
+
+/**
+ * Where wrappers leave a notice that an attempt started or ended: one folder
+ * per batch folder (the runs' parent), so the apply watches a few folders,
+ * never one file per run. A notice only says "look at this attempt's
+ * records"; the records stay the truth.
+ */
+export function noticeFolder(runDir: string): string {
+  return path.join(path.dirname(runDir), STATE_DIR, 'notices');
+}
+
+/** The name an attempt's notices carry (`<name>.start`, `<name>.end`): a hash, as run ids need not be file names. */
+export function noticeName(runDir: string, attempt: number): string {
+  return hash64(`${runDir}\0${attempt}`);
+}
+
+/** The path prefix a wrapper is given for an attempt's notices; the folder is made here, before the job can run. */
+export function preparedNotice(runDir: string, attempt: number): string {
+  const folder = noticeFolder(runDir);
+  fs.mkdirSync(folder, { recursive: true });
+  return path.join(folder, noticeName(runDir, attempt));
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isTime(text: string): boolean {
+  return !Number.isNaN(Date.parse(text));
+}
