@@ -4,6 +4,7 @@
 // never cli) or count on the cluster to itself; the ones that stop a daemon or
 // reconfigure the cluster take it alone (aloneOnCluster) and come last.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -680,6 +681,47 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
       assert.equal(countBy(shims.calls()).get('sbatch') ?? 0, 0, `array: ${array}: nothing submitted again`);
       assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
     }
+  });
+
+  aloneOnCluster('a node failure (slurmd and the job killed without a trace, the node marked down as the controller does once slurmd stops answering) is seen through the scheduler as node_fail', { skip, timeout: 240_000 }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, {
+      runs: 2,
+      maxjobs: 2,
+      jobBody: `#!/bin/bash
+  echo "{{ run.id }}" >> ../../executions.log
+  {% if n == 1 %}echo $$ > job.pid; sleep 600{% endif %}
+  `,
+    });
+    const shims = countingShims(dir);
+    const run = cliAsync(['apply', '--yes'], dir, { PATH: shims.path });
+    const r1 = path.join(dir, 'runs', 'r1');
+    await waitUntil('r1 is running', () => fs.existsSync(path.join(r1, 'job.pid')) && fs.existsSync(path.join(r1, '.mensemble', 'attempt-1.started')), 60);
+    // The job, its wrapper and the slurmstepd above them die at once, as on a node that lost power: no trap runs.
+    const job = Number(fs.readFileSync(path.join(r1, 'job.pid'), 'utf8'));
+    const parentOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+    const wrapper = parentOf(job);
+    const stepd = parentOf(wrapper);
+    assert.match(fs.readFileSync(`/proc/${stepd}/comm`, 'utf8'), /slurmstepd/);
+    const node = slurm('sinfo', ['-h', '-N', '-o', '%N']).trim().split('\n')[0]!;
+    stopDaemon('slurmd');
+    try {
+      for (const pid of [stepd, wrapper, job]) process.kill(pid, 'SIGKILL');
+      // What slurmctld does once slurmd has not answered for SlurmdTimeout (300 s by default): the node goes down
+      // and its jobs end NODE_FAIL.
+      slurm('scontrol', ['update', `NodeName=${node}`, 'State=DOWN', 'Reason=mensemble test: node failure']);
+      const r = await run.done;
+      assert.equal(r.code, 3, r.stderr + r.stdout);
+    } finally {
+      assert.equal(ensureCluster('accounting'), undefined);
+      spawnSync('scontrol', ['update', `NodeName=${node}`, 'State=RESUME']);
+    }
+    const attempt = readState(r1).attempts[0];
+    assert.equal(attempt.state, 'node_fail', JSON.stringify(attempt));
+    assert.equal(fs.existsSync(path.join(r1, '.mensemble', 'attempt-1.ended')), false, 'r1 left no record of its end');
+    assert.ok((countBy(shims.calls()).get('squeue') ?? 0) >= 1, 'the safety net asked the scheduler');
+    assert.equal(readState(path.join(dir, 'runs', 'r2')).attempts[0].state, 'completed');
+    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1]);
   });
 
   aloneOnCluster('slurmctld stopped for 10 s during an apply: the apply carries on and every run completes once', { skip, timeout: 240_000 }, async () => {
