@@ -1,7 +1,9 @@
 // Benchmarks 2 and 3: plan an up-to-date ensemble (no-op) at 1k, 10k, 100k runs, with
 // and without the render memo (alternated), and plan after one shared template was
 // edited (every run changes). Medians of --repeat runs.
-//   node bench/plan.mjs [--sizes 1000,10000,100000] [--repeat 3] [--json]
+// --forms matrix,runs measures each size with the runs written as a matrix and as a
+// model-ensembler `runs:` list.
+//   node bench/plan.mjs [--sizes 1000,10000,100000] [--forms matrix,runs] [--repeat 3] [--json]
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeEnsemble, median, upToDate } from './lib/fixture.mjs';
@@ -13,9 +15,10 @@ const arg = (name, fallback) => {
 };
 const sizes = arg('--sizes', '1000,10000,100000').split(',').map(Number);
 const repeat = Number(arg('--repeat', '3'));
+const forms = arg('--forms', 'matrix').split(',');
 const rows = [];
-for (const runs of sizes) {
-  const root = makeEnsemble(runs);
+for (const runs of sizes) for (const form of forms) {
+  const root = makeEnsemble(runs, { form });
   const t0 = Date.now();
   await upToDate(root);
   const prepared = (Date.now() - t0) / 1000;
@@ -38,6 +41,7 @@ for (const runs of sizes) {
   if (summary.replace !== runs) throw new Error(`expected ${runs} to replace, got ${JSON.stringify(summary)}`);
   rows.push({
     runs,
+    form,
     'no-op plan s (median)': median(noop.map((r) => r.seconds)).toFixed(2),
     'no-op MB': Math.round(median(noop.map((r) => r.mb))),
     'no-op, no memo s': median(noMemo.map((r) => r.seconds)).toFixed(2),

@@ -11,8 +11,12 @@ import { writeRunState } from '../../dist/state/run-state.js';
 
 export const ONE_KB_TEMPLATE = (name) => `# ${name}: ${'x'.repeat(900)}\nrun = {{ run.id }}\na = {{ a }}\nb = {{ b }}\nscale = {{ scale }}\n`;
 
-/** An ensemble of `runs` runs (matrix a x b) with two 1 KB templates and a data file of `dataBytes`. */
-export function makeEnsemble(runs, { dataBytes = 1024, job = '#!/bin/sh\ntrue\n', maxjobs = 50, maxruns = 1000, dir } = {}) {
+/**
+ * An ensemble of `runs` runs (a x b) with two 1 KB templates and a data file
+ * of `dataBytes`; `form: 'matrix'` writes them as a matrix, `form: 'runs'` as
+ * a model-ensembler `runs:` list, one mapping per run.
+ */
+export function makeEnsemble(runs, { dataBytes = 1024, job = '#!/bin/sh\ntrue\n', maxjobs = 50, maxruns = 1000, dir, form = 'matrix' } = {}) {
   const root = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `mensemble-bench-${runs}-`));
   const b = Math.min(runs, 100);
   const a = Math.ceil(runs / b);
@@ -34,15 +38,19 @@ export function makeEnsemble(runs, { dataBytes = 1024, job = '#!/bin/sh\ntrue\n'
       maxruns: ${maxruns}
       maxjobs: ${maxjobs}
       run_id: "a{{ a }}-b{{ b }}"
-      matrix:
-        a: [${Array.from({ length: a }, (_, i) => i).join(', ')}]
-        b: [${Array.from({ length: b }, (_, i) => i).join(', ')}]
-`,
+${form === 'runs' ? runsList(a, b) : matrix(a, b)}`,
   );
   // Benchmark 1 is about the local backend, even on a machine where SLURM answers.
-  fs.writeFileSync(path.join(root, '.mensemblerc'), 'backend: local\npoll_interval: 0.2\n');
+  // A runs: list of 100,000 runs is about 3 MB, past the default limit on what is read.
+  fs.writeFileSync(path.join(root, '.mensemblerc'), `backend: local\npoll_interval: 0.2\n${form === 'runs' ? 'max_config_mb: 16\n' : ''}`);
   return root;
 }
+
+const matrix = (a, b) => `      matrix:
+        a: [${Array.from({ length: a }, (_, i) => i).join(', ')}]
+        b: [${Array.from({ length: b }, (_, i) => i).join(', ')}]
+`;
+const runsList = (a, b) => `      runs:\n${Array.from({ length: a * b }, (_, i) => `        - a: ${Math.floor(i / b)}\n          b: ${i % b}\n`).join('')}`;
 
 /** Marks every run of the ensemble as rendered and completed, as a finished apply would leave it. */
 export async function upToDate(root) {

@@ -6,6 +6,7 @@ import { loadRc, type RcSettings } from '../config/rc.js';
 import type { EnsembleSpec } from '../config/types.js';
 import { parseTargets, type Target } from '../plan/targets.js';
 import { ensembleKey, ensembleStateDir } from '../state/ensemble-folder.js';
+import { configCacheBeside } from '../state/config-cache.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { defaultShell } from '../tasks/shell.js';
 import type { Output } from '../ui/output.js';
@@ -61,7 +62,7 @@ export function openEnsemble(configArg: string | undefined, flags: OpenFlags): O
   const rc = loadRc(path.dirname(file));
   const targets = parseTargets(asList(flags.target));
   const extraVars = parseExtraVars(asList(flags.x));
-  const spec = loadEnsemble(file, { extraVars, maxConfigMb: rc.max_config_mb, pathsFrom: rc.paths_from });
+  const spec = loadEnsemble(file, { extraVars, maxConfigMb: rc.max_config_mb, pathsFrom: rc.paths_from, cache: configCacheBeside(file) });
   const backends = Backends.named(flags.backend ?? rc.backend ?? 'local');
   const backend = backends.primary;
   const stateDir = ensembleStateDir(spec);

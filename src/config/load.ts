@@ -1,12 +1,13 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, UserErrors, formatLocation } from '../util/errors.js';
 import { displayPath, isInside, resolveInside } from '../util/paths.js';
 import { toPlain } from './python-values.js';
 import { decidePathsFrom, type PathsFromSetting } from './paths-from.js';
-import { schemaProblems } from './schema.js';
+import { schemaProblems, schemaText } from './schema.js';
 import { taskPathProblems } from './task-paths.js';
-import { formatKeyPath, locate, readYamlFile, toConfigValue, type KeyPath, type YamlSource } from './source.js';
+import { formatKeyPath, lazyLocation, lazySource, locate, parseYamlBytes, readYamlBytes, toConfigValue, type KeyPath, type YamlSource } from './source.js';
 import type { BatchSpec, EnsembleSpec, RunInput, SchedulerOption, TaskPhase, TaskSpec } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -26,16 +27,65 @@ export interface LoadOptions {
   pathsFrom?: PathsFromSetting;
   /** The working directory model-ensembler's rule resolves from; the process's by default. */
   cwd?: string;
+  /** Keeps validated values between commands; without it every load reads the YAML. */
+  cache?: ConfigCache;
+}
+
+/**
+ * Where the value of a configuration that was read and validated is kept
+ * between commands (state/config-cache.ts), under a key that changes with
+ * the file's bytes, the schema and the code that reads YAML.
+ */
+export interface ConfigCache {
+  get(key: string): { value: unknown } | undefined;
+  set(key: string, value: unknown): void;
 }
 
 /** Reads, validates and normalises a configuration file. Throws UserError(s) naming file, line and key. */
 export function loadEnsemble(configFile: string, options: LoadOptions = {}): EnsembleSpec {
   const file = canonicalFile(path.resolve(configFile));
-  const source = readYamlFile(file, 'configuration', options.maxConfigMb);
+  const bytes = readYamlBytes(file, 'configuration', options.maxConfigMb);
+  const key = options.cache && cacheKey(bytes);
+  const hit = key === undefined ? undefined : options.cache!.get(key);
+  if (hit) return normalise(lazySource(file, bytes), file, hit.value as Obj, options);
+  const source = parseYamlBytes(file, bytes);
   const value = toConfigValue(source);
   const problems = schemaProblems(source, toPlain(value));
   if (problems.length > 0) throw new UserErrors(problems);
+  if (key !== undefined) options.cache!.set(key, value);
   return normalise(source, file, value as Obj, options);
+}
+
+/**
+ * The cache key of a configuration's bytes: a digest of them, of the
+ * schema that validated them and of the modules that turn YAML into the
+ * value (a fix there must not be hidden by a value read before it).
+ * Undefined where those modules cannot be read: no cache.
+ */
+function cacheKey(bytes: Uint8Array): string | undefined {
+  readerCode ??= readerModules();
+  if (readerCode === null) return undefined;
+  return crypto.createHash('sha256').update(readerCode).update('\0').update(bytes).digest('hex');
+}
+
+let readerCode: string | null | undefined;
+
+function readerModules(): string | null {
+  const parts = [schemaText()];
+  for (const name of ['source', 'python-values', 'value-codec']) {
+    const text = [`./${name}.js`, `./${name}.ts`].map((f) => readIfThere(new URL(f, import.meta.url))).find((t) => t !== undefined);
+    if (text === undefined) return null;
+    parts.push(text);
+  }
+  return parts.join('\0');
+}
+
+function readIfThere(url: URL): string | undefined {
+  try {
+    return fs.readFileSync(url, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -64,7 +114,7 @@ function normalise(source: YamlSource, file: string, document: Obj, options: Loa
   (ensemble.batches as Obj[]).forEach((own, index) => {
     const keyPath: KeyPath = ['ensemble', 'batches', index];
     const where = formatKeyPath(keyPath);
-    const location = locate(source, keyPath);
+    const location = lazyLocation(source, keyPath);
     const merged: Obj = { ...batchConfig, ...own };
     if (batchConfig.vars && own.vars) merged.vars = { ...(batchConfig.vars as Obj), ...(own.vars as Obj) };
     const name = String(own.name);
@@ -176,13 +226,13 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     tasks: batchTasks,
     runs: runInputs(source, merged, keyPath),
     runIdTemplate: typeof merged.run_id === 'string' ? merged.run_id : undefined,
-    runIdLocation: locate(source, [...keyPath, 'run_id']),
+    runIdLocation: lazyLocation(source, [...keyPath, 'run_id']),
     batchVars,
     schedulerOptions: { slurm: (merged.slurm ?? {}) as Record<string, SchedulerOption> },
     maxAttempts: Number((merged.retry as Obj | undefined)?.max_attempts ?? 1),
     array: typeof merged.array === 'boolean' ? merged.array : undefined,
     where: formatKeyPath(keyPath),
-    location: locate(source, keyPath),
+    location: lazyLocation(source, keyPath),
   };
 }
 
@@ -199,12 +249,12 @@ function runInputs(source: YamlSource, batch: Obj, keyPath: KeyPath): RunInput[]
   const out: RunInput[] = [];
   ((batch.runs ?? []) as Obj[]).forEach((vars, i) => {
     const runPath = [...keyPath, 'runs', i];
-    out.push({ vars: vars ?? {}, idx: out.length, where: formatKeyPath(runPath), location: locate(source, runPath) });
+    out.push({ vars: vars ?? {}, idx: out.length, where: formatKeyPath(runPath), location: lazyLocation(source, runPath) });
   });
   const matrix = batch.matrix as Record<string, unknown[]> | undefined;
   if (matrix) {
     const keys = Object.keys(matrix);
-    const location = locate(source, [...keyPath, 'matrix']);
+    const location = lazyLocation(source, [...keyPath, 'matrix']);
     const total = keys.reduce((n, k) => n * matrix[k]!.length, 1);
     if (total > MAX_RUNS) {
       throw new UserError(`${formatLocation(location)}: ${formatKeyPath([...keyPath, 'matrix'])}: the matrix generates ${total.toLocaleString('en-US')} runs; ${TOO_MANY}`);

@@ -13,6 +13,13 @@ type JsonSchema = Record<string, any>;
 
 let cached: { schema: JsonSchema; validate: ValidateFunction } | undefined;
 
+let text: string | undefined;
+
+/** The schema as written (what config/load.ts's cache keys include). */
+export function schemaText(): string {
+  return (text ??= fs.readFileSync(SCHEMA_PATH, 'utf8'));
+}
+
 export function loadSchema(): JsonSchema {
   return compiled().schema;
 }
@@ -25,7 +32,7 @@ const require = createRequire(import.meta.url);
  */
 function compiled(): { schema: JsonSchema; validate: ValidateFunction } {
   if (!cached) {
-    const schema = JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')) as JsonSchema;
+    const schema = JSON.parse(schemaText()) as JsonSchema;
     let validate: ValidateFunction | undefined;
     try {
       const mod = require(`./${PRECOMPILED_VALIDATOR}`) as { default?: ValidateFunction } & ValidateFunction;

@@ -28,6 +28,11 @@ const MAX_DEPTH = 64;
 const MAX_EXPANDED_VALUES = 1_000_000;
 
 export function readYamlFile(file: string, what = 'configuration', maxMb = DEFAULT_MAX_CONFIG_MB): YamlSource {
+  return parseYamlBytes(file, readYamlBytes(file, what, maxMb), what);
+}
+
+/** A YAML file's bytes, refused (file:line) past `maxMb` or when it is not a file. */
+export function readYamlBytes(file: string, what = 'configuration', maxMb = DEFAULT_MAX_CONFIG_MB): Buffer {
   const maxBytes = Math.floor(maxMb * 1024 * 1024);
   let bytes: Buffer;
   try {
@@ -54,6 +59,11 @@ export function readYamlFile(file: string, what = 'configuration', maxMb = DEFAU
     if (code === 'ENOENT') throw new UserError(`The ${what} ${displayPath(file)} does not exist.`);
     throw new UserError(`Cannot read the ${what} ${displayPath(file)}: ${(err as Error).message}`);
   }
+  return bytes;
+}
+
+/** Parses a YAML file's bytes with source positions: UTF-8 and no control characters, else refused with the line. */
+export function parseYamlBytes(file: string, bytes: Buffer, what = 'configuration'): YamlSource {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -70,6 +80,43 @@ export function readYamlFile(file: string, what = 'configuration', maxMb = DEFAU
     throw new UserError(`${displayPath(file)}:${before.length}:${before.at(-1)!.length + 1}: the ${what} contains the control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}, which YAML does not allow; is it a binary file?`);
   }
   return parseYamlText(displayPath(file), text);
+}
+
+/**
+ * A source parsed only when something asks where a value is written (an
+ * error message): the configuration's value came from its cache
+ * (state/config-cache.ts), so an up-to-date plan never parses the YAML.
+ * The bytes are those the cached value was made from.
+ */
+export function lazySource(file: string, bytes: Buffer): YamlSource {
+  let parsed: YamlSource | undefined;
+  const source = () => (parsed ??= parseYamlBytes(file, bytes));
+  return {
+    file: displayPath(file),
+    get doc() {
+      return source().doc;
+    },
+    get lineCounter() {
+      return source().lineCounter;
+    },
+  };
+}
+
+/** A location found only when it is read: most are never read (they are for error messages). */
+export function lazyLocation(source: YamlSource, path: KeyPath, key = false): SourceLocation {
+  let found: SourceLocation | undefined;
+  const at = () => (found ??= locate(source, path, key));
+  return {
+    get file() {
+      return at().file;
+    },
+    get line() {
+      return at().line;
+    },
+    get column() {
+      return at().column;
+    },
+  };
 }
 
 export function parseYamlText(file: string, text: string): YamlSource {
@@ -170,7 +217,10 @@ function applyPythonScalars(doc: Document.Parsed): void {
   });
 }
 
-/** `<<` merges mappings: `<<: 5` (or a list holding a non-mapping) is refused with its line, as PyYAML refuses it. */
+/**
+ * `<<` merges mappings: `<<: 5` (or a list holding a non-mapping) is refused with its line, as PyYAML refuses it.
+ * A key `__proto__` is refused too.
+ */
 function checkMergeKeys(source: YamlSource): void {
   const isMapping = (node: unknown): boolean => {
     if (isAlias(node)) return isMapping(node.resolve(source.doc));
@@ -178,6 +228,10 @@ function checkMergeKeys(source: YamlSource): void {
   };
   visit(source.doc, {
     Pair(_key, pair) {
+      // A JavaScript object cannot hold this key as a key (it is the object's prototype): refused, never lost.
+      if (isScalar(pair.key) && pair.key.value === '__proto__') {
+        throw new UserError(`${formatLocation(offsetLocation(source, pair.key.range?.[0] ?? 0))}: the key \`__proto__\` is not one mensemble can hold (it has a meaning of its own in JavaScript); rename it.`);
+      }
       // With merge keys on, the parser gives `<<` the value Symbol(<<); its source stays `<<`.
       if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol' || (pair.key as { source?: string }).source !== '<<') return;
       const value = pair.value;

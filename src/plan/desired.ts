@@ -124,20 +124,21 @@ function checkIdentities(identities: RunIdentity[]): void {
   const byId = new Map<string, RunIdentity>();
   const byDir = new Map<string, RunIdentity>();
   for (const r of identities) {
-    const at = `${formatLocation(r.input.location)}: ${r.input.where} (batch \`${r.batch.name}\`)`;
-    if (r.id === '') problems.push(`${at}: the run id is empty; check the batch's run_id template.`);
+    // Words only for a problem: finding a run's line may mean parsing the configuration (it came from its cache).
+    const at = () => `${formatLocation(r.input.location)}: ${r.input.where} (batch \`${r.batch.name}\`)`;
+    if (r.id === '') problems.push(`${at()}: the run id is empty; check the batch's run_id template.`);
     else if (UNSAFE_ID.test(r.id) || r.id.includes('..') || r.id.startsWith('.') || r.id.startsWith('-')) {
-      problems.push(`${at}: the run id ${JSON.stringify(r.id)} is not safe as a directory name (no /, \\, .., control characters or bidirectional overrides, and no leading . or -).`);
+      problems.push(`${at()}: the run id ${JSON.stringify(r.id)} is not safe as a directory name (no /, \\, .., control characters or bidirectional overrides, and no leading . or -).`);
     } else if (Buffer.byteLength(r.id) > 200) {
       // File systems limit a name to 255 bytes, not characters.
-      problems.push(`${at}: the run id is ${Buffer.byteLength(r.id)} bytes long in UTF-8; 200 is the limit.`);
+      problems.push(`${at()}: the run id is ${Buffer.byteLength(r.id)} bytes long in UTF-8; 200 is the limit.`);
     }
     if (isInside(r.dir, r.batch.templatedir)) {
-      problems.push(`${at}: the run directory ${displayPath(r.dir)} is the template folder or holds it (${displayPath(r.batch.templatedir)}); rendering the run would overwrite its own templates.`);
+      problems.push(`${at()}: the run directory ${displayPath(r.dir)} is the template folder or holds it (${displayPath(r.batch.templatedir)}); rendering the run would overwrite its own templates.`);
     }
     const clash = byId.get(r.id) ?? byDir.get(r.dir);
     if (clash) {
-      problems.push(`${at}: the run id \`${r.id}\` is also the id of ${clash.input.where} (batch \`${clash.batch.name}\`, ${formatLocation(clash.input.location)}); run ids must be unique.`);
+      problems.push(`${at()}: the run id \`${r.id}\` is also the id of ${clash.input.where} (batch \`${clash.batch.name}\`, ${formatLocation(clash.input.location)}); run ids must be unique.`);
     } else {
       byId.set(r.id, r);
       byDir.set(r.dir, r);

@@ -123,19 +123,20 @@ export function renderFile(env: TemplateEnvironment, name: string, context: obje
  * `at` is where the configuration writes it; errors name that place.
  */
 export function compileInline(env: TemplateEnvironment, text: string, where: string, at?: SourceLocation): (context: object) => string {
-  const place = at ? `${formatLocation(at)}: ${where}` : where;
+  // Built only for an error: the location may be found only when read (config/source.ts's lazyLocation).
+  const place = () => (at ? `${formatLocation(at)}: ${where}` : where);
   let ast: TemplateAst;
   try {
     ast = checked(parseTemplate(text));
   } catch (err) {
     if (err instanceof TemplateError) explainEndOfTemplate(err, text);
-    throw describe(err, place, true);
+    throw describe(err, place(), true);
   }
   return (context) => {
     try {
       return new Renderer((n) => load(env, n)).render(ast, templateVariables(context)).text;
     } catch (err) {
-      throw describe(err, place, true);
+      throw describe(err, place(), true);
     }
   };
 }
