@@ -1,7 +1,7 @@
 import { BackendUnavailableError, type Backend, type SchedulerRetry, type SubmitRequest, type SubmitResult } from '../backends/types.js';
 import { schedulerOptionsFor, type TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
-import { attemptsFor, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
+import { attemptsFor, flushRunState, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
 import { crashPoint } from '../util/test-hooks.js';
 import type { BatchCapacity } from './capacity/index.js';
@@ -91,7 +91,7 @@ class RunDriver {
     const final = mine[mine.length - 1]!;
     for (const task of this.run.batch.tasks.post_run) await this.task(task, ledger);
     this.state.completed = { inputHash: this.run.inputHash, at: now(), outcome: final.state };
-    this.save();
+    await this.flush();
     this.say({ kind: 'finished', state: final.state, exitCode: final.exitCode, reason: final.reason, attempts: mine.length });
     return final.state === 'completed' ? 'completed' : 'failed';
   }
@@ -138,13 +138,15 @@ class RunDriver {
 
   /** Waits for the job to end, saving each state it passes through. */
   private async follow(current: AttemptRecord): Promise<void> {
+    // A job's states are not flushed to disk: the job id is, and from it the backend tells them again after a
+    // power cut. The next durable save (a task's start, the run's end) flushes them with everything else.
     const final = await this.ctx.watcher.wait({ runDir: this.run.dir, record: current }, (status) => {
       Object.assign(current, status);
-      this.save();
+      this.save(NOT_FLUSHED);
       if (isActive(status.state)) this.say({ kind: 'job-state', jobId: current.jobId, state: status.state, final: false });
     });
     Object.assign(current, final);
-    this.save();
+    this.save(NOT_FLUSHED);
     this.ctx.capacity.release(this.run.id);
     if (final.state === 'cancelled') this.cancelledHere = current;
     this.say({ kind: 'job-state', jobId: current.jobId, state: current.state, exitCode: current.exitCode, reason: current.reason, final: true });
@@ -156,13 +158,13 @@ class RunDriver {
     // The intent is on disk before the job exists: a crash from here on is resolved by adoption, never by a second submission.
     this.ctx.lock?.assertHeld();
     state.attempts.push(record);
-    this.save();
+    await this.flush();
     crashPoint('before-submit');
     try {
       const result = await this.ctx.capacity.submit(this.request(attempt), record, () => this.save());
       crashPoint('after-submit');
       Object.assign(record, jobFound(result));
-      this.save();
+      await this.flush();
       this.say({ kind: 'submitted', jobId: result.jobId, attempt, state: result.state });
     } catch (err) {
       // Unreachable scheduler: keep the intent (the job may exist) and let drive() give up for now.
@@ -213,14 +215,26 @@ class RunDriver {
     return attemptsFor(this.state!, this.run.inputHash);
   }
 
-  private save(): void {
-    writeRunState(this.run.dir, this.state!);
+  /**
+   * Writes the run's state atomically; flushed to disk (fsync) unless told
+   * otherwise: what anything outside acts on (the intent to submit, job ids,
+   * task results, the run's end) must survive a power cut.
+   */
+  private save(options?: typeof NOT_FLUSHED): void {
+    writeRunState(this.run.dir, this.state!, options);
+  }
+
+  /** save(), with the fsyncs off the event loop, so that other runs go on meanwhile; awaited before the next save. */
+  private flush(): Promise<void> {
+    return flushRunState(this.run.dir, this.state!);
   }
 
   private say(event: RunEvent): void {
     this.ctx.report({ ...event, batch: this.run.batch.name, runId: this.run.id } as ApplyEvent);
   }
 }
+
+const NOT_FLUSHED = { durable: false } as const;
 
 /**
  * What an attempt records of a job submitted or found again: its id and

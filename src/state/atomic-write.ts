@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { crashPoint } from '../util/test-hooks.js';
 import { masked } from '../util/umask.js';
@@ -47,6 +48,43 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, mode?
     throw err;
   }
   if (durable) syncDir(path.dirname(target));
+}
+
+/**
+ * writeFileAtomic, flushed, with the file system's work (writes, fsyncs,
+ * rename) on libuv's thread pool: many runs' state can be flushed at once
+ * while the event loop starts jobs. Its caller must await it before
+ * writing the same file again (a later write could otherwise land first).
+ */
+export async function writeFileAtomicFlushed(target: string, data: string): Promise<void> {
+  const temp = tempName(target);
+  const handle = await fsp.open(temp, 'w', 0o666);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await fsp.rm(temp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  crashPoint('mid-state-write');
+  try {
+    await fsp.rename(temp, target);
+  } catch (err) {
+    await fsp.rm(temp, { force: true });
+    throw err;
+  }
+  try {
+    const dir = await fsp.open(path.dirname(target), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  } catch {
+    // Some file systems refuse fsync on folders; the rename is still atomic.
+  }
 }
 
 /** Copies a file atomically (copy-on-write where the file system can). */

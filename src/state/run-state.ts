@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DetachedFiles } from '../util/detached.js';
-import { readJsonFile, writeJsonAtomic, type WriteOptions } from './atomic-write.js';
+import { readJsonFile, writeFileAtomicFlushed, writeJsonAtomic, type WriteOptions } from './atomic-write.js';
 import { runStateProblem } from './validate-run-state.js';
 
 /** Job states, SLURM's final states included so every backend speaks one vocabulary. */
@@ -145,6 +145,21 @@ export class RunDirectoryGone extends Error {
  * renders it afresh); RunDirectoryGone says so instead.
  */
 export function writeRunState(runDir: string, state: RunState, options: WriteOptions = {}): void {
+  makeStateDir(runDir);
+  writeJsonAtomic(runStatePath(runDir), state, options);
+}
+
+/**
+ * writeRunState, flushed, without holding the event loop through the
+ * fsyncs (atomic-write.ts's writeFileAtomicFlushed). The state is copied
+ * when this is called; await it before the run's state is written again.
+ */
+export async function flushRunState(runDir: string, state: RunState): Promise<void> {
+  makeStateDir(runDir);
+  await writeFileAtomicFlushed(runStatePath(runDir), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function makeStateDir(runDir: string): void {
   try {
     fs.mkdirSync(path.join(runDir, STATE_DIR));
   } catch (err) {
@@ -152,7 +167,6 @@ export function writeRunState(runDir: string, state: RunState, options: WriteOpt
     if (code === 'ENOENT') throw new RunDirectoryGone(runDir);
     if (code !== 'EEXIST') throw err;
   }
-  writeJsonAtomic(runStatePath(runDir), state, options);
 }
 
 export function taskKey(phase: string, index: number, name: string): string {
