@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { batchYaml, cli, countBy, executions, listTree, numbers, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { batchYaml, cli, cliAsync, countBy, executions, listTree, numbers, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
 
 test('apply creates every run once; a second plan shows no changes and a second apply does nothing', () => {
   const dir = tempDir();
@@ -251,4 +252,20 @@ test('a local job that ends at once shows a start before its end: both times are
   const status = JSON.parse(cli(['status', '--json'], dir).stdout) as { runs: Array<{ id: string; startedAt: string; endedAt: string }> };
   assert.equal(status.runs.length, 12);
   for (const run of status.runs) assert.ok(Date.parse(run.startedAt) <= Date.parse(run.endedAt), `${run.id}: started ${run.startedAt}, ended ${run.endedAt}`);
+});
+
+test('local jobs are started by a small launcher process of the apply, which ends with it', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, {
+    runs: 3,
+    // The job's parent is the wrapper that records its pid and exit code; the wrapper's parent started it.
+    jobBody: '#!/bin/sh\necho "{{ run.id }}" >> ../../executions.log\nps -o args= -p "$(ps -o ppid= -p $PPID | tr -d " ")" > starter.txt\n',
+  });
+  const run = cliAsync(['apply', '--yes'], dir);
+  const r = await run.done;
+  assert.equal(r.code, 0, r.stderr);
+  for (const n of [1, 2, 3]) assert.match(fs.readFileSync(path.join(dir, `runs/r${n}/starter.txt`), 'utf8'), new RegExp(`^mensemble-launcher ${run.pid}\\b`));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const left = spawnSync('pgrep', ['-f', `^mensemble-launcher ${run.pid}`], { encoding: 'utf8' });
+  assert.equal(left.stdout, '', 'no launcher outlives its apply');
 });

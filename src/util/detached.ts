@@ -41,7 +41,14 @@ export const START_GRACE_MS = 3000;
  * exit file) exists. With `notice`, it also leaves `<notice>.start` and
  * `<notice>.end` when it starts and ends.
  */
-export async function startDetached(files: DetachedFiles, argv: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; name: string; notice?: string }): Promise<{ pid: number; processStart?: string }> {
+export interface DetachedOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  name: string;
+  notice?: string;
+}
+
+export async function startDetached(files: DetachedFiles, argv: readonly string[], options: DetachedOptions): Promise<{ pid: number; processStart?: string }> {
   forgetDetached(files);
   const child = spawn('/bin/sh', ['-c', WRAPPER, options.name, files.pid, files.exit, files.out, options.notice ?? '', ...argv], {
     cwd: options.cwd,

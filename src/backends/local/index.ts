@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { preparedNotice } from '../../state/attempt-records.js';
 import type { AttemptRecord } from '../../state/run-state.js';
-import { START_GRACE_MS, detachedState, readPidFile, signalDetached, startDetached, waitFor } from '../../util/detached.js';
+import { START_GRACE_MS, detachedState, readPidFile, signalDetached, waitFor } from '../../util/detached.js';
+import { Launcher } from '../../util/launcher.js';
 import { isProcessAlive, isUsablePid, processStartTime } from '../../util/process.js';
 import type { Backend, BackendNotice, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../types.js';
 import { localLogOf, localProcessOf, type LocalJobData } from './job-data.js';
@@ -14,6 +15,8 @@ export class LocalBackend implements Backend {
   readonly defaultPollSeconds = 1;
   /** No scheduler to spare: maxjobs alone bounds what runs at once. */
   readonly defaultSubmitRate = Number.POSITIVE_INFINITY;
+  /** Jobs are started from a small process of their own: forks from a large apply are slow. */
+  private readonly launcher = new Launcher();
 
   async preflight(): Promise<BackendNotice[]> {
     return [];
@@ -22,7 +25,7 @@ export class LocalBackend implements Backend {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const files = localJobFiles(request.runDir, request.attempt);
     const jobPath = path.join(request.runDir, request.jobFile);
-    const { pid, processStart } = await startDetached(files, [...interpreterOf(jobPath), jobPath], {
+    const { pid, processStart } = await this.launcher.start(files, [...interpreterOf(jobPath), jobPath], {
       cwd: request.runDir,
       name: 'mensemble-job',
       notice: preparedNotice(request.runDir, request.attempt),
