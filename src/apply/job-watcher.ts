@@ -10,6 +10,8 @@ interface Waiter {
   resolve: (status: JobStatus) => void;
   reject: (err: unknown) => void;
   onChange: (status: JobStatus) => void;
+  /** Its attempt's notice name (state/attempt-records.ts), where the backend has records. */
+  notice?: string;
 }
 
 /**
@@ -58,15 +60,14 @@ export class JobWatcher {
   /** Resolves with the job's final status; `onChange` sees every status on the way. */
   wait(job: TrackedJob, onChange: (status: JobStatus) => void): Promise<JobStatus> {
     return new Promise((resolve, reject) => {
-      const waiter = { job, resolve, reject, onChange };
+      const waiter: Waiter = { job, resolve, reject, onChange, notice: this.notices && noticeName(job.runDir, job.record.attempt) };
       this.waiters.add(waiter);
       this.interval = this.pollIntervalMs;
       this.lastChangeAt = Date.now();
-      if (this.notices) {
-        const name = noticeName(job.runDir, job.record.attempt);
-        const same = this.byNotice.get(name) ?? new Set();
+      if (this.notices && waiter.notice !== undefined) {
+        const same = this.byNotice.get(waiter.notice) ?? new Set();
         same.add(waiter);
-        this.byNotice.set(name, same);
+        this.byNotice.set(waiter.notice, same);
         this.notices.listen(noticeFolder(job.runDir));
         // What the job recorded before this wait began (it ran while mensemble was down, or it is that quick).
         this.consult(waiter);
@@ -129,11 +130,10 @@ export class JobWatcher {
   private forget(w: Waiter): void {
     this.waiters.delete(w);
     this.urgent.delete(w);
-    if (!this.notices) return;
-    const name = noticeName(w.job.runDir, w.job.record.attempt);
-    const same = this.byNotice.get(name);
+    if (w.notice === undefined) return;
+    const same = this.byNotice.get(w.notice);
     same?.delete(w);
-    if (same?.size === 0) this.byNotice.delete(name);
+    if (same?.size === 0) this.byNotice.delete(w.notice);
   }
 
   private schedule(delay: number): void {

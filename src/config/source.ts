@@ -132,7 +132,7 @@ export function parseYamlText(file: string, text: string): YamlSource {
   }
   checkDepth(source);
   checkAliasExpansion(source);
-  checkMergeKeys(source);
+  checkKeys(source);
   applyPythonScalars(doc);
   return source;
 }
@@ -218,10 +218,10 @@ function applyPythonScalars(doc: Document.Parsed): void {
 }
 
 /**
- * `<<` merges mappings: `<<: 5` (or a list holding a non-mapping) is refused with its line, as PyYAML refuses it.
- * A key `__proto__` is refused too.
+ * Keys mensemble cannot read as written, refused with their line: `<<: 5` (or a list holding a non-mapping;
+ * `<<` merges mappings, as PyYAML refuses it) and `__proto__`.
  */
-function checkMergeKeys(source: YamlSource): void {
+function checkKeys(source: YamlSource): void {
   const isMapping = (node: unknown): boolean => {
     if (isAlias(node)) return isMapping(node.resolve(source.doc));
     return isMap(node);

@@ -61,14 +61,9 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
     const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };
     const set = templateSets.get(r.batch.index)!;
     const varsCanonical: Record<string, string> = {};
-    // canonicalVarsText(varsCanonical), built in the same pass.
-    let varsText = '';
-    for (const key of Object.keys(vars).sort()) {
-      const text = key === 'id' || key === 'dir' ? canonicalJson(vars[key]) : shared.canonical(vars[key]);
-      varsCanonical[key] = text;
-      varsText += `${varsText ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(text)}`;
-    }
+    for (const key of Object.keys(vars).sort()) varsCanonical[key] = key === 'id' || key === 'dir' ? canonicalJson(vars[key]) : shared.canonical(vars[key]);
     const options = optionsByBatch.get(r.batch.index)!;
+    const varsText = canonicalVarsText(varsCanonical);
     // Rendered files stay unrendered until someone asks (apply, a changed run's reasons) when the memo knows the hash.
     let files: DesiredFile[] | undefined;
     const render = () => (files ??= renderRun(set, { ...vars, run: vars }));

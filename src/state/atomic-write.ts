@@ -118,7 +118,16 @@ export function symlinkAtomic(linkTarget: string, target: string): void {
 }
 
 export function writeJsonAtomic(target: string, value: unknown, options: WriteOptions = {}): void {
-  writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`, undefined, options);
+  writeFileAtomic(target, jsonText(value), undefined, options);
+}
+
+/** writeJsonAtomic, flushed, off the event loop (writeFileAtomicFlushed); the value is copied when this is called. */
+export function writeJsonAtomicFlushed(target: string, value: unknown): Promise<void> {
+  return writeFileAtomicFlushed(target, jsonText(value));
+}
+
+function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 /** Reads a JSON file; undefined if it does not exist. Throws on unreadable or corrupt content. */

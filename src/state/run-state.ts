@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DetachedFiles } from '../util/detached.js';
-import { readJsonFile, writeFileAtomicFlushed, writeJsonAtomic, type WriteOptions } from './atomic-write.js';
+import { readJsonFile, writeJsonAtomic, writeJsonAtomicFlushed, type WriteOptions } from './atomic-write.js';
 import { runStateProblem } from './validate-run-state.js';
 
 /** Job states, SLURM's final states included so every backend speaks one vocabulary. */
@@ -156,7 +156,7 @@ export function writeRunState(runDir: string, state: RunState, options: WriteOpt
  */
 export async function flushRunState(runDir: string, state: RunState): Promise<void> {
   makeStateDir(runDir);
-  await writeFileAtomicFlushed(runStatePath(runDir), `${JSON.stringify(state, null, 2)}\n`);
+  await writeJsonAtomicFlushed(runStatePath(runDir), state);
 }
 
 function makeStateDir(runDir: string): void {
