@@ -726,7 +726,18 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
 
   aloneOnCluster('slurmctld stopped for 10 s during an apply: the apply carries on and every run completes once', { skip, timeout: 240_000 }, async () => {
     const dir = tempDir();
-    slurmEnsemble(dir, { runs: 6, maxjobs: 2, sleep: 2 });
+    // The first two jobs run through the whole outage: their ends come from their records, but the safety net's
+    // queries go on while they run, and they must meet the stopped controller (jobs of 2 s could end, by their
+    // records, before slurmctld was down, and then nothing queried it: seen once in a fresh-machine run).
+    slurmEnsemble(dir, {
+      runs: 6,
+      maxjobs: 2,
+      jobBody: `#!/bin/sh
+echo "{{ run.id }}" >> ../../executions.log
+sleep {% if n <= 2 %}15{% else %}1{% endif %}
+echo done > output.txt
+`,
+    });
     const run = cliAsync(['apply', '--yes'], dir);
     await waitUntil('the first jobs are submitted', () => executions(dir).length >= 1);
     stopDaemon('slurmctld');
