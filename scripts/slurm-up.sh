@@ -88,14 +88,17 @@ SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
 MpiDefault=none
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+# Memory is enforced with cgroups as real sites do (cgroup.conf beside this file): a job past its --mem
+# ends OUT_OF_MEMORY, and jobs without --mem get DefMemPerCPU rather than the whole node.
+ProctrackType=proctrack/cgroup
+TaskPlugin=task/cgroup
+DefMemPerCPU=256
 SchedulerType=sched/backfill
 # Schedule a batch job when it is submitted rather than up to 3 s later (SLURM's default delay, meant for sites
 # that take thousands of submissions a second): a test waits on hundreds of short jobs.
 SchedulerParameters=batch_sched_delay=0
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
+SelectTypeParameters=CR_Core_Memory
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/slurmctld.pid
@@ -111,14 +114,27 @@ SlurmdParameters=config_overrides
 $accounting
 JobCompType=jobcomp/none
 # CPUs and RealMemory above the machine's (config_overrides): the SLURM tests run side by
-# side and their jobs mostly sleep, and model-ensembler's example jobs ask for --mem=20gb.
-NodeName=$host CPUs=32 RealMemory=32768 State=UNKNOWN
+# side and their jobs mostly sleep, and model-ensembler's example jobs ask for --mem=20gb each.
+NodeName=$host CPUs=32 RealMemory=262144 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 # model-ensembler's examples submit to partitions named short and long.
 PartitionName=short Nodes=$host MaxTime=INFINITE State=UP
 PartitionName=long Nodes=$host MaxTime=INFINITE State=UP
 EOF
+cat >"$dir/cgroup.conf.new" <<EOF
+# Written by mensemble's scripts/slurm-up.sh; rewritten on each run.
+CgroupPlugin=cgroup/v1
+CgroupMountpoint=/sys/fs/cgroup
+ConstrainRAMSpace=yes
+ConstrainSwapSpace=yes
+EOF
 restart=no
+if ! cmp -s "$dir/cgroup.conf.new" /etc/slurm/cgroup.conf; then
+  mv "$dir/cgroup.conf.new" /etc/slurm/cgroup.conf
+  restart=yes
+else
+  rm -f "$dir/cgroup.conf.new"
+fi
 if ! cmp -s "$dir/slurm.conf.new" /etc/slurm/slurm.conf; then
   mv "$dir/slurm.conf.new" /etc/slurm/slurm.conf
   restart=yes
