@@ -12,6 +12,7 @@ import { after, describe, test, type TestContext } from 'node:test';
 import { ROOT, cliAsync, runCli, countBy, executions, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
 import { accountedJobsEnded, accountedJobsSettled, countingShims, ensureCluster, faultyCommands, mostInSchedulerAtOnce, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
 import { ClusterLock } from './slurm/cluster-lock.js';
+import { parseMemory } from '../src/util/units.js';
 import { tearDown } from './slurm/cluster.js';
 import { HOSTILE_RUNS, expectedParams, hostileEnsemble, pwnedFiles } from './security/hostile.js';
 import { SLURM_CAMPAIGN, slurmCrashCampaign } from './reliability/slurm-campaign.js';
@@ -405,7 +406,9 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
       const calls = countBy(shims.calls());
       t.diagnostic(`array: ${array}: 8 runs in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(Object.fromEntries(calls))}`);
       assert.equal(calls.get('squeue'), undefined, `array: ${array}: ${JSON.stringify(Object.fromEntries(calls))}`);
-      assert.equal(calls.get('sacct'), undefined);
+      // sacct only for the ledger, once the runs are done: one query for all of them (asked again while accounting catches up).
+      const sacct = shims.withArgs().filter((c) => c.startsWith('sacct '));
+      assert.ok(sacct.length <= 4 && sacct.every((c) => c.includes('MaxRSS') && c.includes('--jobs=')), JSON.stringify(sacct));
       // Arrays ask the controller's configuration once (MaxArraySize); never a job's status.
       assert.ok((calls.get('scontrol') ?? 0) <= (array ? 1 : 0), JSON.stringify(Object.fromEntries(calls)));
       assert.equal(executions(dir).length, 8);
@@ -423,6 +426,15 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
         // The output file is the job's alone: the wrapper writes nothing into it.
         const output = fs.readdirSync(runDir).filter((f) => f.startsWith('slurm-'));
         assert.deepEqual(output.map((f) => fs.readFileSync(path.join(runDir, f), 'utf8')), [''], `array: ${array}: r${n}`);
+      }
+      // The ledger: each attempt's figures are what sacct itself prints for its job.
+      const attempts = Array.from({ length: 8 }, (_, i) => readState(path.join(dir, 'runs', `r${i + 1}`)).attempts[0]);
+      const printed = slurm('sacct', ['-X', '-n', '-P', `--jobs=${attempts.map((a) => a.jobId).join(',')}`, '--format=JobID,ElapsedRaw,AllocCPUS,CPUTimeRAW,ReqMem']);
+      const byJob = new Map(printed.trim().split('\n').map((line) => { const [id, ...rest] = line.split('|'); return [id, rest]; }));
+      for (const a of attempts) {
+        const [elapsed, cpus, coreTime, reqMem] = byJob.get(a.jobId) ?? [];
+        assert.equal(a.usage?.source, 'accounting', `array: ${array}: job ${a.jobId}: ${JSON.stringify(a.usage)}`);
+        assert.deepEqual([a.usage.elapsedSeconds, a.usage.cpus, a.usage.coreSeconds, a.usage.requestedMemoryBytes], [Number(elapsed), Number(cpus), Number(coreTime), parseMemory(reqMem!)], `job ${a.jobId}`);
       }
     }
   });

@@ -1,4 +1,5 @@
 import type { TaskPhase } from '../config/types.js';
+import type { Escalated } from '../plan/retry-policy.js';
 import type { BackendNotice, SchedulerRetry } from '../backends/types.js';
 import type { JobState } from '../state/run-state.js';
 import type { TaskProgress } from '../tasks/types.js';
@@ -47,7 +48,8 @@ export type ApplyEvent = Place &
     | { kind: 'intent-dropped'; attempt: number }
     /** A job's state changed; `final` once it has ended. */
     | { kind: 'job-state'; jobId?: string; state: JobState; exitCode?: number | null; reason?: string; final: boolean }
-    | { kind: 'retrying'; attempt: number; maxAttempts: number }
+    /** Another attempt goes out: `attempt` of `maxAttempts` (a `free` one spends none), asking more of `escalations`. */
+    | { kind: 'retrying'; attempt: number; maxAttempts: number; free?: boolean; escalations?: Escalated[] }
     /** The run's life cycle ended: its last job's state, after its post_run tasks. */
     | { kind: 'finished'; state: JobState; exitCode?: number | null; reason?: string; attempts: number }
     /** The run failed outside its job (a task failed, a template could not be written). */

@@ -14,6 +14,7 @@ import { ArrayCapacity } from './capacity/arrays.js';
 import { PerJobCapacity } from './capacity/per-job.js';
 import { RateLimiter } from './capacity/rate-limit.js';
 import { JobWatcher } from './job-watcher.js';
+import { UsageCollector } from './usage-collector.js';
 import { pool } from './pool.js';
 import { driveRun, rehomeRun, type RunOutcome } from './run-driver.js';
 import { ApplySession } from './session.js';
@@ -73,6 +74,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
   const session = ApplySession.open(ensembleStateDir(spec));
   const watcher = new JobWatcher(backend, options.pollInterval * 1000, (warning) => report({ kind: 'warning', warning }));
   const submitGate = new RateLimiter(options.submitRate);
+  const usage = new UsageCollector();
   const taskContext = { ensembleDir: spec.root, shell: options.shell, checkInterval: options.checkInterval, noChecks: options.noChecks, backend, signal: options.signal };
   /**
    * An ensemble or batch task, once per session (a failed one runs again); `filePrefix` names its files (batch names need not be safe file names).
@@ -124,7 +126,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       report({ kind: 'batch-started', batch: batch.name, runs: entries.length, maxruns: batch.maxruns, maxjobs: batch.maxjobs, arrays: arrays !== undefined });
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
       const capacity = arrays ? new ArrayCapacity(arrays) : new PerJobCapacity(backend, batch.maxjobs, submitGate);
-      const ctx = { backend, watcher, capacity, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext, lock: options.lock };
+      const ctx = { backend, watcher, capacity, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext, lock: options.lock, usage };
       let pendingHere = 0;
       await pool(entries, batch.maxruns, async (entry) => {
         let outcome: RunOutcome;
@@ -166,6 +168,8 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       for (const task of spec.postProcess) await ensembleTask(task, 'ensemble', 'ensemble.');
       session.finish();
     }
+    // What the runs used, from the scheduler's accounting: one query for every job that ended here.
+    await usage.collect(backend);
   } finally {
     watcher.stop();
   }

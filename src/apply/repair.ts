@@ -45,7 +45,7 @@ async function repairRun(run: DesiredRun, backend: Backend, ensembleKey: string)
 
   // Attempts in order, each found the way a crashed submission is adopted; the first not found ends the search.
   const attempts: AttemptRecord[] = [];
-  for (let attempt = 1; attempt <= run.batch.maxAttempts; attempt++) {
+  for (let attempt = 1; attempt <= run.batch.retry.maxAttempts + run.batch.retry.freeRetries; attempt++) {
     const intent: AttemptRecord = { attempt, inputHash, backend: backend.name, state: 'submitting', submittedAt: renderedAt };
     const found = await backend.recover(submitRequest(run, attempt, backend.name, ensembleKey, attempts.map((a) => a.jobId!)), intent, { rebuilding: true });
     if (!found) break;

@@ -1,4 +1,4 @@
-import { BackendUnavailableError, type Backend, type SchedulerRetry, type SubmitRequest, type SubmitResult } from '../backends/types.js';
+import { BackendUnavailableError, type Backend, type JobStatus, type SchedulerRetry, type SubmitRequest, type SubmitResult } from '../backends/types.js';
 import { schedulerOptionsFor, type TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import { attemptsFor, flushRunState, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
@@ -9,7 +9,9 @@ import type { ApplyEvent, Reporter } from './events.js';
 import type { JobWatcher } from './job-watcher.js';
 import { runTaskLedger } from './tasks/run-ledger.js';
 import { runOnce, type TaskLedger } from './tasks/run-once.js';
+import type { UsageCollector } from './usage-collector.js';
 import { writeRun } from './write-run.js';
+import { decideRetry, escalatedOptions } from '../plan/retry-policy.js';
 
 export type RunOutcome = 'completed' | 'failed' | 'pending';
 
@@ -24,6 +26,8 @@ export interface RunDriverContext {
   taskContext: Omit<TaskContext, 'run' | 'progress'>;
   /** The ensemble's lock: lost (deleted or taken by another apply), nothing more is rendered or submitted. */
   lock?: { assertHeld(): void };
+  /** Attempts whose figures the scheduler's accounting tells at the end of the apply. */
+  usage?: UsageCollector;
 }
 
 /** An event about this run: the run's batch and id are added. */
@@ -129,10 +133,16 @@ class RunDriver {
       // Someone cancelled the job while we watched it: a deliberate act, not retried
       // now. A later apply plans it as a retry while attempts remain.
       if (current?.state === 'cancelled' && current === this.cancelledHere) return 'ended';
-      if (current && mine.length >= run.batch.maxAttempts) return 'ended';
-      if (current) this.say({ kind: 'retrying', attempt: mine.length + 1, maxAttempts: run.batch.maxAttempts });
+      let escalated: Record<string, string> | undefined;
+      if (current) {
+        const decision = decideRetry(run.batch.retry, mine, schedulerOptionsFor(run.batch, current.backend));
+        if (decision.kind !== 'retry') return 'ended';
+        const { maxAttempts, free, escalations } = decision;
+        this.say({ kind: 'retrying', attempt: free ? decision.attempt : decision.attempt + 1, maxAttempts, ...(free ? { free } : {}), ...(escalations.length ? { escalations } : {}) });
+        if (Object.keys(decision.options).length > 0) escalated = decision.options;
+      }
       await ctx.capacity.admit(run.id);
-      await this.submit(mine.length + 1);
+      await this.submit(mine.length + 1, escalated);
     }
   }
 
@@ -140,28 +150,30 @@ class RunDriver {
   private async follow(current: AttemptRecord): Promise<void> {
     // A job's states are not flushed to disk: the job id is, and from it the backend tells them again after a
     // power cut. The next durable save (a task's start, the run's end) flushes them with everything else.
-    const final = await this.ctx.watcher.wait({ runDir: this.run.dir, record: current }, (status) => {
-      Object.assign(current, status);
+    const job = { runDir: this.run.dir, record: current };
+    const { usageToCome, ...final } = await this.ctx.watcher.wait(job, (status) => {
+      Object.assign(current, recordable(status));
       this.save(NOT_FLUSHED);
       if (isActive(status.state)) this.say({ kind: 'job-state', jobId: current.jobId, state: status.state, final: false });
     });
     Object.assign(current, final);
     this.save(NOT_FLUSHED);
+    if (usageToCome) this.ctx.usage?.want(job, () => this.save());
     this.ctx.capacity.release(this.run.id);
     if (final.state === 'cancelled') this.cancelledHere = current;
     this.say({ kind: 'job-state', jobId: current.jobId, state: current.state, exitCode: current.exitCode, reason: current.reason, final: true });
   }
 
-  private async submit(attempt: number): Promise<void> {
+  private async submit(attempt: number, escalated: Record<string, string> | undefined): Promise<void> {
     const state = this.state!;
-    const record: AttemptRecord = { attempt, inputHash: this.run.inputHash, backend: this.ctx.backend.name, state: 'submitting', submittedAt: now() };
+    const record: AttemptRecord = { attempt, inputHash: this.run.inputHash, backend: this.ctx.backend.name, state: 'submitting', submittedAt: now(), ...(escalated ? { escalated } : {}) };
     // The intent is on disk before the job exists: a crash from here on is resolved by adoption, never by a second submission.
     this.ctx.lock?.assertHeld();
     state.attempts.push(record);
     await this.flush();
     crashPoint('before-submit');
     try {
-      const result = await this.ctx.capacity.submit(this.request(attempt), record, () => this.save());
+      const result = await this.ctx.capacity.submit(this.request(record), record, () => this.save());
       crashPoint('after-submit');
       Object.assign(record, jobFound(result));
       await this.flush();
@@ -178,7 +190,7 @@ class RunDriver {
   /** A recorded intent without a job id: find the job the dead process submitted, or forget the intent. */
   private async adoptOrForget(intent: AttemptRecord): Promise<void> {
     const state = this.state!;
-    const found = await this.ctx.backend.recover(this.request(intent.attempt), intent);
+    const found = await this.ctx.backend.recover(this.request(intent), intent);
     if (found) {
       Object.assign(intent, jobFound(found), { startedAt: found.startedAt ?? intent.submittedAt });
       this.say({ kind: 'adopted', jobId: found.jobId, attempt: intent.attempt });
@@ -205,10 +217,10 @@ class RunDriver {
     });
   }
 
-  private request(attempt: number): SubmitRequest {
-    const knownJobIds = this.state!.attempts.flatMap((a) => (a.jobId === undefined ? [] : [a.jobId]));
+  private request(attempt: AttemptRecord): SubmitRequest {
+    const knownJobIds = this.state!.attempts.flatMap((a) => (a.jobId === undefined || a === attempt ? [] : [a.jobId]));
     const notify = (retry: SchedulerRetry) => this.say({ kind: 'warning', warning: { kind: 'scheduler-retrying', ...retry } });
-    return submitRequest(this.run, attempt, this.ctx.backend.name, this.ctx.ensembleKey, knownJobIds, notify);
+    return submitRequest(this.run, attempt.attempt, this.ctx.backend.name, this.ctx.ensembleKey, knownJobIds, notify, attempt.escalated);
   }
 
   private attempts(): AttemptRecord[] {
@@ -242,13 +254,21 @@ const NOT_FLUSHED = { durable: false } as const;
  * (an attempt that ended with no exit code or end time would read as lost).
  */
 function jobFound(result: SubmitResult): Partial<AttemptRecord> {
-  const { jobId, state, backendData, startedAt, exitCode, endedAt, reason } = result;
-  return Object.fromEntries(Object.entries({ jobId, state, backendData, startedAt, exitCode, endedAt, reason }).filter(([, v]) => v !== undefined));
+  const { jobId, state, backendData, startedAt, exitCode, endedAt, reason, usage } = result;
+  return Object.fromEntries(Object.entries({ jobId, state, backendData, startedAt, exitCode, endedAt, reason, usage }).filter(([, v]) => v !== undefined));
+}
+
+/** A status as the attempt records it: whether more figures are to come is the apply's business, not the record's. */
+function recordable(status: JobStatus): Partial<AttemptRecord> {
+  const { usageToCome: _, ...rest } = status;
+  return rest;
 }
 
 /** What the backend is told about one attempt of a run (also to find its job again). */
-export function submitRequest(run: DesiredRun, attempt: number, backend: string, ensembleKey: string, knownJobIds: readonly string[], notify?: (retry: SchedulerRetry) => void): SubmitRequest {
-  return { ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options: schedulerOptionsFor(run.batch, backend), knownJobIds, notify };
+export function submitRequest(run: DesiredRun, attempt: number, backend: string, ensembleKey: string, knownJobIds: readonly string[], notify?: (retry: SchedulerRetry) => void, escalated?: Record<string, string>): SubmitRequest {
+  // A retry's escalations (plan/retry-policy.ts) go to the scheduler as options, which win over the job file's #SBATCH lines.
+  const options = escalatedOptions(schedulerOptionsFor(run.batch, backend), escalated);
+  return { ensembleKey, batch: run.batch.name, runId: run.id, runDir: run.dir, jobFile: run.batch.jobFile, attempt, options, knownJobIds, notify };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AttemptRecord, JobState } from '../state/run-state.js';
+import type { AttemptUsage } from '../state/usage.js';
 
 /** What a backend needs to start one attempt of one run. */
 export interface SubmitRequest {
@@ -42,6 +43,7 @@ export interface SubmitResult {
   exitCode?: number | null;
   endedAt?: string;
   reason?: string;
+  usage?: AttemptUsage;
 }
 
 export interface JobStatus {
@@ -50,6 +52,13 @@ export interface JobStatus {
   reason?: string;
   startedAt?: string;
   endedAt?: string;
+  /** What the attempt used, once it ended (state/usage.ts). */
+  usage?: AttemptUsage;
+  /**
+   * The usage given is what the job's wrapper saw; the scheduler's
+   * accounting will tell more (`Backend.usage`) once it has the job's record.
+   */
+  usageToCome?: boolean;
 }
 
 export interface RecoverOptions {
@@ -129,6 +138,13 @@ export interface Backend {
    * attempt's notice appears; refresh stays the safety net.
    */
   recorded?(job: TrackedJob): JobStatus | 'ask-scheduler' | undefined;
+  /**
+   * What ended attempts used, from the scheduler's accounting, for many jobs
+   * in one query. Jobs accounting cannot tell about (yet) are left out; no
+   * accounting at all: an empty map. Never fails: the figures are not worth
+   * an apply's failure.
+   */
+  usage?(jobs: readonly TrackedJob[]): Promise<Map<TrackedJob, AttemptUsage>>;
   cancel(jobs: readonly TrackedJob[]): Promise<void>;
   /** The user's active jobs whose names start with `match` (model-ensembler's `jobs` check). */
   countActiveJobs(match: string): Promise<number>;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, UserErrors, formatLocation } from '../util/errors.js';
+import { readRetryRules } from './retry-rules.js';
 import { displayPath, isInside, resolveInside } from '../util/paths.js';
 import { toPlain } from './python-values.js';
 import { decidePathsFrom, type PathsFromSetting } from './paths-from.js';
@@ -229,7 +230,7 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     runIdLocation: lazyLocation(source, [...keyPath, 'run_id']),
     batchVars,
     schedulerOptions: { slurm: (merged.slurm ?? {}) as Record<string, SchedulerOption> },
-    maxAttempts: Number((merged.retry as Obj | undefined)?.max_attempts ?? 1),
+    retry: readRetryRules(merged.retry, source, [...keyPath, 'retry']),
     array: typeof merged.array === 'boolean' ? merged.array : undefined,
     where: formatKeyPath(keyPath),
     location: lazyLocation(source, keyPath),

@@ -71,6 +71,10 @@ function describe(source: YamlSource, schema: JsonSchema, value: unknown, error:
   if (unknownKey !== undefined) {
     const keyPath = [...path, unknownKey];
     const allowed = allowedKeys(schema, value, path);
+    if (/^(true|false)$/.test(unknownKey) && allowed.includes('when')) {
+      // YAML 1.1 (PyYAML, model-ensembler) reads a bare `on`, `yes`, `off`... as a boolean: GitHub Actions' `on:` trap.
+      return `${formatLocation(locate(source, keyPath, true))}: ${formatKeyPath(path)}: a key read as ${unknownKey}: YAML 1.1, as model-ensembler reads it, takes a bare \`on\`, \`yes\` or \`off\` for a boolean. The causes to retry are listed under \`when\` (for example \`when: [FAILED, OUT_OF_MEMORY, TIMEOUT]\`).`;
+    }
     return `${formatLocation(locate(source, keyPath, true))}: ${formatKeyPath(keyPath)}: unknown key \`${unknownKey}\`.${didYouMean(unknownKey, allowed)}${allowed.length ? ` Allowed here: ${allowed.join(', ')}.` : ''}`;
   }
   if (error.keyword === 'false schema') {

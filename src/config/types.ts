@@ -2,6 +2,7 @@ import type { SourceLocation } from '../util/errors.js';
 import type { YamlSource } from './source.js';
 
 import type { TaskName } from './task-kinds.js';
+import type { RetryRules } from './retry-rules.js';
 
 export type { TaskName } from './task-kinds.js';
 export type TaskPhase = 'pre_process' | 'pre_batch' | 'pre_run' | 'post_run' | 'post_batch' | 'post_process';
@@ -48,7 +49,8 @@ export interface BatchSpec {
   batchVars: Record<string, unknown>;
   /** Options for the scheduler each backend talks to, under the user's key for it (`slurm:`). */
   schedulerOptions: SchedulerOptions;
-  maxAttempts: number;
+  /** When a failed run is tried again, and with what (config/retry-rules.ts). */
+  retry: RetryRules;
   /** Submit as job arrays; undefined: the `array` setting of .mensemblerc decides. */
   array?: boolean;
   where: string;

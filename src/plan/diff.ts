@@ -1,5 +1,7 @@
 import { attemptsFor, isActive, latestAttempt, rekeyRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
-import type { DesiredRun, ObservedRun, Outcome, Plan, PlanAction, PlanEntry, PlanNote, PlanReason, PlanSummary } from './types.js';
+import type { DesiredRun, ObservedRun, Outcome, Plan, PlanAction, PlanEntry, PlanNote, PlanReason, PlanSummary, UsedFigures } from './types.js';
+import { decideRetry, type RetryDecision } from './retry-policy.js';
+import { schedulerOptionsFor } from '../config/types.js';
 
 export interface DiffOptions {
   /** Rewrite (and cancel) runs whose job is queued or running when their inputs changed. */
@@ -104,16 +106,44 @@ function decideInPlace(run: DesiredRun, seen: ObservedRun, options: DiffOptions)
     return entry('inflight', [{ kind: 'job-active', jobId: last.jobId, state: last.state }], driftNotes);
   }
   if (!current) return entry('resume', [{ kind: 'not-submitted' }], driftNotes);
-  if (current.state !== 'completed' && mine.length < run.batch.maxAttempts) {
-    return entry('retry', [{ kind: 'attempt-failed', attempt: mine.length, maxAttempts: run.batch.maxAttempts, ...outcomeOf(current) }], driftNotes);
+  const decision = decideRetry(run.batch.retry, mine, schedulerOptionsFor(run.batch, current.backend));
+  if (decision.kind === 'retry') {
+    const { attempt, maxAttempts, free, freeRetry, escalations } = decision;
+    const used = usedFigures(current);
+    return entry('retry', [{ kind: 'attempt-failed', attempt, maxAttempts, ...outcomeOf(current), ...(free ? { free, freeRetry } : {}), ...(escalations.length ? { escalations } : {}), ...(used ? { used } : {}) }], driftNotes);
   }
   if (state.completed?.inputHash !== run.inputHash) {
     return entry('resume', [{ kind: 'post-run-pending', ...outcomeOf(current) }], driftNotes);
   }
-  if (current.state !== 'completed') {
-    return entry('none', [], [...driftNotes, { kind: 'no-attempts-left', attempt: mine.length, maxAttempts: run.batch.maxAttempts, ...outcomeOf(current) }]);
-  }
+  if (decision.kind !== 'completed') return entry('none', [], [...driftNotes, retryNote(decision, current)]);
   return entry('none', [], driftNotes);
+}
+
+/** Why a failed run is not retried, as a note. */
+function retryNote(decision: Exclude<RetryDecision, { kind: 'completed' | 'retry' }>, current: AttemptRecord): PlanNote {
+  const outcome = outcomeOf(current);
+  switch (decision.kind) {
+    case 'no-attempts-left':
+      return { kind: 'no-attempts-left', attempt: decision.attempt, maxAttempts: decision.maxAttempts, ...outcome };
+    case 'not-retried':
+      return { kind: 'not-retried', when: [...decision.when], ...outcome };
+    case 'at-limit':
+      return { kind: 'at-limit', resource: decision.resource, value: decision.value, limit: decision.limit, ...outcome };
+    case 'cannot-escalate':
+      return { kind: 'cannot-escalate', resource: decision.resource, ...outcome };
+  }
+}
+
+/** The failed attempt's figures a retry's cause is read against (peak of request, elapsed of limit). */
+function usedFigures(a: AttemptRecord): UsedFigures | undefined {
+  const u = a.usage;
+  if (!u) return undefined;
+  const used: UsedFigures = {};
+  if (u.peakMemoryBytes !== undefined) used.peakMemoryBytes = u.peakMemoryBytes;
+  if (u.requestedMemoryBytes !== undefined) used.requestedMemoryBytes = u.requestedMemoryBytes;
+  if (u.elapsedSeconds !== undefined) used.elapsedSeconds = u.elapsedSeconds;
+  if (u.timeLimitSeconds !== undefined) used.timeLimitSeconds = u.timeLimitSeconds;
+  return Object.keys(used).length > 0 ? used : undefined;
 }
 
 function outcomeOf(a: AttemptRecord): Outcome {

@@ -1,4 +1,6 @@
 import type { BatchSpec, TaskPhase } from '../config/types.js';
+import type { EscalatedResource } from '../config/retry-rules.js';
+import type { Escalated } from './retry-policy.js';
 import type { DesiredFile } from '../render/render-run.js';
 import type { JobState, RunState } from '../state/run-state.js';
 
@@ -85,11 +87,24 @@ export type PlanReason =
   | { kind: 'submit-unrecorded' }
   | { kind: 'job-active'; jobId?: string; state: JobState }
   | { kind: 'not-submitted' }
-  | ({ kind: 'attempt-failed'; attempt: number; maxAttempts: number } & Outcome)
+  /**
+   * The last attempt failed and the retry rules retry it: `attempt` of
+   * `maxAttempts` spent (a `free` retry spends none), with the resources it
+   * asks more of, and the failed attempt's figures.
+   */
+  | ({ kind: 'attempt-failed'; attempt: number; maxAttempts: number; free?: boolean; freeRetry?: { used: number; of: number }; escalations?: Escalated[]; used?: UsedFigures } & Outcome)
   | ({ kind: 'post-run-pending' } & Outcome)
   | { kind: 'moved'; from: string; rerender: string[] }
   | { kind: 'moved-not-rerun' }
   | { kind: 'orphan' };
+
+/** What a failed attempt used, beside the cause (bytes, seconds). */
+export interface UsedFigures {
+  peakMemoryBytes?: number;
+  requestedMemoryBytes?: number;
+  elapsedSeconds?: number;
+  timeLimitSeconds?: number;
+}
 
 /** A warning about a run that does not change its action. */
 export type PlanNote =
@@ -98,6 +113,12 @@ export type PlanNote =
   | { kind: 'changed-in-flight'; changes: PlanReason[]; jobId?: string; state: JobState }
   | { kind: 'drift-after-run'; drift: Drift[] }
   | ({ kind: 'no-attempts-left'; attempt: number; maxAttempts: number } & Outcome)
+  /** The attempt ended in a way `retry.when` does not list. */
+  | ({ kind: 'not-retried'; when: string[] } & Outcome)
+  /** Its cause escalates a resource already at `retry.limits`: another attempt would fail the same way. `value`, `limit`: bytes or seconds. */
+  | ({ kind: 'at-limit'; resource: EscalatedResource; value: number; limit: number } & Outcome)
+  /** Its cause escalates a resource whose request is not known (no accounting, no option to grow). */
+  | ({ kind: 'cannot-escalate'; resource: EscalatedResource } & Outcome)
   | { kind: 'moved-while-submitting'; from: string; attempt: number }
   | { kind: 'orphan-job-active' };
 

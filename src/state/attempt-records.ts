@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hash64 } from '../util/hash.js';
 import { STATE_DIR } from './run-state.js';
+import { withMissing, type AttemptUsage } from './usage.js';
+import { shellCpuSeconds } from '../util/shell-times.js';
 
 /**
  * What a job's wrapper records of one attempt, from inside the job: when it
@@ -15,6 +17,8 @@ export interface AttemptStart {
   job: string;
   host: string;
   at: string;
+  /** CPUs the scheduler gave the job on its node (SLURM_CPUS_ON_NODE), where it said. */
+  cpus?: number;
 }
 
 export interface AttemptEnd {
@@ -27,6 +31,8 @@ export interface AttemptEnd {
    * to say, not the exit code's.
    */
   signalled: boolean;
+  /** CPU time (user and system) of the job's processes, as the wrapper's shell counted it. */
+  cpuSeconds?: number;
 }
 
 export interface AttemptRecordFiles {
@@ -49,9 +55,13 @@ export function readAttemptRecords(runDir: string, attempt: number): { started?:
   const out: { started?: AttemptStart; ended?: AttemptEnd } = {};
   if (started && typeof started.job === 'string' && typeof started.at === 'string' && isTime(started.at)) {
     out.started = { job: started.job, host: typeof started.host === 'string' ? started.host : '', at: started.at };
+    const cpus = typeof started.cpus === 'string' && /^\d+$/.test(started.cpus) ? Number(started.cpus) : undefined;
+    if (cpus) out.started.cpus = cpus;
   }
   if (ended && typeof ended.job === 'string' && typeof ended.at === 'string' && isTime(ended.at) && Number.isInteger(ended.exitCode) && typeof ended.signalled === 'boolean') {
     out.ended = { job: ended.job, at: ended.at, exitCode: ended.exitCode as number, signalled: ended.signalled };
+    const cpu = typeof ended.times === 'string' ? shellCpuSeconds(ended.times) : undefined;
+    if (cpu !== undefined) out.ended.cpuSeconds = cpu;
   }
   return out;
 }
@@ -76,6 +86,24 @@ export function preparedNotice(runDir: string, attempt: number): string {
   const folder = noticeFolder(runDir);
   fs.mkdirSync(folder, { recursive: true });
   return path.join(folder, noticeName(runDir, attempt));
+}
+
+/**
+ * What an attempt used as its wrapper saw it, for a backend without
+ * accounting (or before accounting answers): wall time from the records'
+ * start and end, CPU time, and core time for `cpus` CPUs. The rest is missing.
+ */
+export function wrapperUsage(startedAt: string | undefined, endedAt: string | undefined, cpuSeconds: number | undefined, cpus: number | undefined, requests = true): AttemptUsage {
+  const start = startedAt === undefined ? NaN : Date.parse(startedAt);
+  const end = endedAt === undefined ? NaN : Date.parse(endedAt);
+  const elapsed = Number.isFinite(start) && Number.isFinite(end) && end >= start ? (end - start) / 1000 : undefined;
+  const usage: AttemptUsage = { source: 'wrapper' };
+  if (elapsed !== undefined) usage.elapsedSeconds = elapsed;
+  if (cpus !== undefined) usage.cpus = cpus;
+  if (cpuSeconds !== undefined) usage.cpuSeconds = cpuSeconds;
+  if (elapsed !== undefined && cpus !== undefined) usage.coreSeconds = elapsed * cpus;
+  // A job without a scheduler (local) requests no memory and has no time limit: nothing is missing there.
+  return withMissing(usage, requests ? undefined : ['elapsedSeconds', 'cpus', 'cpuSeconds', 'coreSeconds', 'peakMemoryBytes']);
 }
 
 function readJson(file: string): Record<string, unknown> | undefined {

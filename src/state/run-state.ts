@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DetachedFiles } from '../util/detached.js';
 import { readJsonFile, writeJsonAtomic, writeJsonAtomicFlushed, type WriteOptions } from './atomic-write.js';
 import { runStateProblem } from './validate-run-state.js';
+import type { AttemptUsage } from './usage.js';
 
 /** Job states, SLURM's final states included so every backend speaks one vocabulary. */
 export type JobState =
@@ -38,6 +39,14 @@ export interface AttemptRecord {
   endedAt?: string;
   /** Backend-specific facts needed to find the job again (pid and start time, ...). */
   backendData?: Record<string, unknown>;
+  /** What the attempt used (state/usage.ts), once it ended and the figures were known. */
+  usage?: AttemptUsage;
+  /**
+   * Scheduler options this attempt was submitted with over the batch's
+   * own, because a retry rule raised them (`{mem: '12288M'}`); a later
+   * retry grows from these.
+   */
+  escalated?: Record<string, string>;
 }
 
 export interface FileRecord {

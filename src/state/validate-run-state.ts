@@ -1,4 +1,5 @@
 import type { RunState } from './run-state.js';
+import { usageProblem } from './usage.js';
 
 /**
  * The shape every reader of a run's state relies on, checked when the file
@@ -82,6 +83,9 @@ function attemptProblem(v: unknown, at: string): string | undefined {
   if (!JOB_STATES.has(v.state as string)) return `${at}.state: ${describe(v.state)}, expected a job state`;
   if (v.exitCode !== undefined && v.exitCode !== null && !Number.isInteger(v.exitCode)) return `${at}.exitCode: ${describe(v.exitCode)}, expected a whole number or null`;
   if (v.backendData !== undefined && !isObject(v.backendData)) return `${at}.backendData: ${describe(v.backendData)}, expected an object`;
+  const usage = v.usage === undefined ? undefined : usageProblem(v.usage);
+  if (usage) return `${at}.${usage}`;
+  if (v.escalated !== undefined && !(isObject(v.escalated) && Object.values(v.escalated).every((x) => typeof x === 'string'))) return `${at}.escalated: ${describe(v.escalated)}, expected an object of option values`;
   return (
     str(v, 'inputHash', `${at}.inputHash`) ??
     str(v, 'backend', `${at}.backend`) ??

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { escalationText } from './retry-words.js';
 import type { ApplyEvent, ApplyWarning } from '../apply/events.js';
 import type { TaskProgress } from '../tasks/types.js';
 import { describeOutcome } from './outcome.js';
@@ -35,7 +36,7 @@ export function describeEvent(event: ApplyEvent): string {
     case 'job-state':
       return `job ${event.jobId} ${event.final && event.state !== 'completed' ? describeOutcome(event) : event.state}`;
     case 'retrying':
-      return `retrying: attempt ${event.attempt} of ${event.maxAttempts}`;
+      return `retrying: attempt ${event.attempt} of ${event.maxAttempts}${event.free ? ' (free: the cluster failed the job, no attempt spent)' : ''}${escalationText(event.escalations)}`;
     case 'finished':
       return event.state === 'completed' ? 'completed' : `${describeOutcome(event)} after ${event.attempts} attempt${event.attempts === 1 ? '' : 's'}`;
     case 'run-failed':

@@ -1,4 +1,5 @@
 import type { Blocked, Drift, PlanNote, PlanReason } from '../plan/types.js';
+import { escalationText, limitText, usedText } from './retry-words.js';
 import { describeOutcome } from './outcome.js';
 
 /** A plan reason in words, as `plan` prints it and `--json` carries it beside the fields. */
@@ -39,7 +40,8 @@ export function describeReason(r: PlanReason): string {
     case 'not-submitted':
       return 'rendered, not yet submitted';
     case 'attempt-failed':
-      return `attempt ${r.attempt} of ${r.maxAttempts} ${describeOutcome(r)}`;
+      if (r.free) return `${describeOutcome(r)}: the cluster's doing, retried as it was without spending an attempt (free retry ${r.freeRetry?.used ?? 1} of ${r.freeRetry?.of ?? 1})`;
+      return `attempt ${r.attempt} of ${r.maxAttempts} ${describeOutcome(r)}${usedText(r.state, r.used)}${escalationText(r.escalations)}`;
     case 'post-run-pending':
       return `job ${r.state}${r.state === 'completed' ? '' : ` (${describeOutcome(r)})`}; post_run tasks pending`;
     case 'moved': {
@@ -65,6 +67,12 @@ export function describeNote(n: PlanNote): string {
       return `drift: ${n.drift.map(describeDrift).join(', ')} since it was rendered (the job already ran; left as it is)`;
     case 'no-attempts-left':
       return `${describeOutcome(n)} on attempt ${n.attempt} of ${n.maxAttempts}; no attempts left`;
+    case 'not-retried':
+      return `${describeOutcome(n)}; not retried: retry.when lists ${n.when.join(', ')}`;
+    case 'at-limit':
+      return `${describeOutcome(n)}; not retried: its ${limitText(n.resource, n.value, n.limit)}, so another attempt would end the same way`;
+    case 'cannot-escalate':
+      return `${describeOutcome(n)}; not retried: its ${n.resource === 'mem' ? 'memory request' : 'time limit'} is not known (no accounting, and no slurm.${n.resource} to grow from), so the escalation cannot be applied; set slurm.${n.resource}`;
     case 'moved-while-submitting':
       return `moved from ${n.from} while attempt ${n.attempt} was being submitted; mensemble cannot tell from here whether that job exists, so it leaves this run alone. Check \`squeue --me\`, then run it afresh with \`--replace-moved\`, or plan it from its old place.`;
     case 'orphan-job-active':

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { isSameProcess, isUsablePid, processStartTime } from './process.js';
+import { shellCpuSeconds } from './shell-times.js';
 
 /** The files a detached process leaves behind: its pid first, its exit code last, its output. */
 export interface DetachedFiles {
@@ -28,7 +29,8 @@ const WRAPPER = [
   '[ -z "$notice" ] || { echo $$ > "$notice.start.tmp" && mv -f "$notice.start.tmp" "$notice.start"; } 2>/dev/null',
   '"$@" > "$out" 2>&1 < /dev/null',
   'code=$?',
-  'echo $code > "$exitf.tmp" && mv -f "$exitf.tmp" "$exitf"',
+  // After the code, `times`: the CPU time of the command's processes (its second line), for the local ledger.
+  '{ echo $code; times; } > "$exitf.tmp" && mv -f "$exitf.tmp" "$exitf"',
   '[ -z "$notice" ] || { echo $$ > "$notice.end.tmp" && mv -f "$notice.end.tmp" "$notice.end"; } 2>/dev/null',
 ].join('\n');
 
@@ -74,7 +76,7 @@ export function forgetDetached(files: DetachedFiles): void {
   for (const f of Object.values(files)) fs.rmSync(f, { force: true });
 }
 
-export type DetachedState = { state: 'exited'; code: number; endedAt: string } | { state: 'running'; pid: number } | { state: 'lost' } | { state: 'never-started' };
+export type DetachedState = { state: 'exited'; code: number; endedAt: string; cpuSeconds?: number } | { state: 'running'; pid: number } | { state: 'lost' } | { state: 'never-started' };
 
 /**
  * Where a detached process stands. `pid`/`processStart` are what its starter
@@ -82,8 +84,11 @@ export type DetachedState = { state: 'exited'; code: number; endedAt: string } |
  */
 export function detachedState(files: DetachedFiles, recorded: { pid?: number; processStart?: string } = {}): DetachedState {
   const exited = (): DetachedState | undefined => {
-    const code = readNumber(files.exit);
-    return code === undefined ? undefined : { state: 'exited', code, endedAt: fs.statSync(files.exit).mtime.toISOString() };
+    const exit = readExitFile(files.exit);
+    if (exit === undefined) return undefined;
+    const state: DetachedState = { state: 'exited', code: exit.code, endedAt: fs.statSync(files.exit).mtime.toISOString() };
+    if (exit.cpuSeconds !== undefined) state.cpuSeconds = exit.cpuSeconds;
+    return state;
   };
   const done = exited();
   if (done) return done;
@@ -118,6 +123,20 @@ export function readPidFile(file: string): { pid: number; processStart?: string 
   const match = /^(\d+)(?: (\d+(?:@[0-9a-f-]+)?))?$/.exec(text);
   if (!match) return undefined;
   return { pid: Number(match[1]), processStart: match[2] };
+}
+
+/** An exit file: the code on its first line, then (from newer wrappers) the shell's `times`, whose second line is the command's CPU time. */
+function readExitFile(file: string): { code: number; cpuSeconds?: number } | undefined {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const first = lines[0]!.trim();
+  if (!/^-?\d+$/.test(first)) return undefined;
+  const cpuSeconds = lines[2] === undefined ? undefined : shellCpuSeconds(lines[2]);
+  return cpuSeconds === undefined ? { code: Number(first) } : { code: Number(first), cpuSeconds };
 }
 
 export function readNumber(file: string): number | undefined {

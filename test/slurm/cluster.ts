@@ -112,17 +112,21 @@ export function queuedJobsUnder(dir: string): Array<{ id: string; state: string;
  * call and then run the real command: to count what mensemble asks of the
  * scheduler, never to stand in for it.
  */
-export function countingShims(dir: string): { path: string; calls: () => string[] } {
+export function countingShims(dir: string): { path: string; calls: () => string[]; withArgs: () => string[] } {
   const shims = path.join(dir, 'shims');
   const log = path.join(dir, 'slurm-calls.log');
+  const argsLog = path.join(dir, 'slurm-calls-with-args.log');
   const files: Record<string, string> = {};
   for (const name of ['sbatch', 'squeue', 'sacct', 'scontrol', 'scancel']) {
-    files[`${name}*`] = `#!/bin/sh\necho ${name} >> '${log}'\nexec /usr/bin/${name} "$@"\n`;
+    files[`${name}*`] = `#!/bin/sh\necho ${name} >> '${log}'\necho ${name} "$*" >> '${argsLog}'\nexec /usr/bin/${name} "$@"\n`;
   }
   writeTree(shims, files);
+  const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
   return {
     path: `${shims}:${process.env.PATH}`,
-    calls: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : []),
+    calls: () => lines(log),
+    /** Each call as `<command> <arguments joined by spaces>`. */
+    withArgs: () => lines(argsLog),
   };
 }
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { preparedNotice } from '../../state/attempt-records.js';
+import { preparedNotice, wrapperUsage } from '../../state/attempt-records.js';
 import type { AttemptRecord } from '../../state/run-state.js';
 import { START_GRACE_MS, detachedState, readPidFile, signalDetached, waitFor } from '../../util/detached.js';
 import { Launcher } from '../../util/launcher.js';
@@ -50,9 +50,12 @@ export class LocalBackend implements Backend {
   private status(runDir: string, record: AttemptRecord): JobStatus {
     const now = detachedState(localJobFiles(runDir, record.attempt), localProcessOf(record));
     switch (now.state) {
-      case 'exited':
-        if (now.code === 0) return { state: 'completed', exitCode: 0, endedAt: now.endedAt };
-        return { state: 'failed', exitCode: now.code, endedAt: now.endedAt, reason: now.code > 128 ? `killed by signal ${now.code - 128}` : undefined };
+      case 'exited': {
+        // A local job is given no CPUs of its own: its core time counts one core for its wall time.
+        const usage = wrapperUsage(record.startedAt ?? startedAt(localJobFiles(runDir, record.attempt).pid), now.endedAt, now.cpuSeconds, 1, false);
+        if (now.code === 0) return { state: 'completed', exitCode: 0, endedAt: now.endedAt, usage };
+        return { state: 'failed', exitCode: now.code, endedAt: now.endedAt, reason: now.code > 128 ? `killed by signal ${now.code - 128}` : undefined, usage };
+      }
       case 'running':
         return { state: 'running' };
       default:

@@ -5,7 +5,7 @@ import { hash64 } from '../../util/hash.js';
 import { attemptRecordFiles, preparedNotice } from '../../state/attempt-records.js';
 import type { SubmitRequest } from '../types.js';
 import { RECORDING_FUNCTIONS } from './job-wrapper.js';
-import { headerOptions, jobOption, parseHeaderLine, sbatchHeaderLines } from './job-file-header.js';
+import { compatibleHeaderLines, headerOptions, jobOption, parseHeaderLine, sbatchHeaderLines } from './job-file-header.js';
 
 /**
  * Job arrays: many runs of one batch in one sbatch call. SLURM starts every
@@ -34,7 +34,7 @@ export interface ArrayGroup {
 export function groupForArrays(requests: readonly SubmitRequest[]): ArrayGroup[] {
   const groups = new Map<string, ArrayGroup & { names: Set<string> }>();
   for (const request of requests) {
-    const lines = sbatchHeaderLines(path.join(request.runDir, request.jobFile));
+    const lines = compatibleHeaderLines(sbatchHeaderLines(path.join(request.runDir, request.jobFile)), request.options);
     const header = headerOptions(lines);
     const option = (long: string, short: string) => jobOption(request.options, header, long, short);
     const shared = lines.filter((l) => !PER_TASK.has(parseHeaderLine(l)?.key ?? ''));

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { BackendUnavailableError, type Backend, type JobStatus, type BackendNotice, type JobArrays, type RecoverOptions, type SchedulerRetry, type SubmitRequest, type SubmitResult, type TrackedJob } from '../types.js';
 import { isArrayTaskData, slurmDataOf, type SlurmArrayTaskData, type SlurmJobData } from './job-data.js';
-import { readAttemptRecords } from '../../state/attempt-records.js';
+import { readAttemptRecords, wrapperUsage } from '../../state/attempt-records.js';
+import type { AttemptUsage } from '../../state/usage.js';
 import { isActive, type AttemptRecord } from '../../state/run-state.js';
 import { arrayTasksOf, groupForArrays, newArrayKey, prepareArray, splitArrayId, type ArrayGroup } from './array.js';
 import { arrayIdentity, hasIdentity, jobIdentity } from './identity.js';
@@ -234,10 +235,32 @@ export class SlurmBackend implements Backend {
     const startedAt = started?.job === id ? started.at : job.record.startedAt;
     if (ended?.job === id) {
       if (ended.signalled) return 'ask-scheduler';
-      return { state: ended.exitCode === 0 ? 'completed' : 'failed', exitCode: ended.exitCode, startedAt, endedAt: ended.at };
+      const usage = wrapperUsage(startedAt, ended.at, ended.cpuSeconds, started?.job === id ? started.cpus : undefined);
+      return { state: ended.exitCode === 0 ? 'completed' : 'failed', exitCode: ended.exitCode, startedAt, endedAt: ended.at, usage, usageToCome: this.accounting !== false };
     }
     if (started?.job === id && job.record.state === 'queued') return { state: 'running', startedAt };
     return undefined;
+  }
+
+  /** sacct for all of them at once (1,000 ids a call); only jobs whose accounting record is final. */
+  async usage(jobs: readonly TrackedJob[]): Promise<Map<TrackedJob, AttemptUsage>> {
+    const out = new Map<TrackedJob, AttemptUsage>();
+    const tracked = jobs.filter((j) => j.record.jobId !== undefined);
+    if (tracked.length === 0 || this.accounting === false) return out;
+    let rows: SlurmJobInfo[];
+    try {
+      rows = await this.query(() => accountedJobs({ jobIds: tracked.map((j) => j.record.jobId!) }));
+      this.accounting = true;
+    } catch (err) {
+      if (err instanceof AccountingDisabled) this.accounting = false;
+      return out;
+    }
+    for (const job of tracked) {
+      const info = pickAccounted(rows, job);
+      const state = info && mapSlurmState(info.state);
+      if (info?.usage && state && !isActive(state)) out.set(job, info.usage);
+    }
+    return out;
   }
 
   /** Jobs no longer in the queue: their final state from accounting, or from the controller without it. */
@@ -415,6 +438,7 @@ function statusOf(info: SlurmJobInfo, state: NonNullable<ReturnType<typeof mapSl
   if (state === 'queued') return { state, reason: info.reason };
   if (state === 'running') return { state, startedAt: info.startTime, reason: info.reason };
   status.exitCode = info.exitCode ?? null;
+  if (info.usage) status.usage = info.usage;
   const reasons: string[] = [];
   if (info.signal) reasons.push(`killed by signal ${info.signal}`);
   if (info.state.includes(' by ')) reasons.push(info.state.toLowerCase());
@@ -430,7 +454,11 @@ function statusOf(info: SlurmJobInfo, state: NonNullable<ReturnType<typeof mapSl
  */
 function withRecordedTimes(where: AttemptOf, id: string | undefined, status: JobStatus): JobStatus {
   const { started, ended } = readAttemptRecords(where.runDir, where.attempt);
-  return { ...status, startedAt: started && started.job === id ? started.at : status.startedAt, endedAt: ended && ended.job === id ? ended.at : status.endedAt };
+  const startedAt = started && started.job === id ? started.at : status.startedAt;
+  const endedAt = ended && ended.job === id ? ended.at : status.endedAt;
+  // Without accounting (the controller told the state), what the wrapper saw is all there is.
+  const usage = status.usage ?? (ended && ended.job === id ? wrapperUsage(startedAt, endedAt, ended.cpuSeconds, started && started.job === id ? started.cpus : undefined) : undefined);
+  return { ...status, startedAt, endedAt, ...(usage ? { usage } : {}) };
 }
 
 /** A time as SLURM reads it on the command line: local, without a zone. */

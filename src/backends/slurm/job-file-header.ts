@@ -22,6 +22,27 @@ export function sbatchHeaderLines(file: string): string[] {
   return lines;
 }
 
+/** sbatch refuses two of these at once (`--mem, --mem-per-cpu, and --mem-per-gpu are mutually exclusive`), even one from the command line. */
+const ONE_OF = [['mem', 'mem-per-cpu', 'mem-per-gpu']];
+
+/**
+ * The header lines with those dropped whose option is mutually exclusive
+ * with one the command line gives (`options`): a retry's `--mem` replaces
+ * the job file's `#SBATCH --mem-per-cpu` rather than making sbatch refuse both.
+ */
+export function compatibleHeaderLines(lines: readonly string[], options: Readonly<Record<string, unknown>>): string[] {
+  const dropped = new Set<string>();
+  for (const group of ONE_OF) {
+    const given = group.filter((key) => options[key] !== undefined);
+    if (given.length > 0) for (const key of group) if (!given.includes(key)) dropped.add(key);
+  }
+  if (dropped.size === 0) return [...lines];
+  return lines.filter((line) => {
+    const key = parseHeaderLine(line)?.key;
+    return key === undefined || !dropped.has(key);
+  });
+}
+
 /** The option one `#SBATCH` line sets (`--key=value`, `--key value`, `-k value`), if it can be read. */
 export function parseHeaderLine(line: string): { key: string; value: string } | undefined {
   const m = /^#SBATCH\s+(?:--([a-z-]+)(?:=|\s+)(\S+)|-([A-Za-z])\s*(\S+))/.exec(line);

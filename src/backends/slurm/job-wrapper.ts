@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../state/atomic-write.js';
 import { attemptRecordFiles, preparedNotice } from '../../state/attempt-records.js';
 import { STATE_DIR } from '../../state/run-state.js';
 import type { SubmitRequest } from '../types.js';
-import { sbatchHeaderLines } from './job-file-header.js';
+import { compatibleHeaderLines, sbatchHeaderLines } from './job-file-header.js';
 
 /**
  * The bash every job wrapper shares (one job per run, and each task of an
@@ -32,10 +32,10 @@ import { sbatchHeaderLines } from './job-file-header.js';
 export const RECORDING_FUNCTIONS = `mensemble_now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 mensemble_put() { { printf '%s\\n' "$2" > "$1.tmp" && mv -f -- "$1.tmp" "$1"; } 2>/dev/null; }
 mensemble_run() {
-  local job=$1 started=$2 ended=$3 notice=$4 id first rest interp arg code c s signalled=false
+  local job=$1 started=$2 ended=$3 notice=$4 id first rest interp arg code c s cpu signalled=false
   id=\${SLURM_ARRAY_JOB_ID:+\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID:-}}
   id=\${id:-\${SLURM_JOB_ID:-$$}}
-  mensemble_put "$started" "{\\"job\\":\\"$id\\",\\"host\\":\\"\${HOSTNAME:-}\\",\\"at\\":\\"$(mensemble_now)\\"}"
+  mensemble_put "$started" "{\\"job\\":\\"$id\\",\\"host\\":\\"\${HOSTNAME:-}\\",\\"at\\":\\"$(mensemble_now)\\",\\"cpus\\":\\"\${SLURM_CPUS_ON_NODE:-}\\"}"
   mensemble_put "$notice.start" "$id"
   if [ -x "$job" ] && [ -f "$job" ]; then
     set -- "$job"
@@ -65,7 +65,11 @@ mensemble_run() {
     [ -z "$mensemble_woke" ] && break
   done
   if [ -n "$mensemble_signal" ] || [ "$code" -gt 128 ]; then signalled=true; fi
-  mensemble_put "$ended" "{\\"job\\":\\"$id\\",\\"at\\":\\"$(mensemble_now)\\",\\"exitCode\\":$code,\\"signalled\\":$signalled}"
+  # times' second line: the CPU time (user, system) of the job's processes, for a ledger without accounting. Run
+  # here, not in $(...): a subshell's own counts start at zero.
+  times > "$ended.times" 2>/dev/null && { read -r cpu; read -r cpu; } < "$ended.times" 2>/dev/null || cpu=
+  rm -f -- "$ended.times" 2>/dev/null
+  mensemble_put "$ended" "{\\"job\\":\\"$id\\",\\"at\\":\\"$(mensemble_now)\\",\\"exitCode\\":$code,\\"signalled\\":$signalled,\\"times\\":\\"$cpu\\"}"
   mensemble_put "$notice.end" "$id"
   if [ "$code" -gt 128 ] && s=$(kill -l "$code" 2>/dev/null); then
     trap - "$s" 2>/dev/null
@@ -99,7 +103,7 @@ export function prepareJobWrapper(request: SubmitRequest): string[] {
   const dir = path.join(request.runDir, STATE_DIR, 'wrapper');
   fs.mkdirSync(dir, { recursive: true });
   const script = path.join(dir, path.basename(jobPath));
-  writeFileAtomic(script, jobWrapperScript(sbatchHeaderLines(jobPath)), 0o755);
+  writeFileAtomic(script, jobWrapperScript(compatibleHeaderLines(sbatchHeaderLines(jobPath), request.options)), 0o755);
   const records = attemptRecordFiles(request.runDir, request.attempt);
   // An earlier try of this attempt (an sbatch that failed) must not be read as this job's.
   for (const file of Object.values(records)) fs.rmSync(file, { force: true });

@@ -1,4 +1,6 @@
 import { parseExitCode, parseSlurmTime } from './states.js';
+import { withMissing, type AttemptUsage, type UsageFigure } from '../../state/usage.js';
+import { parseCpuTime, parseMemory } from '../../util/units.js';
 import { runSlurm } from './run-command.js';
 import { expandArrayId } from './array.js';
 
@@ -16,6 +18,8 @@ export interface SlurmJobInfo {
   endTime?: string;
   /** scontrol's whole line, for identity checks that must not depend on how values were split. */
   raw?: string;
+  /** What the job used, as accounting tells it (sacct only). */
+  usage?: AttemptUsage;
 }
 
 // Fields are separated by ASCII unit separators: paths and comments may hold spaces, commas or `|`.
@@ -60,9 +64,8 @@ export class AccountingDisabled extends Error {}
  * directory and submit time.
  */
 export async function accountedJobs(query: { jobIds: readonly string[] } | { since: string }): Promise<SlurmJobInfo[]> {
-  // JobID names array tasks `12_7` (JobIDRaw would give each task's own number); plain jobs are the same in both.
-  const fields = 'JobID,State,ExitCode,Submit,Start,End,WorkDir,Reason';
-  const base = ['-X', '--noheader', '--parsable2', `--delimiter=${SEP}`, `--format=${fields}`];
+  // Without -X: the steps' lines carry MaxRSS, folded into their job's (parseAccounted).
+  const base = ['--noheader', '--parsable2', `--delimiter=${SEP}`, `--format=${ACCOUNTED_FIELDS}`];
   const calls: string[][] = [];
   if ('since' in query) calls.push([...base, `--starttime=${query.since}`]);
   else for (let i = 0; i < query.jobIds.length; i += 1000) calls.push([...base, `--jobs=${query.jobIds.slice(i, i + 1000).join(',')}`]);
@@ -71,12 +74,41 @@ export async function accountedJobs(query: { jobIds: readonly string[] } | { sin
     let disabled = false;
     const out = await runSlurm('sacct', args, { accept: (stderr) => (disabled = /accounting storage is disabled/i.test(stderr)) });
     if (disabled || /accounting storage is disabled/i.test(out)) throw new AccountingDisabled('Slurm accounting storage is disabled');
-    for (const line of out.split('\n')) {
-      if (!line) continue;
-      const [jobId, state, exit, submit, start, end, workDir, reason] = line.split(SEP);
-      if (!jobId || !state) continue;
-      const code = parseExitCode(exit);
-      for (const id of expandArrayId(jobId)) rows.push({
+    rows.push(...parseAccounted(out));
+  }
+  return rows;
+}
+
+// JobID names array tasks `12_7` (JobIDRaw would give each task's own number); plain jobs are the same in both.
+const ACCOUNTED_FIELDS = 'JobID,State,ExitCode,Submit,Start,End,WorkDir,Reason,ElapsedRaw,AllocCPUS,AllocTRES,CPUTimeRAW,TotalCPU,ReqMem,MaxRSS,NodeList,TimelimitRaw';
+
+/**
+ * sacct's lines (ACCOUNTED_FIELDS, unit-separated): one row per job or
+ * array task, with the figures of its steps (`12.batch`, `12_7.0`) folded
+ * in: MaxRSS is only on the steps' lines, and the job's peak is the
+ * largest of theirs.
+ */
+export function parseAccounted(out: string): SlurmJobInfo[] {
+  const rows: SlurmJobInfo[] = [];
+  const byId = new Map<string, SlurmJobInfo[]>();
+  const unlimited = new Set<SlurmJobInfo>();
+  for (const line of out.split('\n')) {
+    if (!line) continue;
+    const [jobId, state, exit, submit, start, end, workDir, reason, elapsed, cpus, tres, coreTime, totalCpu, reqMem, maxRss, nodes, limit] = line.split(SEP);
+    if (!jobId || !state) continue;
+    const dot = jobId.indexOf('.');
+    if (dot >= 0) {
+      // A reused id names several jobs: a step follows its own job's line, the last one listed before it.
+      const row = byId.get(jobId.slice(0, dot))?.at(-1);
+      const peak = maxRss ? parseMemory(maxRss) : undefined;
+      if (row?.usage && peak !== undefined) row.usage.peakMemoryBytes = Math.max(row.usage.peakMemoryBytes ?? 0, peak);
+      continue;
+    }
+    const code = parseExitCode(exit);
+    const usage = elapsed === undefined ? undefined : accountedUsage({ elapsed, cpus, tres, coreTime, totalCpu, reqMem, nodes, limit });
+    const noLimit = limit !== undefined && /^[A-Za-z_]+$/.test(limit);
+    for (const id of expandArrayId(jobId)) {
+      const row: SlurmJobInfo = {
         jobId: id,
         state,
         exitCode: code.exitCode,
@@ -86,10 +118,37 @@ export async function accountedJobs(query: { jobIds: readonly string[] } | { sin
         endTime: parseSlurmTime(end),
         workDir: workDir || undefined,
         reason: reason && reason !== 'None' ? reason : undefined,
-      });
+        usage: usage && { ...usage },
+      };
+      rows.push(row);
+      // UNLIMITED is a limit known to be none, not a figure missing.
+      if (noLimit) unlimited.add(row);
+      byId.set(id, [...(byId.get(id) ?? []), row]);
     }
   }
+  for (const row of rows) if (row.usage) row.usage = withMissing(row.usage, row.usage.timeLimitSeconds === undefined && unlimited.has(row) ? WITHOUT_LIMIT : undefined);
   return rows;
+}
+
+const WITHOUT_LIMIT: UsageFigure[] = ['elapsedSeconds', 'cpus', 'cpuSeconds', 'coreSeconds', 'requestedMemoryBytes', 'peakMemoryBytes'];
+
+function accountedUsage(f: Record<'elapsed' | 'cpus' | 'tres' | 'coreTime' | 'totalCpu' | 'reqMem' | 'nodes' | 'limit', string | undefined>): AttemptUsage {
+  const whole = (text: string | undefined) => (text && /^\d+$/.test(text) ? Number(text) : undefined);
+  const gpus = /(?:^|,)gres\/gpu=(\d+)/.exec(f.tres ?? '');
+  const limitMinutes = whole(f.limit);
+  const nodes = f.nodes && f.nodes !== 'None assigned' ? f.nodes : undefined;
+  const usage: AttemptUsage = {
+    source: 'accounting',
+    elapsedSeconds: whole(f.elapsed),
+    cpus: whole(f.cpus),
+    cpuSeconds: f.totalCpu ? parseCpuTime(f.totalCpu) : undefined,
+    coreSeconds: whole(f.coreTime),
+    requestedMemoryBytes: f.reqMem ? parseMemory(f.reqMem) : undefined,
+    timeLimitSeconds: limitMinutes === undefined ? undefined : limitMinutes * 60,
+  };
+  if (gpus) usage.gpus = Number(gpus[1]);
+  if (nodes) usage.nodes = nodes;
+  return Object.fromEntries(Object.entries(usage).filter(([, v]) => v !== undefined)) as unknown as AttemptUsage;
 }
 
 /**

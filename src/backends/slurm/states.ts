@@ -47,6 +47,8 @@ export function parseExitCode(raw: string | undefined): { exitCode: number | nul
   if (!m) return { exitCode: null };
   const status = Number(m[1]);
   const signal = Number(m[2]);
+  // Above the real signals SLURM writes markers of its own (0:125 for an out-of-memory kill): no signal to name.
+  if (signal > 64) return { exitCode: status === 0 ? null : status };
   if (signal > 0 && status === 0) return { exitCode: 128 + signal, signal };
   return { exitCode: status, signal: signal || undefined };
 }
