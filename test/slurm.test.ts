@@ -60,6 +60,61 @@ async function waitUntil(what: string, condition: () => boolean, seconds = 60): 
 }
 
 describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }, () => {
+  // First: its TIMEOUT takes SLURM's one-minute smallest limit and a sweep of up to a minute, so it runs beside the rest.
+  onCluster('retries by cause with cgroup enforcement: a job past its --mem ends OUT_OF_MEMORY and its retry gets the escalated memory and completes; a job past its one-minute --time ends TIMEOUT and its retry gets the doubled time', { skip, timeout: 400_000 }, async () => {
+    const dir = tempDir();
+    writeTree(dir, {
+      'mensemble.yaml': `ensemble:
+  batches:
+    - name: b
+      basedir: ./runs
+      templatedir: ../tpl
+      templates: [job.sh]
+      job_file: job.sh
+      maxruns: 2
+      maxjobs: 2
+      run_id: "{{ kind }}"
+      retry:
+        max_attempts: 2
+        when: [OUT_OF_MEMORY, TIMEOUT]
+        escalate:
+          OUT_OF_MEMORY: { mem: 8x }
+          TIMEOUT: { time: 2x }
+        limits: { mem: 1G, time: "00:10:00" }
+      matrix:
+        kind: [memory, time]
+`,
+      // The job file's own #SBATCH lines ask for 60 MB per CPU and one minute: the retry's options must win over them.
+      'tpl/job.sh*': `#!/bin/sh
+#SBATCH --mem-per-cpu=60M
+#SBATCH --time=1
+{% if kind == 'memory' %}x=$(head -c 100000000 /dev/zero | tr '\\0' a)
+{% else %}[ "$MENSEMBLE_ATTEMPT" = 1 ] && sleep 600
+{% endif %}echo "{{ kind }} done"
+`,
+      '.mensemblerc': 'backend: slurm\npoll_interval: 2\n',
+    });
+    const r = await runCli(['apply', '--yes'], dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /memory: retrying: attempt 2 of 2 -> mem 480 MB/);
+    assert.match(r.stdout, /time: retrying: attempt 2 of 2 -> time 0:02:00/);
+    const memory = readState(path.join(dir, 'runs', 'memory')).attempts;
+    const time = readState(path.join(dir, 'runs', 'time')).attempts;
+    assert.deepEqual(memory.map((a: { state: string }) => a.state), ['out_of_memory', 'completed']);
+    assert.deepEqual(time.map((a: { state: string }) => a.state), ['timeout', 'completed']);
+    assert.deepEqual([memory[1].escalated, time[1].escalated], [{ mem: '480M' }, { time: '00:02:00' }]);
+    // What the scheduler itself gave each job: sacct's request and time limit.
+    const printed = slurm('sacct', ['-X', '-n', '-P', `--jobs=${[...memory, ...time].map((a: { jobId: string }) => a.jobId).join(',')}`, '--format=JobID,State,ReqMem,TimelimitRaw']);
+    const rows = new Map(printed.trim().split('\n').map((l) => { const [id, ...rest] = l.split('|'); return [id, rest]; }));
+    assert.deepEqual(rows.get(memory[0].jobId), ['OUT_OF_MEMORY', '60M', '1']);
+    assert.deepEqual(rows.get(memory[1].jobId), ['COMPLETED', '480M', '1']);
+    assert.deepEqual(rows.get(time[0].jobId)?.slice(0, 1), ['TIMEOUT']);
+    assert.deepEqual(rows.get(time[1].jobId)?.[2], '2');
+    // The plan has nothing left to do.
+    const plan = await runCli(['plan'], dir);
+    assert.match(plan.stdout, /No changes\. 2 runs up to date/);
+  });
+
   onCluster("model-ensembler's own examples (sanity check, test.yaml, test-single.yaml, test-seqbatch.yaml), unmodified, on SLURM: its partitions, #SBATCH lines and job names; the tree model-ensembler leaves", { skip, timeout: 240_000 }, async () => {
     const { root, env } = repository();
     const sanity = await runCli(['apply', 'examples/sanity-check.yml', '--yes', '--backend', 'slurm', '--check-interval', '0.2', '--poll-interval', '0.3'], root, env);

@@ -135,7 +135,8 @@ class RunDriver {
       if (current?.state === 'cancelled' && current === this.cancelledHere) return 'ended';
       let escalated: Record<string, string> | undefined;
       if (current) {
-        const decision = decideRetry(run.batch.retry, mine, schedulerOptionsFor(run.batch, current.backend));
+        let decision = decideRetry(run.batch.retry, mine, schedulerOptionsFor(run.batch, current.backend));
+        if (decision.kind === 'cannot-escalate' && (await this.askUsage(current))) decision = decideRetry(run.batch.retry, mine, schedulerOptionsFor(run.batch, current.backend));
         if (decision.kind !== 'retry') return 'ended';
         const { maxAttempts, free, escalations } = decision;
         this.say({ kind: 'retrying', attempt: free ? decision.attempt : decision.attempt + 1, maxAttempts, ...(free ? { free } : {}), ...(escalations.length ? { escalations } : {}) });
@@ -185,6 +186,27 @@ class RunDriver {
       this.save();
       this.say({ kind: 'warning', warning: { kind: 'submit-failed', attempt, error: (err as Error).message } });
     }
+  }
+
+  /**
+   * An escalation needs the failed attempt's request, and accounting fills a
+   * job's record in steps (its state can come before its request): asks for
+   * the attempt's figures a few times, this run alone (only a retry that
+   * escalates comes here). True once they hold the request and time limit.
+   */
+  private async askUsage(attempt: AttemptRecord): Promise<boolean> {
+    const usage = this.ctx.backend.usage?.bind(this.ctx.backend);
+    if (!usage) return false;
+    for (const delay of USAGE_RETRY_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const [found] = (await usage([{ runDir: this.run.dir, record: attempt }])).values();
+      if (found && !found.missing?.includes('requestedMemoryBytes')) {
+        attempt.usage = found;
+        this.save();
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A recorded intent without a job id: find the job the dead process submitted, or forget the intent. */
@@ -247,6 +269,8 @@ class RunDriver {
 }
 
 const NOT_FLUSHED = { durable: false } as const;
+/** Waits before each ask of askUsage: accounting has a job's whole record within seconds of its end. */
+const USAGE_RETRY_MS = [500, 1000, 2000, 4000];
 
 /**
  * What an attempt records of a job submitted or found again: its id and

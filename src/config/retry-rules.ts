@@ -58,7 +58,7 @@ export function readRetryRules(value: unknown, source: YamlSource, keyPath: KeyP
     }
     const escalation: Escalation = {};
     for (const [resource, factor] of Object.entries(resources ?? {})) {
-      const n = typeof factor === 'number' ? factor : Number(String(factor).replace(/x$/i, ''));
+      const n = typeof factor === 'number' ? factor : /^\s*\d+(\.\d+)?\s*x?\s*$/i.test(String(factor)) ? Number(String(factor).replace(/x\s*$/i, '')) : NaN;
       if (!(n > 1)) throw new UserError(`${at('escalate', cause, resource)}: ${JSON.stringify(factor)} does not grow the ${resource === 'mem' ? 'memory' : 'time limit'}; write a factor above 1, such as 1.5x or 2x.`);
       escalation[resource as EscalatedResource] = n;
     }

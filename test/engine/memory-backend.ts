@@ -6,10 +6,13 @@
 // script says. Array tasks beyond an array's throttle stay queued.
 import type { Backend, BackendNotice, JobArrays, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../../src/backends/types.js';
 import type { AttemptRecord, JobState } from '../../src/state/run-state.js';
+import type { AttemptUsage } from '../../src/state/usage.js';
 
 export interface JobOutcome {
   state: JobState;
   exitCode?: number | null;
+  /** What the attempt used, as a scheduler's accounting would tell it once the job ended. */
+  usage?: AttemptUsage;
 }
 
 interface Job {
@@ -90,7 +93,8 @@ export class MemoryBackend implements Backend {
     for (const tracked of jobs) {
       const job = this.jobs.get(tracked.record.jobId ?? '');
       if (!job) continue;
-      out.set(tracked, job.state === 'queued' || job.state === 'running' ? { state: job.state } : { state: job.state, exitCode: job.outcome.exitCode ?? (job.state === 'completed' ? 0 : 1) });
+      const ended: JobStatus = { state: job.state, exitCode: job.outcome.exitCode !== undefined ? job.outcome.exitCode : job.state === 'completed' ? 0 : 1, ...(job.outcome.usage ? { usage: job.outcome.usage } : {}) };
+      out.set(tracked, job.state === 'queued' || job.state === 'running' ? { state: job.state } : ended);
     }
     return out;
   }
@@ -117,6 +121,11 @@ export class MemoryBackend implements Backend {
 
   async submitScript(): Promise<string> {
     return String(this.nextId++);
+  }
+
+  /** The requests that reached the scheduler for a run, in order. */
+  requestsOf(runId: string): SubmitRequest[] {
+    return [...this.jobs.values()].filter((j) => j.request.runId === runId).map((j) => j.request);
   }
 
   /** Jobs started so far per run id (attempts that reached the scheduler). */
