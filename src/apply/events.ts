@@ -20,6 +20,8 @@ export type ApplyWarning =
   | { kind: 'run-dir-gone'; error: string }
   | { kind: 'arrays-disabled'; backend: string; batch: string; maxjobs: number }
   | { kind: 'not-removing'; dir: string; jobId?: string; state: JobState }
+  /** `--max-core-hours`: the jobs that ended have used the budget; nothing more is submitted. */
+  | { kind: 'budget-spent'; budgetHours: number; spentHours: number }
   | BackendNotice
   /** The ensemble's lock was held on another host whose heartbeat had stopped: taken over. */
   | { kind: 'stale-lock-taken'; pid: number; host: string; command: string; silentSeconds: number };

@@ -15,6 +15,7 @@ import { PerJobCapacity } from './capacity/per-job.js';
 import { RateLimiter } from './capacity/rate-limit.js';
 import { JobWatcher } from './job-watcher.js';
 import { UsageCollector } from './usage-collector.js';
+import { CoreHourBudget } from './budget.js';
 import { pool } from './pool.js';
 import { driveRun, rehomeRun, type RunOutcome } from './run-driver.js';
 import { ApplySession } from './session.js';
@@ -38,6 +39,8 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** The ensemble's lock, checked before each run is rendered and each job submitted. */
   lock?: Pick<Lock, 'assertHeld'>;
+  /** `--max-core-hours`: no job is submitted once the attempts that ended here have used this many. */
+  maxCoreHours?: number;
 }
 
 export interface ApplyResult {
@@ -75,6 +78,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
   const watcher = new JobWatcher(backend, options.pollInterval * 1000, (warning) => report({ kind: 'warning', warning }));
   const submitGate = new RateLimiter(options.submitRate);
   const usage = new UsageCollector();
+  const budget = new CoreHourBudget(options.maxCoreHours);
   const taskContext = { ensembleDir: spec.root, shell: options.shell, checkInterval: options.checkInterval, noChecks: options.noChecks, backend, signal: options.signal };
   /**
    * An ensemble or batch task, once per session (a failed one runs again); `filePrefix` names its files (batch names need not be safe file names).
@@ -126,7 +130,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       report({ kind: 'batch-started', batch: batch.name, runs: entries.length, maxruns: batch.maxruns, maxjobs: batch.maxjobs, arrays: arrays !== undefined });
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
       const capacity = arrays ? new ArrayCapacity(arrays) : new PerJobCapacity(backend, batch.maxjobs, submitGate);
-      const ctx = { backend, watcher, capacity, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext, lock: options.lock, usage };
+      const ctx = { backend, watcher, capacity, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext, lock: options.lock, usage, budget };
       let pendingHere = 0;
       await pool(entries, batch.maxruns, async (entry) => {
         let outcome: RunOutcome;

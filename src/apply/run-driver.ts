@@ -10,6 +10,7 @@ import type { JobWatcher } from './job-watcher.js';
 import { runTaskLedger } from './tasks/run-ledger.js';
 import { runOnce, type TaskLedger } from './tasks/run-once.js';
 import type { UsageCollector } from './usage-collector.js';
+import type { CoreHourBudget } from './budget.js';
 import { writeRun } from './write-run.js';
 import { decideRetry, escalatedOptions } from '../plan/retry-policy.js';
 
@@ -28,6 +29,8 @@ export interface RunDriverContext {
   lock?: { assertHeld(): void };
   /** Attempts whose figures the scheduler's accounting tells at the end of the apply. */
   usage?: UsageCollector;
+  /** `--max-core-hours`: what the attempts that ended here have spent. */
+  budget?: CoreHourBudget;
 }
 
 /** An event about this run: the run's batch and id are added. */
@@ -143,6 +146,12 @@ class RunDriver {
         if (Object.keys(decision.options).length > 0) escalated = decision.options;
       }
       await ctx.capacity.admit(run.id);
+      // Checked after waiting for a slot: the jobs that ended meanwhile may have spent the budget.
+      if (ctx.budget?.exhausted()) {
+        const { limitHours, spentHours } = ctx.budget;
+        if (ctx.budget.firstRefusal()) this.say({ kind: 'warning', warning: { kind: 'budget-spent', budgetHours: limitHours!, spentHours } });
+        return 'pending';
+      }
       await this.submit(mine.length + 1, escalated);
     }
   }
@@ -159,6 +168,7 @@ class RunDriver {
     });
     Object.assign(current, final);
     this.save(NOT_FLUSHED);
+    this.ctx.budget?.spend(final.usage?.coreSeconds);
     if (usageToCome) this.ctx.usage?.want(job, () => this.save());
     this.ctx.capacity.release(this.run.id);
     if (final.state === 'cancelled') this.cancelledHere = current;

@@ -47,8 +47,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('-d, --detach', 'Confirm here, then apply in the background (log in .mensemble/; `status` shows it)')
     .option('--submit-rate <per-second>', 'Most job submissions per second (default: .mensemblerc, else 10 on slurm, unlimited on local)')
     .option('--array', 'Submit batches as SLURM job arrays unless a batch sets `array: false` (default: .mensemblerc `array`, else off)')
+    .option('--max-core-hours <n>', 'Refuse a plan whose estimated cost is above n core-hours, and stop submitting once the jobs of this apply have used n (default: .mensemblerc `max_core_hours`, else no budget)')
     .example('mensemble apply examples/quickstart/mensemble.yaml --yes')
     .example('mensemble apply --target sweep/co2-400-s1')
+    .example('mensemble apply --max-core-hours 500')
     .action((config: string | undefined, flags) => {
       exit = import('./commands/apply/index.js').then((m) => m.applyCommand(config, withColorFlag(flags, argv)));
     });
@@ -62,8 +64,10 @@ export async function main(argv: string[]): Promise<number> {
       exit = import('./commands/watch/index.js').then((m) => m.watchCommand(config, withColorFlag(flags, argv)));
     });
 
-  withCommon(cli.command('status [config]', 'Where every run stands: counts by state per batch, and each run not completed'))
+  withCommon(cli.command('status [config]', 'Where every run stands: counts by state per batch, what the runs used (core-hours, CPU and memory efficiency), and each run not completed'))
+    .option('--all', 'List every run, completed ones too')
     .example('mensemble status')
+    .example('mensemble status --all')
     .example('mensemble status ensemble.yaml --backend slurm --json')
     .action((config: string | undefined, flags) => {
       exit = import('./commands/status/index.js').then((m) => m.statusCommand(config, withColorFlag(flags, argv)));

@@ -24,6 +24,8 @@ export interface ApplySettings {
   array: boolean;
   /** The shell that runs the user's commands in tasks. */
   shell: string;
+  /** The core-hours one apply may spend (`--max-core-hours`, `max_core_hours`); undefined: no budget. */
+  maxCoreHours?: number;
 }
 
 /**
@@ -54,6 +56,7 @@ export interface OpenFlags extends CommonFlags {
   checkInterval?: number;
   submitRate?: number;
   array?: boolean;
+  maxCoreHours?: number;
 }
 
 /** Loads the configuration and settings and resolves every option: flag > .mensemblerc > default. */
@@ -84,6 +87,7 @@ export function openEnsemble(configArg: string | undefined, flags: OpenFlags): O
       submitRate: positive(flags.submitRate, '--submit-rate', 'a number of submissions per second above 0') ?? rc.submit_rate ?? backend.defaultSubmitRate,
       array: flags.array ?? rc.array ?? false,
       shell: rc.shell ?? defaultShell(),
+      maxCoreHours: positive(flags.maxCoreHours, '--max-core-hours', 'a number of core-hours above 0') ?? rc.max_core_hours,
     },
     output: processOutput(flags, rc.color),
     lock: (command) => acquireLock(stateDir, command, { log }),

@@ -12,6 +12,8 @@ export interface CommonFlags {
   /** `--color` (true), `--no-color` (false) or neither, as main.ts read them. */
   colorFlag?: ColorFlag;
   verbose?: boolean;
+  /** `status --all`: every run in the tables, completed ones too. */
+  all?: boolean;
 }
 
 export const DEFAULT_CONFIG = 'mensemble.yaml';

@@ -16,6 +16,8 @@ export interface RcSettings {
   color?: ColorSetting;
   shell?: string;
   array?: boolean;
+  /** `apply --max-core-hours`: the budget of one apply, in core-hours (default: none). */
+  max_core_hours?: number;
   /** Largest configuration file read, in MB (default 1). */
   max_config_mb?: number;
   /** Where a configuration's relative paths start (config/paths-from.ts); default auto. */
@@ -33,6 +35,7 @@ const RULES: Record<Exclude<keyof RcSettings, 'file'>, KeyRule> = {
   color: { check: (v) => v === 'auto' || v === 'always' || v === 'never', expected: '`auto`, `always` or `never`' },
   shell: { check: (v) => typeof v === 'string' && v.length > 0, expected: 'the path of a shell' },
   array: { check: (v) => typeof v === 'boolean', expected: '`true` or `false`' },
+  max_core_hours: { check: (v) => typeof v === 'number' && v > 0, expected: 'a number of core-hours above 0' },
   max_config_mb: { check: (v) => typeof v === 'number' && v > 0, expected: 'a size in MB above 0' },
   paths_from: { check: (v) => v === 'auto' || v === 'configuration' || v === 'working-directory', expected: '`auto`, `configuration` or `working-directory`' },
 };

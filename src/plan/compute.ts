@@ -6,6 +6,7 @@ import { ensembleStateDir } from '../state/ensemble-folder.js';
 import { initHashing } from '../util/hash.js';
 import { buildDesiredState, type DesiredState } from './desired.js';
 import { diff } from './diff.js';
+import { estimateCost } from './cost.js';
 import { RenderMemo } from './render-memo.js';
 import { FolderListings, findOrphans, observeRuns, refreshJobs } from './observe.js';
 import { pendingSessionTasks } from './session-tasks.js';
@@ -70,6 +71,7 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
   }
   plan.batches = spec.batches.map((b) => ({ name: b.name, basedir: b.basedir }));
   plan.pathsFrom = { rule: spec.pathsFrom, dir: spec.root };
+  plan.cost = estimateCost(plan.entries);
   return { spec, desired, plan };
 }
 

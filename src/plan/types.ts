@@ -1,6 +1,7 @@
 import type { BatchSpec, TaskPhase } from '../config/types.js';
 import type { EscalatedResource } from '../config/retry-rules.js';
 import type { Escalated } from './retry-policy.js';
+import type { PlanCost } from './cost.js';
 import type { DesiredFile } from '../render/render-run.js';
 import type { JobState, RunState } from '../state/run-state.js';
 
@@ -187,6 +188,8 @@ export interface Plan {
   batches: Array<{ name: string; basedir: string }>;
   /** Where the configuration's relative paths started (config/paths-from.ts). */
   pathsFrom?: { rule: 'configuration' | 'working-directory'; dir: string };
+  /** The estimated core-hours of the jobs the plan would submit (plan/cost.ts). */
+  cost?: PlanCost;
 }
 
 /** Work apply would do: removals count only when they will happen (`--prune`); in-flight jobs are not changes. */

@@ -48,6 +48,8 @@ export interface UsageTotals {
   measured: number;
   coreHours: number;
   cpuHours: number;
+  /** Core-hours of the attempts whose CPU time is known too: what cpuEfficiency divides by. */
+  cpuMeasuredCoreHours: number;
   /** CPU time over core time of the attempts that have both; undefined without any. */
   cpuEfficiency?: number;
   /** Largest peak over its request, of the attempts that have both. */
@@ -75,9 +77,25 @@ export function totalUsage(usages: readonly (AttemptUsage | undefined)[]): Usage
     measured,
     coreHours: coreSeconds / 3600,
     cpuHours: cpuSeconds / 3600,
+    cpuMeasuredCoreHours: effCore / 3600,
     cpuEfficiency: effCore > 0 ? effCpu / effCore : undefined,
     memoryEfficiency,
   };
+}
+
+/** Totals of totals (runs into a batch, batches into the ensemble), weighted as totalUsage weighs attempts. */
+export function sumTotals(parts: readonly UsageTotals[]): UsageTotals {
+  let attempts = 0, measured = 0, coreHours = 0, cpuHours = 0, effCore = 0;
+  let memoryEfficiency: number | undefined;
+  for (const p of parts) {
+    attempts += p.attempts;
+    measured += p.measured;
+    coreHours += p.coreHours;
+    cpuHours += p.cpuHours;
+    effCore += p.cpuMeasuredCoreHours;
+    if (p.memoryEfficiency !== undefined) memoryEfficiency = Math.max(memoryEfficiency ?? 0, p.memoryEfficiency);
+  }
+  return { attempts, measured, coreHours, cpuHours, cpuMeasuredCoreHours: effCore, cpuEfficiency: effCore > 0 ? cpuHours / effCore : undefined, memoryEfficiency };
 }
 
 /** The shape check of a stored usage (validate-run-state.ts): numbers where numbers go. */

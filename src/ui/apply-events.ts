@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { preciseHours } from './usage-words.js';
 import { escalationText } from './retry-words.js';
 import type { ApplyEvent, ApplyWarning } from '../apply/events.js';
 import type { TaskProgress } from '../tasks/types.js';
@@ -66,6 +67,8 @@ export function describeWarning(w: ApplyWarning): string {
       return `${w.error}; nothing more is done for it now, and the next apply renders it again`;
     case 'arrays-disabled':
       return `job arrays are disabled on this ${w.backend} cluster: batch ${w.batch} is submitted one job per run, at most maxjobs (${w.maxjobs}) at once`;
+    case 'budget-spent':
+      return `the runs of this apply have used ${preciseHours(w.spentHours)} core-hours of the ${preciseHours(w.budgetHours)} allowed (--max-core-hours): no more jobs are submitted; those running finish, the rest stay for a later apply`;
     case 'not-removing':
       return `not removing ${w.dir}: its job ${w.jobId ?? ''} is still ${w.state}; cancel it first`;
     case 'stale-lock-taken':

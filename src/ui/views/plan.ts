@@ -1,4 +1,5 @@
 import { maxOf } from '../../util/numbers.js';
+import { costText } from '../usage-words.js';
 import { changeCount, type PendingTask, type Plan, type PlanAction, type PlanEntry, type PlanSummary } from '../../plan/types.js';
 import { displayPath } from '../../util/paths.js';
 import type { Colors } from '../color.js';
@@ -65,6 +66,8 @@ export function renderPlan(plan: Plan, c: Colors): string {
     lines.push('');
   }
   lines.push(...baseFolders(plan, c), summaryLine(plan.summary, c));
+  const cost = plan.cost && costText(plan.cost);
+  if (cost) lines.push(cost);
   return lines.join('\n');
 }
 
@@ -114,6 +117,7 @@ export function planJson(plan: Plan): object {
     summary: plan.summary,
     warnings: plan.warnings,
     pathsFrom: plan.pathsFrom ?? null,
+    cost: plan.cost ?? null,
     batches: plan.batches,
     tasks: plan.tasks,
     runs: plan.entries.map((e) => ({

@@ -1,4 +1,6 @@
 import { maxOf } from '../../util/numbers.js';
+import { sumTotals, totalUsage, type AttemptUsage, type UsageTotals } from '../../state/usage.js';
+import { hoursText, percentText, totalsText } from '../usage-words.js';
 import type { Plan, PlanEntry } from '../../plan/types.js';
 import { latestAttempt } from '../../state/run-state.js';
 import type { Colors } from '../color.js';
@@ -25,6 +27,10 @@ export interface StatusRow {
   submittedAt: string | null;
   startedAt: string | null;
   endedAt: string | null;
+  /** What all of the run's attempts used together (state/usage.ts). */
+  usage: UsageTotals;
+  /** The last attempt's own figures, as recorded (null before it ended, or when nothing was measured). */
+  lastUsage: AttemptUsage | null;
 }
 
 export function statusRows(plan: Plan): StatusRow[] {
@@ -45,6 +51,8 @@ export function statusRows(plan: Plan): StatusRow[] {
         submittedAt: last?.submittedAt ?? null,
         startedAt: last?.startedAt ?? null,
         endedAt: last?.endedAt ?? null,
+        usage: totalUsage(state?.attempts.map((a) => a.usage) ?? []),
+        lastUsage: last?.usage ?? null,
       };
     });
 }
@@ -55,25 +63,44 @@ export function countByState(rows: readonly StatusRow[]): Record<string, number>
   return counts;
 }
 
+/** Per batch, then for the ensemble: what the runs' attempts used together. */
+export function usageByBatch(rows: readonly StatusRow[]): { batches: Array<{ batch: string } & UsageTotals>; total: UsageTotals } {
+  const batches = [...new Set(rows.map((r) => r.batch))].map((batch) => ({ batch, ...sumTotals(rows.filter((r) => r.batch === batch).map((r) => r.usage)) }));
+  return { batches, total: sumTotals(rows.map((r) => r.usage)) };
+}
+
 /** The `--json` document of `status` (docs/json-output.md). */
 export function statusJson(rows: readonly StatusRow[], warnings: readonly string[], apply: object | null): object {
-  return envelope('status', { summary: countByState(rows), warnings, apply, runs: rows });
+  const usage = usageByBatch(rows);
+  return envelope('status', {
+    summary: countByState(rows),
+    warnings,
+    apply,
+    usage: { ...totalsJson(usage.total), batches: usage.batches.map(({ batch, ...t }) => ({ batch, ...totalsJson(t) })) },
+    runs: rows.map((r) => ({ ...r, usage: totalsJson(r.usage) })),
+  });
+}
+
+/** Totals with every field present: an efficiency nobody could tell is null, not left out. */
+function totalsJson(t: UsageTotals): object {
+  return { attempts: t.attempts, measured: t.measured, coreHours: t.coreHours, cpuHours: t.cpuHours, cpuEfficiency: t.cpuEfficiency ?? null, memoryEfficiency: t.memoryEfficiency ?? null };
 }
 
 /** A table per batch: counts by state, then one line per run that has not completed. */
-export function renderStatus(rows: readonly StatusRow[], warnings: readonly string[], c: Colors, now = Date.now()): string {
+export function renderStatus(rows: readonly StatusRow[], warnings: readonly string[], c: Colors, now = Date.now(), all = false): string {
   const lines: string[] = [];
   for (const w of warnings) lines.push(`${c.yellow('Warning:')} ${w}`, '');
-  const batches = [...new Set(rows.map((r) => r.batch))];
-  for (const batch of batches) {
+  const usage = usageByBatch(rows);
+  for (const { batch, ...used } of usage.batches) {
     const mine = rows.filter((r) => r.batch === batch);
     const counts = Object.entries(countByState(mine))
       .map(([state, n]) => `${paint(state, c)(state)} ${n}`)
       .join(', ');
     lines.push(`${c.bold(batch)}  ${mine.length} run${mine.length === 1 ? '' : 's'}: ${counts}`);
-    const open = mine.filter((r) => r.state !== 'completed');
+    if (used.attempts > 0) lines.push(`  ${c.dim(`used: ${totalsText(used)}`)}`);
+    const open = all ? mine : mine.filter((r) => r.state !== 'completed');
     if (open.length > 0) {
-      const table = [['RUN', 'JOB', 'STATE', 'ATTEMPT', 'ELAPSED', 'NOTE'], ...open.map((r) => [r.id, r.jobId ?? '-', r.state, r.attempt === null ? '-' : String(r.attempt), elapsed(r, now), note(r)])];
+      const table = [['RUN', 'JOB', 'STATE', 'ATTEMPT', 'ELAPSED', 'CORE-H', 'CPU', 'MEM', 'NOTE'], ...open.map((r) => [r.id, r.jobId ?? '-', r.state, r.attempt === null ? '-' : String(r.attempt), elapsed(r, now), r.usage.measured ? hoursText(r.usage.coreHours) : '-', percentText(r.usage.cpuEfficiency), percentText(r.usage.memoryEfficiency), note(r)])];
       const widths = table[0]!.map((_, i) => maxOf(table.map((row) => row[i]!.length)));
       table.forEach((row, i) => {
         const text = row.map((cell, j) => (j === row.length - 1 ? cell : cell.padEnd(widths[j]!))).join('  ').trimEnd();
@@ -84,6 +111,7 @@ export function renderStatus(rows: readonly StatusRow[], warnings: readonly stri
   }
   const total = countByState(rows);
   lines.push(`${rows.length} run${rows.length === 1 ? '' : 's'}: ${Object.entries(total).map(([s, n]) => `${n} ${s}`).join(', ') || 'none'}.`);
+  if (usage.total.attempts > 0) lines.push(`Used in all: ${totalsText(usage.total)}.`);
   return lines.join('\n');
 }
 
@@ -121,17 +149,17 @@ export interface RunningApply {
   log?: string;
 }
 
-/** What `mensemble status` shows. */
+/** What `mensemble status` shows; `all`: every run in the tables, completed ones too. */
 export interface StatusView {
-  status(plan: Plan, apply: RunningApply | undefined): void;
+  status(plan: Plan, apply: RunningApply | undefined, all?: boolean): void;
 }
 
 export function statusView(output: Output): StatusView {
   if (output.json) return { status: (plan, apply) => output.out(`${JSON.stringify(statusJson(statusRows(plan), plan.warnings, apply ?? null), null, 2)}\n`) };
   return {
-    status(plan, apply) {
+    status(plan, apply, all = false) {
       if (apply) output.out(`An apply is running: pid ${apply.pid} on ${apply.host} since ${apply.startedAt} (\`${apply.command}\`)${apply.log ? `, log ${displayPath(apply.log)}` : ''}.\n\n`);
-      output.out(`${renderStatus(statusRows(plan), plan.warnings, output.colors)}\n`);
+      output.out(`${renderStatus(statusRows(plan), plan.warnings, output.colors, Date.now(), all)}\n`);
     },
   };
 }

@@ -7,6 +7,7 @@ import { hasChanges, type Plan } from '../../../plan/types.js';
 import { isActive, latestAttempt } from '../../../state/run-state.js';
 import { applyView, type ApplyView } from '../../../ui/views/apply.js';
 import { UserError } from '../../../util/errors.js';
+import { preciseHours } from '../../../ui/usage-words.js';
 import { openEnsemble, type OpenedEnsemble } from '../../open-ensemble.js';
 import { EXIT, signalExit } from '../../exit-codes.js';
 import { commandLine, type CommonFlags } from '../../options.js';
@@ -23,6 +24,7 @@ export interface ApplyFlags extends CommonFlags {
   submitRate?: number;
   detach?: boolean;
   array?: boolean;
+  maxCoreHours?: number;
 }
 
 /** `mensemble apply`: plan, confirm, converge. */
@@ -48,6 +50,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
     const { plan } = computed;
     refuseForeignJobs(plan, ensemble.backend.name);
     view.plan(plan, { detach: false });
+    refuseOverBudget(plan, ensemble.settings.maxCoreHours);
     for (const notice of notices) view.warning(notice);
     if (lock.tookOver) {
       const { holder, silentSeconds } = lock.tookOver;
@@ -76,6 +79,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
         array: settings.array,
         shell: settings.shell,
         lock,
+        maxCoreHours: settings.maxCoreHours,
       },
       progress.report,
     ).finally(() => progress.stop());
@@ -97,6 +101,7 @@ async function detach(ensemble: OpenedEnsemble, view: ApplyView, desired: Desire
   const { plan } = await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
   refuseForeignJobs(plan, ensemble.backend.name);
   view.plan(plan, { detach: true });
+  refuseOverBudget(plan, ensemble.settings.maxCoreHours);
   const changes = hasChanges(plan, { prune: flags.prune });
   if (!changes && plan.summary.inflight === 0) return 0;
   if (changes && !flags.yes) await confirm();
@@ -134,4 +139,15 @@ async function confirm(): Promise<void> {
   } finally {
     rl.close();
   }
+}
+
+/**
+ * `--max-core-hours`: a plan whose estimate is above the budget is refused
+ * before anything is submitted. Without an estimate (no completed run to go
+ * by) the budget is kept as the jobs spend it (apply/budget.ts).
+ */
+function refuseOverBudget(plan: Plan, budget: number | undefined): void {
+  const estimate = plan.cost?.coreHours;
+  if (budget === undefined || estimate === null || estimate === undefined || estimate <= budget) return;
+  throw new UserError(`the plan's estimated cost, ${preciseHours(estimate)} core-hours, is above the budget of ${preciseHours(budget)} (--max-core-hours or max_core_hours in .mensemblerc). Nothing was submitted. Raise the budget, or apply part of the plan with --target.`);
 }

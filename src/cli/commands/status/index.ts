@@ -8,6 +8,6 @@ import type { CommonFlags } from '../../options.js';
 export async function statusCommand(config: string | undefined, flags: CommonFlags): Promise<number> {
   const ensemble = openEnsemble(config, flags);
   const { plan } = await computePlan(ensemble.spec, ensemble.backends, { targets: ensemble.targets });
-  statusView(ensemble.output).status(plan, currentHolder(ensemble.stateDir));
+  statusView(ensemble.output).status(plan, currentHolder(ensemble.stateDir), flags.all === true);
   return 0;
 }
