@@ -491,6 +491,20 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
         assert.equal(a.usage?.source, 'accounting', `array: ${array}: job ${a.jobId}: ${JSON.stringify(a.usage)}`);
         assert.deepEqual([a.usage.elapsedSeconds, a.usage.cpus, a.usage.coreSeconds, a.usage.requestedMemoryBytes], [Number(elapsed), Number(cpus), Number(coreTime), parseMemory(reqMem!)], `job ${a.jobId}`);
       }
+      if (array) continue;
+      // The cost of 4 more runs is 4 times the mean of what sacct says the 8 completed ones cost; a smaller budget submits nothing.
+      const config = path.join(dir, 'mensemble.yaml');
+      fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/n: \[[^\]]*\]/, `n: [${Array.from({ length: 12 }, (_, i) => i + 1).join(', ')}]`));
+      const perRun = [...byJob.values()].reduce((sum, [, , coreTime]) => sum + Number(coreTime) / 3600, 0) / 8;
+      const plan = JSON.parse((await runCli(['plan', '--json'], dir)).stdout);
+      assert.deepEqual([plan.cost.runs, plan.cost.batches[0].basis.runs], [4, 8]);
+      assert.ok(Math.abs(plan.cost.coreHours - 4 * perRun) < 1e-12, `${plan.cost.coreHours} != 4 x ${perRun}`);
+      const before = shims.calls().filter((c) => c === 'sbatch').length;
+      const refused = await runCli(['apply', '--yes', '--max-core-hours', String(plan.cost.coreHours / 2)], dir, { PATH: shims.path });
+      assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /is above the budget .* Nothing was submitted\./);
+      assert.equal(shims.calls().filter((c) => c === 'sbatch').length, before, 'no sbatch');
+      assert.equal(fs.existsSync(path.join(dir, 'runs', 'r9')), false);
     }
   });
 
