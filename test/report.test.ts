@@ -49,3 +49,38 @@ echo done > output.txt
   assert.match(dom.stdout, /<td>sweep\/r3<\/td><td>1<\/td><td>\d+<\/td><td>failed<\/td><td>4<\/td>/, 'attempts with exit codes');
   assert.match(dom.stdout, /<th>median queued<\/th><th>median running<\/th>/);
 });
+
+test('report: per run its parameters, state, attempts and cost; for a two-parameter matrix a grid of runs coloured by state with core-hours on hover, drawn in headless Chromium', { skip: browser.skip }, () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1, jobBody: '#!/bin/sh\n{% if co2 == 560 and seed == 2 %}exit 3{% endif %}\nsleep 0.2\n' });
+  const config = path.join(dir, 'mensemble.yaml');
+  // Two parameters, in this order: co2 (columns) and seed (rows); run ids from both.
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('run_id: "r{{ n }}"', 'run_id: "c{{ co2 }}-s{{ seed }}"').replace(/n: \[1\]/, 'co2: [280, 560, 1120]\n        seed: [1, 2]').replace('maxruns: 1', 'maxruns: 6').replace('maxjobs: 2', 'maxjobs: 6'));
+  fs.writeFileSync(path.join(dir, 'template', 'params.j2'), 'co2 = {{ co2 }}\nseed = {{ seed }}\n');
+  const applied = cli(['apply', '--yes'], dir);
+  assert.equal(applied.code, 3, `c560-s2 fails: ${applied.stderr}`);
+  assert.equal(cli(['report', '-o', 'report.html'], dir).code, 0);
+  const profile = tempDir('mensemble-chromium-');
+  const dom = spawnSync(
+    browser.path!,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--dump-dom', `file://${path.join(dir, 'report.html')}`],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(dom.status, 0, dom.stderr);
+  const caption = /<div class="grid" data-batch="sweep"><table><caption>sweep: seed \(rows\) by co2 \(columns\)<\/caption><thead><tr><th>seed \\ co2<\/th><th>280<\/th><th>560<\/th><th>1120<\/th><\/tr><\/thead>/;
+  assert.match(dom.stdout, caption, 'the grid is drawn by the page, its columns and rows the two parameters');
+  const cells = [...dom.stdout.matchAll(/<td class="cell" data-run="([^"]+)" data-state="([^"]+)" title="([^"]+)" style="background: ([^;]+);"><\/td>/g)].map((m) => ({ run: m[1], state: m[2], title: m[3], colour: m[4] }));
+  assert.deepEqual(cells.map((c) => c.run), ['sweep/c280-s1', 'sweep/c560-s1', 'sweep/c1120-s1', 'sweep/c280-s2', 'sweep/c560-s2', 'sweep/c1120-s2'], 'row by row: seed 1, then seed 2');
+  assert.deepEqual(cells.map((c) => c.state), ['completed', 'completed', 'completed', 'completed', 'failed', 'completed']);
+  assert.equal(cells[4]!.colour, 'rgb(211, 60, 60)', 'the failed run in the failed colour');
+  assert.equal(cells[0]!.colour, 'rgb(46, 155, 79)');
+  // Hover: the run's core-hours, as its state file records them.
+  const state = JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'c280-s1', '.mensemble', 'state.json'), 'utf8'));
+  assert.equal(cells[0]!.title, `c280-s1: completed, ${(state.attempts[0].usage.coreSeconds / 3600).toPrecision(3)} core-hours`);
+  // The runs table: parameters, state, attempts, cost.
+  assert.match(dom.stdout, /<table class="runs" data-batch="sweep"><thead><tr><th>run<\/th><th>co2<\/th><th>seed<\/th><th>state<\/th><th>attempts<\/th><th>core-hours<\/th><th>CPU efficiency<\/th><th>memory efficiency<\/th><\/tr><\/thead>/);
+  assert.match(dom.stdout, /<tr class="state-failed" data-run="sweep\/c560-s2"><td>c560-s2<\/td><td>560<\/td><td>2<\/td><td>failed<\/td><td>1<\/td><td>(&lt;)?[\d.]+<\/td><td>\d+%<\/td><td>-<\/td><\/tr>/);
+  // Per batch: totals and efficiency.
+  assert.match(dom.stdout, /<th>core-hours<\/th><th>CPU efficiency<\/th><th>memory efficiency<\/th><\/tr><\/thead>\s*<tbody><tr><th>sweep<\/th>/);
+  assert.match(dom.stdout, /<p id="ensemble-usage">The ensemble used [<&;\w.\d]+ core-hours \(CPU efficiency \d+%, memory efficiency -\) in 6 attempts\.<\/p>/);
+});

@@ -1,5 +1,8 @@
 import type { ReportData } from './model.js';
 import { timeSpent } from './model.js';
+import type { AttemptUsage, UsageTotals } from '../state/usage.js';
+import { bytesText } from '../ui/retry-words.js';
+import { hoursText, percentText } from '../ui/usage-words.js';
 
 /**
  * One self-contained HTML file: styles, data and the chart's script are
@@ -21,8 +24,11 @@ export function renderReport(data: ReportData): string {
     const mine = byBatch.get(b)!;
     const spent = mine.map((r) => timeSpent(r, now));
     const cells = states.map((s) => `<td>${mine.filter((r) => r.state === s).length || ''}</td>`).join('');
-    return `<tr><th>${esc(b)}</th><td>${mine.length}</td>${cells}<td>${duration(median(spent.map((x) => x.queued)))}</td><td>${duration(median(spent.map((x) => x.running)))}</td><td>${duration(sum(spent.map((x) => x.queued)))}</td><td>${duration(sum(spent.map((x) => x.running)))}</td></tr>`;
+    const used = data.batches.find((x) => x.name === b)?.usage;
+    return `<tr><th>${esc(b)}</th><td>${mine.length}</td>${cells}<td>${duration(median(spent.map((x) => x.queued)))}</td><td>${duration(median(spent.map((x) => x.running)))}</td><td>${duration(sum(spent.map((x) => x.queued)))}</td><td>${duration(sum(spent.map((x) => x.running)))}</td>${usageCells(used)}</tr>`;
   });
+  const total = data.batches.map((b) => b.usage);
+  const ensembleUsage = total.length > 0 ? sumUsage(total) : undefined;
   // A page a browser opens: past SHOWN_RUNS runs the timeline and the attempts table show the first ones, and say so.
   const submitted = data.runs.filter((r) => r.attempts.length > 0);
   const shown = submitted.slice(0, SHOWN_RUNS);
@@ -30,9 +36,16 @@ export function renderReport(data: ReportData): string {
   const attemptRows = shown.flatMap((r) =>
     r.attempts.map(
       (a) =>
-        `<tr class="state-${esc(a.state)}"><td>${esc(r.batch)}/${esc(r.id)}</td><td>${a.attempt}</td><td>${esc(a.jobId ?? '')}</td><td>${esc(a.state)}</td><td>${a.exitCode ?? ''}</td><td>${esc(a.reason ?? '')}</td><td>${esc(a.submittedAt)}</td><td>${esc(a.startedAt ?? '')}</td><td>${esc(a.endedAt ?? '')}</td></tr>`,
+        `<tr class="state-${esc(a.state)}"><td>${esc(r.batch)}/${esc(r.id)}</td><td>${a.attempt}</td><td>${esc(a.jobId ?? '')}</td><td>${esc(a.state)}</td><td>${a.exitCode ?? ''}</td><td>${esc(a.reason ?? '')}</td><td>${esc(a.submittedAt)}</td><td>${esc(a.startedAt ?? '')}</td><td>${esc(a.endedAt ?? '')}</td>${attemptUsageCells(a.usage)}</tr>`,
     ),
   );
+  // One table per batch: its runs with their parameters (the variables that differ between them), state and cost.
+  const runTables = data.batches.map((b) => {
+    const mine = shown.filter((r) => r.batch === b.name).concat(data.runs.filter((r) => r.batch === b.name && r.attempts.length === 0).slice(0, Math.max(0, SHOWN_RUNS - shown.length)));
+    const rows = mine.map((r) => `<tr class="state-${esc(r.state)}" data-run="${esc(r.batch)}/${esc(r.id)}"><td>${esc(r.id)}</td>${b.params.map((k) => `<td>${esc(r.params[k] ?? '')}</td>`).join('')}<td>${esc(r.state)}</td><td>${r.attempts.length}</td>${usageCells(r.usage)}</tr>`);
+    return `<h3>${esc(b.name)}</h3>\n<table class="runs" data-batch="${esc(b.name)}"><thead><tr><th>run</th>${b.params.map((k) => `<th>${esc(k)}</th>`).join('')}<th>state</th><th>attempts</th>${USAGE_HEADERS}</tr></thead>\n<tbody>${rows.join('\n')}</tbody></table>`;
+  });
+  const grids = data.batches.filter((b) => b.grid);
   const json = JSON.stringify({ ...data, runs: shown }).replace(/</g, '\\u003c');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -47,21 +60,27 @@ table { border-collapse: collapse; } th, td { border: 1px solid #ddd; padding: 3
 thead th { background: #f4f4f4; }
 .legend span { display: inline-block; margin-right: 1em; } .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: middle; }
 #timeline text { font-size: 11px; fill: #444; }
+.grid table td.cell { width: 28px; height: 22px; border: 1px solid #fff; }
+.grid caption { text-align: left; font-weight: bold; padding: 4px 0; }
 </style>
 </head>
 <body>
 <h1>mensemble report: ${esc(data.ensemble)}</h1>
 <p>${data.runs.length} runs in ${batches.length} batch${batches.length === 1 ? '' : 'es'}; generated ${esc(data.generatedAt)}.</p>
 <h2>Summary by batch and state</h2>
-<table id="summary"><thead><tr><th>batch</th><th>runs</th>${states.map((s) => `<th>${esc(s)}</th>`).join('')}<th>median queued</th><th>median running</th><th>total queued</th><th>total running</th></tr></thead>
+<table id="summary"><thead><tr><th>batch</th><th>runs</th>${states.map((s) => `<th>${esc(s)}</th>`).join('')}<th>median queued</th><th>median running</th><th>total queued</th><th>total running</th>${USAGE_HEADERS}</tr></thead>
 <tbody>${summaryRows.join('\n')}</tbody></table>
+${ensembleUsage && ensembleUsage.measured > 0 ? `<p id="ensemble-usage">The ensemble used ${hoursText(ensembleUsage.coreHours)} core-hours (CPU efficiency ${percentText(ensembleUsage.cpuEfficiency)}, memory efficiency ${percentText(ensembleUsage.memoryEfficiency)}) in ${ensembleUsage.attempts} attempts.</p>` : ''}
+${grids.length > 0 ? `<h2>Parameter grids</h2>\n<p>Each cell is a run, coloured by its state; hover for its core-hours.</p>\n${grids.map((b) => `<div class="grid" data-batch="${esc(b.name)}"></div>`).join('\n')}` : ''}
 <h2>Timeline</h2>
 <p class="legend"><span><i style="background:#ccc"></i>queued</span>${Object.entries(COLOURS)
     .map(([s, c]) => `<span><i style="background:${c}"></i>${s}</span>`)
     .join('')}</p>
 ${cut}<div id="timeline"></div>
+<h2>Runs</h2>
+${cut}${runTables.join('\n')}
 <h2>Attempts</h2>
-${cut}<table id="attempts"><thead><tr><th>run</th><th>attempt</th><th>job</th><th>state</th><th>exit code</th><th>reason</th><th>submitted</th><th>started</th><th>ended</th></tr></thead>
+${cut}<table id="attempts"><thead><tr><th>run</th><th>attempt</th><th>job</th><th>state</th><th>exit code</th><th>reason</th><th>submitted</th><th>started</th><th>ended</th><th>elapsed</th><th>CPUs</th><th>core-hours</th><th>peak memory</th><th>requested memory</th></tr></thead>
 <tbody>${attemptRows.join('\n')}</tbody></table>
 <script type="application/json" id="report-data">${json}</script>
 <script>
@@ -122,7 +141,67 @@ const TIMELINE_SCRIPT = `(() => {
     }
   });
   box.appendChild(svg);
+})();
+(() => {
+  // Parameter grids: one table per batch with two parameters, a cell per run coloured by its state.
+  const data = JSON.parse(document.getElementById('report-data').textContent);
+  const colours = ${JSON.stringify(COLOURS)};
+  for (const batch of data.batches) {
+    if (!batch.grid) continue;
+    const box = document.querySelector('.grid[data-batch="' + CSS.escape(batch.name) + '"]');
+    if (!box) continue;
+    const { x, y } = batch.grid;
+    const byCell = new Map();
+    for (const r of data.runs) if (r.batch === batch.name) byCell.set(r.params[x.key] + '\\u0000' + r.params[y.key], r);
+    const table = document.createElement('table');
+    const caption = table.createCaption(); caption.textContent = batch.name + ': ' + y.key + ' (rows) by ' + x.key + ' (columns)';
+    const head = table.createTHead().insertRow();
+    head.appendChild(document.createElement('th')).textContent = y.key + ' \\\\ ' + x.key;
+    for (const v of x.values) head.appendChild(document.createElement('th')).textContent = v;
+    const body = table.createTBody();
+    for (const yv of y.values) {
+      const row = body.insertRow();
+      row.appendChild(document.createElement('th')).textContent = yv;
+      for (const xv of x.values) {
+        const cell = row.insertCell();
+        const r = byCell.get(xv + '\\u0000' + yv);
+        if (!r) continue;
+        cell.className = 'cell';
+        cell.dataset.run = r.batch + '/' + r.id;
+        cell.dataset.state = r.state;
+        cell.style.background = colours[r.state] || (r.state === 'new' || r.state === 'rendered' ? '#eeeeee' : colours.other);
+        const hours = r.usage.measured > 0 ? r.usage.coreHours.toPrecision(3) + ' core-hours' : 'no usage measured yet';
+        cell.title = r.id + ': ' + r.state + ', ' + hours;
+      }
+    }
+    box.appendChild(table);
+  }
 })();`;
+
+const USAGE_HEADERS = '<th>core-hours</th><th>CPU efficiency</th><th>memory efficiency</th>';
+
+function usageCells(u: UsageTotals | undefined): string {
+  if (!u || u.measured === 0) return '<td></td><td></td><td></td>';
+  return `<td>${hoursText(u.coreHours)}</td><td>${percentText(u.cpuEfficiency)}</td><td>${percentText(u.memoryEfficiency)}</td>`;
+}
+
+function attemptUsageCells(u: AttemptUsage | null): string {
+  if (!u) return '<td></td>'.repeat(5);
+  const cell = (v: number | undefined, f: (n: number) => string) => `<td>${v === undefined ? '' : esc(f(v))}</td>`;
+  return cell(u.elapsedSeconds, (s) => duration(s)) + cell(u.cpus, String) + cell(u.coreSeconds, (s) => hoursText(s / 3600)) + cell(u.peakMemoryBytes, bytesText) + cell(u.requestedMemoryBytes, bytesText);
+}
+
+function sumUsage(parts: readonly UsageTotals[]): UsageTotals {
+  return parts.reduce((a, b) => ({
+    attempts: a.attempts + b.attempts,
+    measured: a.measured + b.measured,
+    coreHours: a.coreHours + b.coreHours,
+    cpuHours: a.cpuHours + b.cpuHours,
+    cpuMeasuredCoreHours: a.cpuMeasuredCoreHours + b.cpuMeasuredCoreHours,
+    cpuEfficiency: a.cpuMeasuredCoreHours + b.cpuMeasuredCoreHours > 0 ? (a.cpuHours + b.cpuHours) / (a.cpuMeasuredCoreHours + b.cpuMeasuredCoreHours) : undefined,
+    memoryEfficiency: a.memoryEfficiency === undefined ? b.memoryEfficiency : b.memoryEfficiency === undefined ? a.memoryEfficiency : Math.max(a.memoryEfficiency, b.memoryEfficiency),
+  }));
+}
 
 function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
