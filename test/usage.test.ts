@@ -86,3 +86,16 @@ test('--max-core-hours without an estimate: jobs are submitted until those that 
   assert.match(r.stdout, /1 completed, 0 failed, 3 left for the next apply/);
   assert.match(cli(['plan'], dir).stdout, /3 to resume/);
 });
+
+test('local ledger: the peak memory of a job\'s process tree is sampled every second by its wrapper', () => {
+  const dir = tempDir();
+  // The tree: the job's shell holds about 60 MB in a variable while a child sleeps; it lives past the first sample.
+  sweepEnsemble(dir, { runs: 1, jobBody: '#!/bin/sh\nx=$(head -c 60000000 /dev/zero | tr "\\\\0" a)\nsleep 2.5\necho done > output.txt\n' });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const usage = readState(path.join(dir, 'runs', 'r1')).attempts[0].usage;
+  assert.ok(usage.peakMemoryBytes >= 60_000_000 && usage.peakMemoryBytes < 400_000_000, JSON.stringify(usage));
+  assert.equal(usage.missing, undefined, 'nothing missing for a job that outlived the first sample');
+  assert.ok(usage.elapsedSeconds >= 2.5);
+  const status = JSON.parse(cli(['status', '--json'], dir).stdout);
+  assert.equal(status.runs[0].lastUsage.peakMemoryBytes, usage.peakMemoryBytes);
+});

@@ -11,6 +11,34 @@ export interface DetachedFiles {
 }
 
 /**
+ * Sampling the memory of a process tree from a POSIX shell, with builtins
+ * only (no process per sample but one `sleep`): `mensemble_tree <pid>` adds
+ * the resident memory (kB) of the process and its descendants (from
+ * /proc/<pid>/task/<tid>/children) to `mensemble_kb`; `mensemble_sample
+ * <pid> <file>` samples the tree every second, the first time after one
+ * second, and writes the largest sum so far to `<file>`. A job shorter than
+ * a second has no sample: its peak is then missing, not zero.
+ */
+const MEASURE_FUNCTIONS = [
+  'mensemble_tree() {',
+  '  local k v rest c kids p',
+  '  { while read -r k v rest; do if [ "$k" = VmRSS: ]; then mensemble_kb=$((mensemble_kb + v)); break; fi; done < "/proc/$1/status"; } 2>/dev/null',
+  '  for c in /proc/$1/task/*/children; do',
+  '    kids=; { read -r kids < "$c"; } 2>/dev/null',
+  '    for p in $kids; do mensemble_tree "$p"; done',
+  '  done',
+  '}',
+  'mensemble_sample() {',
+  '  local peak=0',
+  '  while sleep 1; do',
+  '    kill -0 "$1" 2>/dev/null || return 0',
+  '    mensemble_kb=0; mensemble_tree "$1"',
+  '    if [ "$mensemble_kb" -gt "$peak" ]; then peak=$mensemble_kb; echo "$peak" > "$2"; fi',
+  '  done',
+  '}',
+].join('\n  ');
+
+/**
  * The fixed script every detached process runs under; paths and the command
  * reach it only as positional arguments, never spliced into the script. It
  * records its pid first and the exit code last, each with write-then-rename,
@@ -19,7 +47,7 @@ export interface DetachedFiles {
  * cannot be recorded is not run.
  */
 const WRAPPER = [
-  'pidf=$1; exitf=$2; out=$3; notice=$4; shift 4',
+  'pidf=$1; exitf=$2; out=$3; notice=$4; measure=$5; shift 5',
   // Its own start time and boot id beside the pid, so that a process that later gets the same pid (after a
   // reboot) is never taken for this one. No recorded pid, no run: a later mensemble could not tell the command
   // ever started (a full disk...).
@@ -27,10 +55,23 @@ const WRAPPER = [
   '{ echo "$$ ${st}${st:+${b:+@$b}}" > "$pidf.tmp" && mv -f "$pidf.tmp" "$pidf"; } || exit 97',
   // A notice for a watching apply (state/attempt-records.ts), when asked for; only a hint, never needed.
   '[ -z "$notice" ] || { echo $$ > "$notice.start.tmp" && mv -f "$notice.start.tmp" "$notice.start"; } 2>/dev/null',
-  '"$@" > "$out" 2>&1 < /dev/null',
-  'code=$?',
-  // After the code, `times`: the CPU time of the command's processes (its second line), for the local ledger.
-  '{ echo $code; times; } > "$exitf.tmp" && mv -f "$exitf.tmp" "$exitf"',
+  'if [ -z "$measure" ]; then',
+  '  "$@" > "$out" 2>&1 < /dev/null',
+  '  code=$?',
+  'else',
+  // Measured (a job): the command runs beside a sampler of its process tree's memory (MEASURE_FUNCTIONS), and
+  // INT and QUIT are given back to it (a background child starts with them ignored).
+  `  ${MEASURE_FUNCTIONS}`,
+  '  ( trap - INT QUIT; exec "$@" ) > "$out" 2>&1 < /dev/null &',
+  '  job=$!',
+  '  mensemble_sample "$job" "$exitf.peak" &',
+  '  sampler=$!',
+  '  wait "$job"; code=$?',
+  '  kill "$sampler" 2>/dev/null',
+  '  peak=; { read -r peak < "$exitf.peak"; } 2>/dev/null',
+  'fi',
+  // After the code, `times`: the CPU time of the command's processes (its second line), and the sampled peak, for the local ledger.
+  '{ echo $code; times; [ -z "${peak:-}" ] || echo "peakKB $peak"; } > "$exitf.tmp" && mv -f "$exitf.tmp" "$exitf"',
   '[ -z "$notice" ] || { echo $$ > "$notice.end.tmp" && mv -f "$notice.end.tmp" "$notice.end"; } 2>/dev/null',
 ].join('\n');
 
@@ -48,11 +89,13 @@ export interface DetachedOptions {
   env?: NodeJS.ProcessEnv;
   name: string;
   notice?: string;
+  /** Sample the memory of the process tree and record its peak with the exit code (a job, for the ledger). */
+  measure?: boolean;
 }
 
 export async function startDetached(files: DetachedFiles, argv: readonly string[], options: DetachedOptions): Promise<{ pid: number; processStart?: string }> {
   forgetDetached(files);
-  const child = spawn('/bin/sh', ['-c', WRAPPER, options.name, files.pid, files.exit, files.out, options.notice ?? '', ...argv], {
+  const child = spawn('/bin/sh', ['-c', WRAPPER, options.name, files.pid, files.exit, files.out, options.notice ?? '', options.measure ? '1' : '', ...argv], {
     cwd: options.cwd,
     detached: true,
     stdio: 'ignore',
@@ -73,10 +116,10 @@ export async function startDetached(files: DetachedFiles, argv: readonly string[
 
 /** Removes what an earlier process left in these files, so that nothing of it is taken for a new one's. */
 export function forgetDetached(files: DetachedFiles): void {
-  for (const f of Object.values(files)) fs.rmSync(f, { force: true });
+  for (const f of [...Object.values(files), `${files.exit}.peak`]) fs.rmSync(f, { force: true });
 }
 
-export type DetachedState = { state: 'exited'; code: number; endedAt: string; cpuSeconds?: number } | { state: 'running'; pid: number } | { state: 'lost' } | { state: 'never-started' };
+export type DetachedState = { state: 'exited'; code: number; endedAt: string; cpuSeconds?: number; peakKB?: number } | { state: 'running'; pid: number } | { state: 'lost' } | { state: 'never-started' };
 
 /**
  * Where a detached process stands. `pid`/`processStart` are what its starter
@@ -88,6 +131,7 @@ export function detachedState(files: DetachedFiles, recorded: { pid?: number; pr
     if (exit === undefined) return undefined;
     const state: DetachedState = { state: 'exited', code: exit.code, endedAt: fs.statSync(files.exit).mtime.toISOString() };
     if (exit.cpuSeconds !== undefined) state.cpuSeconds = exit.cpuSeconds;
+    if (exit.peakKB !== undefined) state.peakKB = exit.peakKB;
     return state;
   };
   const done = exited();
@@ -126,7 +170,7 @@ export function readPidFile(file: string): { pid: number; processStart?: string 
 }
 
 /** An exit file: the code on its first line, then (from newer wrappers) the shell's `times`, whose second line is the command's CPU time. */
-function readExitFile(file: string): { code: number; cpuSeconds?: number } | undefined {
+function readExitFile(file: string): { code: number; cpuSeconds?: number; peakKB?: number } | undefined {
   let lines: string[];
   try {
     lines = fs.readFileSync(file, 'utf8').split('\n');
@@ -135,8 +179,12 @@ function readExitFile(file: string): { code: number; cpuSeconds?: number } | und
   }
   const first = lines[0]!.trim();
   if (!/^-?\d+$/.test(first)) return undefined;
+  const out: { code: number; cpuSeconds?: number; peakKB?: number } = { code: Number(first) };
   const cpuSeconds = lines[2] === undefined ? undefined : shellCpuSeconds(lines[2]);
-  return cpuSeconds === undefined ? { code: Number(first) } : { code: Number(first), cpuSeconds };
+  if (cpuSeconds !== undefined) out.cpuSeconds = cpuSeconds;
+  const peak = /^peakKB (\d+)$/.exec(lines[3] ?? '');
+  if (peak) out.peakKB = Number(peak[1]);
+  return out;
 }
 
 export function readNumber(file: string): number | undefined {

@@ -29,6 +29,7 @@ export class LocalBackend implements Backend {
       cwd: request.runDir,
       name: 'mensemble-job',
       notice: preparedNotice(request.runDir, request.attempt),
+      measure: true,
       env: { ...process.env, MENSEMBLE_RUN_ID: request.runId, MENSEMBLE_RUN_DIR: request.runDir, MENSEMBLE_ATTEMPT: String(request.attempt) },
     });
     const data: LocalJobData = { pid, processStart, log: files.out };
@@ -53,6 +54,12 @@ export class LocalBackend implements Backend {
       case 'exited': {
         // A local job is given no CPUs of its own: its core time counts one core for its wall time.
         const usage = wrapperUsage(record.startedAt ?? startedAt(localJobFiles(runDir, record.attempt).pid), now.endedAt, now.cpuSeconds, 1, false);
+        // Sampled every second from the first: a job that ended sooner has no peak (missing, not zero).
+        if (now.peakKB !== undefined) {
+          usage.peakMemoryBytes = now.peakKB * 1024;
+          usage.missing = usage.missing?.filter((f) => f !== 'peakMemoryBytes');
+          if (usage.missing?.length === 0) delete usage.missing;
+        }
         if (now.code === 0) return { state: 'completed', exitCode: 0, endedAt: now.endedAt, usage };
         return { state: 'failed', exitCode: now.code, endedAt: now.endedAt, reason: now.code > 128 ? `killed by signal ${now.code - 128}` : undefined, usage };
       }
