@@ -5,8 +5,9 @@
 // Beside it, in the same repeat, the floor: a bare loop that writes the same
 // folders and files (two 1 KB files, a 1 KB data file, a 2 KB state, each
 // written once) and then starts the same detached wrapper mensemble starts
-// local jobs with (dist/util/detached.js) N times, 50 at a time, each waiting
-// for its job to exit. What the file system and process creation alone cost.
+// local jobs with (dist/util/detached.js, sampling memory as it does for
+// jobs) N times, 50 at a time, each waiting for its job to exit. What the
+// file system and process creation alone cost.
 //   node bench/local.mjs [--runs 10000] [--repeat 3] [--maxjobs 50] [--json]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -43,7 +44,7 @@ async function floor(dir) {
     while (next < runs) {
       const run = path.join(dir, `r${next++}`);
       const files = { pid: path.join(run, '.mensemble', 'job.pid'), exit: path.join(run, '.mensemble', 'job.exit'), out: path.join(run, '.mensemble', 'job.out') };
-      await startDetached(files, ['/bin/sh', path.join(run, 'job.sh')], { cwd: run, name: 'mensemble-job' });
+      await startDetached(files, ['/bin/sh', path.join(run, 'job.sh')], { cwd: run, name: 'mensemble-job', measure: true });
       // Its end: the exit file the wrapper writes last.
       while (!fs.existsSync(files.exit)) await new Promise((r) => setTimeout(r, 5));
     }
