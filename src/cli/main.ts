@@ -7,6 +7,7 @@ import { errorJson, errorText, exitCodeOf } from '../ui/views/error.js';
 import { exitQuietlyWhenOutputCloses } from './closed-output.js';
 import { unknownOptionMessage } from './unknown-option.js';
 import { completionScript } from './completion.js';
+import { embedded } from '../util/embedded.js';
 
 const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 'cancel', 'repair', 'validate', 'schema', 'unlock', 'completion', 'help'];
 
@@ -239,8 +240,10 @@ function tidyHelp(sections: Array<{ title?: string; body: string }>, command: { 
   return out;
 }
 
-/** The version in the package.json beside dist/ (or src/), so a release needs no edit here. */
+/** The version in the package.json beside dist/ (or src/, or carried by the single file), so a release needs no edit here. */
 function packageVersion(): string {
+  const inside = embedded()?.version;
+  if (inside) return inside;
   try {
     return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
   } catch {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, UserErrors, formatLocation } from '../util/errors.js';
+import { embedded } from '../util/embedded.js';
 import { readRetryRules } from './retry-rules.js';
 import { displayPath, isInside, resolveInside } from '../util/paths.js';
 import { toPlain } from './python-values.js';
@@ -72,6 +73,8 @@ function cacheKey(bytes: Uint8Array): string | undefined {
 let readerCode: string | null | undefined;
 
 function readerModules(): string | null {
+  const inside = embedded()?.readerCode;
+  if (inside !== undefined) return inside;
   const parts = [schemaText()];
   for (const name of ['source', 'python-values', 'value-codec']) {
     const text = [`./${name}.js`, `./${name}.ts`].map((f) => readIfThere(new URL(f, import.meta.url))).find((t) => t !== undefined);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { formatLocation } from '../util/errors.js';
+import { embedded } from '../util/embedded.js';
 import { didYouMean } from '../util/suggest.js';
 import { PRECOMPILED_VALIDATOR, SCHEMA_AJV_OPTIONS } from './schema-options.js';
 import { formatKeyPath, locate, type KeyPath, type YamlSource } from './source.js';
@@ -17,7 +18,7 @@ let text: string | undefined;
 
 /** The schema as written (what config/load.ts's cache keys include). */
 export function schemaText(): string {
-  return (text ??= fs.readFileSync(SCHEMA_PATH, 'utf8'));
+  return (text ??= embedded()?.schemaText ?? fs.readFileSync(SCHEMA_PATH, 'utf8'));
 }
 
 export function loadSchema(): JsonSchema {
@@ -33,17 +34,19 @@ const require = createRequire(import.meta.url);
 function compiled(): { schema: JsonSchema; validate: ValidateFunction } {
   if (!cached) {
     const schema = JSON.parse(schemaText()) as JsonSchema;
-    let validate: ValidateFunction | undefined;
-    try {
-      const mod = require(`./${PRECOMPILED_VALIDATOR}`) as { default?: ValidateFunction } & ValidateFunction;
-      validate = mod.default ?? mod;
-    } catch {
-      const Ajv2020 = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
-      validate = new Ajv2020.default(SCHEMA_AJV_OPTIONS).compile(schema);
-    }
-    cached = { schema, validate };
+    cached = { schema, validate: embedded()?.validator ?? validatorBeside(schema) };
   }
   return cached;
+}
+
+function validatorBeside(schema: JsonSchema): ValidateFunction {
+  try {
+    const mod = require(`./${PRECOMPILED_VALIDATOR}`) as { default?: ValidateFunction } & ValidateFunction;
+    return mod.default ?? mod;
+  } catch {
+    const Ajv2020 = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    return new Ajv2020.default(SCHEMA_AJV_OPTIONS).compile(schema);
+  }
 }
 
 /** Validates a plain value against the schema; returns one readable paragraph per problem. */

@@ -1,7 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startDetached, type DetachedFiles, type DetachedOptions } from './detached.js';
+import { embedded } from './embedded.js';
 
 export interface LaunchRequest {
   id: number;
@@ -40,10 +41,10 @@ export class Launcher {
 
   private ensureChild(): ChildProcess | null {
     if (this.child !== undefined) return this.child;
-    const script = childScript();
-    if (!script) return (this.child = null);
+    const start = childStart();
+    if (!start) return (this.child = null);
     try {
-      const child = fork(script, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], serialization: 'json', execArgv: [] });
+      const child = start();
       child.on('message', (reply: LaunchReply) => this.answered(reply));
       child.on('exit', () => this.lost(child));
       child.on('error', () => this.lost(child));
@@ -81,8 +82,15 @@ export class Launcher {
   }
 }
 
-/** The child's compiled script beside this module; none when running from the TypeScript sources. */
-function childScript(): string | undefined {
+/**
+ * How to start the child: its compiled script beside this module, or the
+ * code the single file carries (run with `node -e`); none when running from
+ * the TypeScript sources.
+ */
+function childStart(): (() => ChildProcess) | undefined {
+  const options = { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] as StdioOptions, serialization: 'json' as const };
+  const code = embedded()?.launcherChildCode;
+  if (code) return () => spawn(process.execPath, ['-e', code], options);
   const file = fileURLToPath(new URL('./launcher-child.js', import.meta.url));
-  return fs.existsSync(file) ? file : undefined;
+  return fs.existsSync(file) ? () => fork(file, [], { ...options, execArgv: [] }) : undefined;
 }

@@ -8,6 +8,7 @@ import type { Output } from '../output.js';
 import { displayPath } from '../../util/paths.js';
 import { describeBlocked } from '../plan-reasons.js';
 import { envelope } from '../json.js';
+import type { EnsembleStatus } from '../../api/status.js';
 
 /**
  * One run as `status` shows it. `state` is the latest job's state, or `new` /
@@ -140,26 +141,17 @@ function paint(state: string, c: Colors): (s: string) => string {
   return c.red;
 }
 
-/** The apply running now, as the lock names it. */
-export interface RunningApply {
-  pid: number;
-  host: string;
-  startedAt: string;
-  command: string;
-  log?: string;
-}
-
 /** What `mensemble status` shows; `all`: every run in the tables, completed ones too. */
 export interface StatusView {
-  status(plan: Plan, apply: RunningApply | undefined, all?: boolean): void;
+  status(status: EnsembleStatus, all?: boolean): void;
 }
 
 export function statusView(output: Output): StatusView {
-  if (output.json) return { status: (plan, apply) => output.out(`${JSON.stringify(statusJson(statusRows(plan), plan.warnings, apply ?? null), null, 2)}\n`) };
+  if (output.json) return { status: ({ runs, warnings, apply }) => output.out(`${JSON.stringify(statusJson(runs, warnings, apply), null, 2)}\n`) };
   return {
-    status(plan, apply, all = false) {
+    status({ runs, warnings, apply }, all = false) {
       if (apply) output.out(`An apply is running: pid ${apply.pid} on ${apply.host} since ${apply.startedAt} (\`${apply.command}\`)${apply.log ? `, log ${displayPath(apply.log)}` : ''}.\n\n`);
-      output.out(`${renderStatus(statusRows(plan), plan.warnings, output.colors, Date.now(), all)}\n`);
+      output.out(`${renderStatus(runs, warnings, output.colors, Date.now(), all)}\n`);
     },
   };
 }

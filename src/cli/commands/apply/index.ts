@@ -1,13 +1,11 @@
 import readline from 'node:readline/promises';
-import { executePlan } from '../../../apply/executor.js';
 import { DetachFailed, detachApply } from '../../../apply/detach.js';
+import { apply } from '../../../api/apply.js';
+import { refuseForeignJobs, refuseOverBudget } from '../../../api/apply-checks.js';
 import { desiredState, observeAndDiff } from '../../../plan/compute.js';
-import type { DesiredState } from '../../../plan/desired.js';
-import { hasChanges, type Plan } from '../../../plan/types.js';
-import { isActive, latestAttempt } from '../../../state/run-state.js';
+import { hasChanges } from '../../../plan/types.js';
 import { applyView, type ApplyView } from '../../../ui/views/apply.js';
 import { UserError } from '../../../util/errors.js';
-import { preciseHours } from '../../../ui/usage-words.js';
 import { openEnsemble, type OpenedEnsemble } from '../../open-ensemble.js';
 import { EXIT, signalExit } from '../../exit-codes.js';
 import { commandLine, type CommonFlags } from '../../options.js';
@@ -27,68 +25,41 @@ export interface ApplyFlags extends CommonFlags {
   maxCoreHours?: number;
 }
 
-/** `mensemble apply`: plan, confirm, converge. */
+/** `mensemble apply`: plan, confirm, converge (the library's `apply`, shown and confirmed here). */
 export async function applyCommand(config: string | undefined, flags: ApplyFlags): Promise<number> {
   // A program reading the JSON cannot answer a prompt (and a prompt on stdout would corrupt the JSON): as Terraform does, --json needs --yes.
   if (flags.json && !flags.yes) throw new UserError('`apply --json` needs --yes: a program reading the JSON cannot answer the confirmation prompt. Read the plan first with `mensemble plan --json`, then run `mensemble apply --json --yes`. Nothing was changed.');
   const ensemble = openEnsemble(config, flags);
   const view = applyView(ensemble.output);
-  // Everything that can be wrong with the input fails here, before the lock or any file is written.
-  const notices = await ensemble.backend.preflight();
-  const desired = await desiredState(ensemble.spec, ensemble.targets);
-  if (flags.detach) return detach(ensemble, view, desired, flags);
-  const lock = ensemble.lock(commandLine('apply'));
+  if (flags.detach) return detach(ensemble, view, flags);
+  // The lock goes with the process: its exit handler (state/lock.ts) removes it.
   const onSignal = (signal: NodeJS.Signals) => {
-    lock.release();
     view.stopped(signal);
     process.exit(signalExit(signal));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let progress: ReturnType<ApplyView['progress']> | undefined;
   try {
-    const computed = await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
-    const { plan } = computed;
-    refuseForeignJobs(plan, ensemble.backend.name);
-    view.plan(plan, { detach: false });
-    refuseOverBudget(plan, ensemble.settings.maxCoreHours);
-    for (const notice of notices) view.warning(notice);
-    if (lock.tookOver) {
-      const { holder, silentSeconds } = lock.tookOver;
-      view.warning({ kind: 'stale-lock-taken', pid: holder.pid, host: holder.host, command: holder.command, silentSeconds });
-    }
-    // Removals are work only with --prune; in-flight jobs are work only when we wait for them.
-    const changes = hasChanges(plan, { prune: flags.prune });
-    const inflight = plan.summary.inflight > 0 && flags.wait !== false;
-    if (!changes && !inflight) {
+    const { result } = await apply(ensemble, {
+      // The flags as typed (openEnsemble checked them): apply resolves them over .mensemblerc as ensemble.settings did.
+      ...flags,
+      holder: commandLine('apply'),
+      onPlan: (plan) => view.plan(plan, { detach: false }),
+      onWarning: (warning) => view.warning(warning),
+      confirm: flags.yes ? undefined : confirm,
+      onStart: (plan) => (progress = view.progress(plan)),
+      onEvent: (event) => progress?.report(event),
+    }).finally(() => progress?.stop());
+    if (!result) {
       view.nothingToDo();
-      return 0;
+      return EXIT.ok;
     }
-    if (changes && !flags.yes) await confirm();
-    const progress = view.progress(plan);
-    const { settings } = ensemble;
-    const result = await executePlan(
-      computed,
-      ensemble.backend,
-      {
-        noWait: flags.wait === false,
-        prune: Boolean(flags.prune),
-        noChecks: flags.checks === false,
-        pollInterval: settings.pollInterval,
-        checkInterval: settings.checkInterval,
-        submitRate: settings.submitRate,
-        array: settings.array,
-        shell: settings.shell,
-        lock,
-        maxCoreHours: settings.maxCoreHours,
-      },
-      progress.report,
-    ).finally(() => progress.stop());
     view.result(result);
     return result.failed.length > 0 ? EXIT.runsFailed : EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    lock.release();
   }
 }
 
@@ -97,7 +68,9 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
  * background process that takes the lock itself; its output goes to a log
  * in `.mensemble/`, and `status` shows that it runs.
  */
-async function detach(ensemble: OpenedEnsemble, view: ApplyView, desired: DesiredState, flags: ApplyFlags): Promise<number> {
+async function detach(ensemble: OpenedEnsemble, view: ApplyView, flags: ApplyFlags): Promise<number> {
+  await ensemble.backend.preflight();
+  const desired = await desiredState(ensemble.spec, ensemble.targets);
   const { plan } = await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
   refuseForeignJobs(plan, ensemble.backend.name);
   view.plan(plan, { detach: true });
@@ -116,18 +89,8 @@ async function detach(ensemble: OpenedEnsemble, view: ApplyView, desired: Desire
   }
 }
 
-/** Jobs submitted through another backend can only be followed by that backend. */
-function refuseForeignJobs(plan: Plan, backend: string): void {
-  const foreign = plan.entries.flatMap((e) => {
-    const last = e.observed?.state && latestAttempt(e.observed.state);
-    return last && isActive(last.state) && last.backend !== backend ? [{ id: `${e.batch}/${e.id}`, backend: last.backend }] : [];
-  });
-  if (foreign.length === 0) return;
-  const other = foreign[0]!.backend;
-  throw new UserError(`${foreign.length} run${foreign.length > 1 ? 's have' : ' has'} a job in flight on the ${other} backend (${foreign[0]!.id}${foreign.length > 1 ? ', ...' : ''}), but this apply uses the ${backend} backend. Run it with \`--backend ${other}\` (or set \`backend: ${other}\` in .mensemblerc), or \`mensemble cancel --backend ${other}\` first.`);
-}
-
-async function confirm(): Promise<void> {
+/** The confirmation prompt; anything but `yes` cancels with nothing changed. */
+async function confirm(): Promise<true> {
   if (!process.stdin.isTTY) {
     throw new UserError('Not applying: there is no terminal to confirm the plan in. Read the plan above and run again with --yes to apply it.');
   }
@@ -136,18 +99,8 @@ async function confirm(): Promise<void> {
   try {
     const answer = await rl.question('\nApply these changes? Only `yes` is accepted: ');
     if (answer.trim() !== 'yes') throw new UserError('Apply cancelled; nothing was changed.');
+    return true;
   } finally {
     rl.close();
   }
-}
-
-/**
- * `--max-core-hours`: a plan whose estimate is above the budget is refused
- * before anything is submitted. Without an estimate (no completed run to go
- * by) the budget is kept as the jobs spend it (apply/budget.ts).
- */
-function refuseOverBudget(plan: Plan, budget: number | undefined): void {
-  const estimate = plan.cost?.coreHours;
-  if (budget === undefined || estimate === null || estimate === undefined || estimate <= budget) return;
-  throw new UserError(`the plan's estimated cost, ${preciseHours(estimate)} core-hours, is above the budget of ${preciseHours(budget)} (--max-core-hours or max_core_hours in .mensemblerc). Nothing was submitted. Raise the budget, or apply part of the plan with --target.`);
 }

@@ -1,4 +1,4 @@
-import { computePlan } from '../../../plan/compute.js';
+import { plan } from '../../../api/plan.js';
 import { hasChanges } from '../../../plan/types.js';
 import { planView } from '../../../ui/views/plan.js';
 import { openEnsemble } from '../../open-ensemble.js';
@@ -14,7 +14,7 @@ export interface PlanFlags extends CommonFlags {
 /** `mensemble plan`: what apply would do, and why. Reads only. */
 export async function planCommand(config: string | undefined, flags: PlanFlags): Promise<number> {
   const ensemble = openEnsemble(config, flags);
-  const { plan } = await computePlan(ensemble.spec, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
-  planView(ensemble.output).plan(plan);
-  return flags.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
+  const proposed = await plan(ensemble, flags);
+  planView(ensemble.output).plan(proposed);
+  return flags.detailedExitcode && hasChanges(proposed) ? EXIT.changes : EXIT.ok;
 }

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Builds mensemble as one self-contained file, bundle/mensemble.mjs, from the
+// compiled dist/ (run `npm run build` first; `npm run bundle` does both):
+// every dependency inside, the schema, the version and the launcher of local
+// jobs carried as text (src/util/embedded.ts). It needs Node.js (>= 20.19)
+// and nothing else: copy it anywhere on PATH and run it.
+//   node scripts/bundle.mjs [--out bundle/mensemble.mjs]
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const i = process.argv.indexOf('--out');
+const out = path.resolve(i >= 0 ? process.argv[i + 1] : path.join(root, 'bundle', 'mensemble.mjs'));
+const read = (rel) => fs.readFileSync(path.join(root, rel), 'utf8');
+const pkg = JSON.parse(read('package.json'));
+
+// The launcher of local jobs runs in a child process of its own: its code goes in as text, run with `node -e`.
+const child = await build({ entryPoints: [path.join(root, 'dist/util/launcher-child.js')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, minify: true, logLevel: 'warning' });
+
+const files = {
+  version: pkg.version,
+  schemaText: read('schema/mensemble.schema.json'),
+  // What config/load.ts keys its cache with from dist/: the schema and the three readers' code, joined the same way.
+  readerCode: [read('schema/mensemble.schema.json'), ...['source', 'python-values', 'value-codec'].map((n) => read(`dist/config/${n}.js`))].join('\0'),
+  launcherChildCode: child.outputFiles[0].text,
+};
+
+fs.mkdirSync(path.dirname(out), { recursive: true });
+const tmp = `${out}.tmp`;
+await build({
+  entryPoints: [path.join(root, 'scripts/bundle-entry.mjs')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outfile: tmp,
+  define: { MENSEMBLE_FILES: JSON.stringify(files) },
+  // A CommonJS dependency bundled into ESM calls require() for Node's own modules: give it one.
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __mensembleRequire } from 'node:module';\nconst require = __mensembleRequire(import.meta.url);" },
+  legalComments: 'eof',
+  logLevel: 'warning',
+});
+fs.chmodSync(tmp, 0o755);
+fs.renameSync(tmp, out);
+const bytes = fs.statSync(out).size;
+const sha = crypto.createHash('sha256').update(fs.readFileSync(out)).digest('hex').slice(0, 16);
+console.log(`bundle: ${path.relative(process.cwd(), out)} (${(bytes / 1e6).toFixed(1)} MB, mensemble ${pkg.version}, sha256 ${sha}...)`);

@@ -1,0 +1,20 @@
+import { computePlan } from '../plan/compute.js';
+import type { Plan } from '../plan/types.js';
+import type { Ensemble } from './ensemble.js';
+
+export interface PlanOptions {
+  /** Replace runs whose inputs changed while their job runs (`--replace-running`): their jobs are cancelled. */
+  replaceRunning?: boolean;
+  /** Run moved runs again instead of carrying their records over (`--replace-moved`). */
+  replaceMoved?: boolean;
+}
+
+/**
+ * What `apply` would do, and why, as data (`mensemble plan`): every run's
+ * action with its typed reasons, the summary, and the estimated cost. Reads
+ * only: renders in memory, reads the run directories, asks the scheduler.
+ */
+export async function plan(ensemble: Ensemble, options: PlanOptions = {}): Promise<Plan> {
+  const computed = await computePlan(ensemble.spec, ensemble.backends, { targets: ensemble.targets, replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved });
+  return computed.plan;
+}
