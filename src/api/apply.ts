@@ -28,6 +28,8 @@ export interface ApplyOptions extends PlanOptions, SettingOverrides {
   onEvent?(event: ApplyEvent): void;
   /** How the lock names this apply to others (`status`, a second apply). */
   holder?: string;
+  /** The log this apply's output goes to, named in the lock so `status` can point to it (as `apply --detach` does). */
+  log?: string;
 }
 
 export interface ApplyOutcome {
@@ -48,7 +50,7 @@ export async function apply(ensemble: Ensemble, options: ApplyOptions = {}): Pro
   // Everything that can be wrong with the input fails here, before the lock or any file is written.
   const notices = await ensemble.backend.preflight();
   const desired = await desiredState(ensemble.spec, ensemble.targets);
-  const lock = acquireLock(ensemble.stateDir, options.holder ?? 'mensemble apply (library)');
+  const lock = acquireLock(ensemble.stateDir, options.holder ?? 'mensemble apply (library)', { log: options.log });
   try {
     const computed = await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved });
     const { plan } = computed;

@@ -17,6 +17,8 @@ export type { ApplySettings } from '../api/settings.js';
  */
 export interface OpenedEnsemble extends Ensemble {
   settings: ApplySettings;
+  /** The log of a detached apply (apply/detach.ts starts it with the path), which its lock names for `status`. */
+  log?: string;
   output: Output;
   /** Takes the ensemble's lock for `command` (what `status` and the lock error show as its holder). */
   lock(command: string): Lock;
@@ -39,6 +41,7 @@ export function openEnsemble(configArg: string | undefined, flags: OpenFlags): O
   const log = process.env[DETACHED_LOG_ENV] || undefined;
   return Object.defineProperties(ensemble as OpenedEnsemble, {
     settings: { value: resolveSettings(ensemble.rc, ensemble.backend, flags, FLAG_NAMES), enumerable: true },
+    log: { value: log, enumerable: true },
     output: { value: processOutput(flags, ensemble.rc.color), enumerable: true },
     lock: { value: (command: string) => acquireLock(ensemble.stateDir, command, { log }), enumerable: true },
   });

@@ -45,6 +45,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
       // The flags as typed (openEnsemble checked them): apply resolves them over .mensemblerc as ensemble.settings did.
       ...flags,
       holder: commandLine('apply'),
+      log: ensemble.log,
       onPlan: (plan) => view.plan(plan, { detach: false }),
       onWarning: (warning) => view.warning(warning),
       confirm: flags.yes ? undefined : confirm,
