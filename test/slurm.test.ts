@@ -12,7 +12,7 @@ import { after, describe, test, type TestContext } from 'node:test';
 import { ROOT, cliAsync, runCli, countBy, executions, readState, sweepEnsemble, tempDir, writeTree } from './helpers.js';
 import { accountedJobsEnded, accountedJobsSettled, countingShims, ensureCluster, faultyCommands, mostInSchedulerAtOnce, queuedJobsUnder, slurm, stopDaemon } from './slurm/cluster.js';
 import { ClusterLock } from './slurm/cluster-lock.js';
-import { parseMemory } from '../src/util/units.js';
+import { parseCpuTime, parseMemory } from '../src/util/units.js';
 import { tearDown } from './slurm/cluster.js';
 import { HOSTILE_RUNS, expectedParams, hostileEnsemble, pwnedFiles } from './security/hostile.js';
 import { SLURM_CAMPAIGN, slurmCrashCampaign } from './reliability/slurm-campaign.js';
@@ -485,12 +485,28 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
       }
       // The ledger: each attempt's figures are what sacct itself prints for its job.
       const attempts = Array.from({ length: 8 }, (_, i) => readState(path.join(dir, 'runs', `r${i + 1}`)).attempts[0]);
-      const printed = slurm('sacct', ['-X', '-n', '-P', `--jobs=${attempts.map((a) => a.jobId).join(',')}`, '--format=JobID,ElapsedRaw,AllocCPUS,CPUTimeRAW,ReqMem']);
+      const jobList = `--jobs=${attempts.map((a) => a.jobId).join(',')}`;
+      const printed = slurm('sacct', ['-X', '-n', '-P', jobList, '--format=JobID,ElapsedRaw,AllocCPUS,CPUTimeRAW,ReqMem']);
       const byJob = new Map(printed.trim().split('\n').map((line) => { const [id, ...rest] = line.split('|'); return [id, rest]; }));
+      // With its steps (no -X): the job's own line has the CPU time of all its steps (-X leaves the steps out:
+      // 0 for a batch job), and the peak is the largest MaxRSS of its steps (none printed: the ledger says missing).
+      const peaks = new Map<string, number>();
+      const cpuTimes = new Map<string, number | undefined>();
+      for (const line of slurm('sacct', ['-n', '-P', jobList, '--format=JobID,MaxRSS,TotalCPU']).trim().split('\n')) {
+        const [id, rss, totalCpu] = line.split('|');
+        const job = id!.split('.')[0]!;
+        if (job === id) cpuTimes.set(job, parseCpuTime(totalCpu!));
+        const bytes = rss ? parseMemory(rss) : undefined;
+        if (bytes !== undefined) peaks.set(job, Math.max(peaks.get(job) ?? 0, bytes));
+      }
       for (const a of attempts) {
         const [elapsed, cpus, coreTime, reqMem] = byJob.get(a.jobId) ?? [];
         assert.equal(a.usage?.source, 'accounting', `array: ${array}: job ${a.jobId}: ${JSON.stringify(a.usage)}`);
-        assert.deepEqual([a.usage.elapsedSeconds, a.usage.cpus, a.usage.coreSeconds, a.usage.requestedMemoryBytes], [Number(elapsed), Number(cpus), Number(coreTime), parseMemory(reqMem!)], `job ${a.jobId}`);
+        assert.deepEqual(
+          [a.usage.elapsedSeconds, a.usage.cpus, a.usage.coreSeconds, a.usage.requestedMemoryBytes, a.usage.cpuSeconds, a.usage.peakMemoryBytes],
+          [Number(elapsed), Number(cpus), Number(coreTime), parseMemory(reqMem!), cpuTimes.get(a.jobId), peaks.get(a.jobId)],
+          `job ${a.jobId}`,
+        );
       }
       if (array) continue;
       // The cost of 4 more runs is 4 times the mean of what sacct says the 8 completed ones cost; a smaller budget submits nothing.
