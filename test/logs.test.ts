@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { cli, cliAsync, sweepEnsemble, tempDir, writeTree } from './helpers.js';
 
@@ -42,6 +43,24 @@ test('logs finds a task log where the task wrote it: a cwd given as run.<key> is
   assert.equal(r.code, 0, r.stderr);
   // Before, logs looked in a folder literally called `run.work` and showed no task log.
   assert.match(r.stdout, /==> runs\/r1\/work\/post_run\.0\.execute\.log <==\nin work\n/);
+});
+
+test('logs --follow stopped before the job ends exits 130 on SIGINT and 143 on SIGTERM, not 0 as when the job ended (it exited 0)', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1, jobBody: JOB.replace('{{ pause }}', '30') });
+  writeTree(dir, { '.mensemblerc': 'poll_interval: 0.2\n' });
+  assert.equal(cli(['apply', '--yes', '--no-wait'], dir).code, 0);
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    const follow = cliAsync(['logs', 'r1', '--follow'], dir);
+    // Once it has printed the first step, it is following.
+    const log = path.join(dir, 'runs', 'r1', 'job-1.log');
+    for (let i = 0; i < 200 && !(fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('step 1')); i++) await sleep(50);
+    await sleep(700);
+    process.kill(follow.pid, signal);
+    const r = await follow.done;
+    assert.equal(r.code, code, `${signal}: ${r.stderr}`);
+  }
+  cli(['cancel'], dir);
 });
 
 test('logs --follow prints output as the job writes it and ends when the job ends', async () => {

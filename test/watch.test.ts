@@ -28,8 +28,8 @@ function startWatch(dir: string, args: string[] = []) {
       }
       assert.fail(`watch output never had ${count}× ${re}:\n${out}`);
     },
-    async stop(): Promise<number | null> {
-      child.kill('SIGINT');
+    async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+      child.kill(signal);
       return exited;
     },
   };
@@ -42,7 +42,7 @@ function saveByRename(file: string, content: string): void {
   fs.renameSync(temp, file);
 }
 
-test('watch re-plans on a rename-over save, folds a burst of saves into one re-plan, survives a broken template, and Ctrl-C exits 0 with the lock released', async () => {
+test('watch re-plans on a rename-over save, folds a burst of saves into one re-plan, survives a broken template, and Ctrl-C exits 130 (as every command stopped by SIGINT; it exited 0) with the lock released', async () => {
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 3 });
   assert.equal(cli(['apply', '--yes'], dir).code, 0);
@@ -73,7 +73,7 @@ test('watch re-plans on a rename-over save, folds a burst of saves into one re-p
   saveByRename(config, fs.readFileSync(config, 'utf8').replace('scale: 1.5', 'scale: 2.5'));
   await w.waitFor(/mensemble\.yaml changed; re-planned in \d+ ms\n {2}3 runs .*: none → replace: variable scale: 1\.5 → 2\.5/);
 
-  assert.equal(await w.stop(), 0, w.output());
+  assert.equal(await w.stop(), 130, w.output());
   assert.match(w.output(), /Stopped watching\./);
   assert.equal(fs.existsSync(path.join(dir, '.mensemble', 'lock')), false);
   assert.equal(executions(dir).length, 3, 'watch without --apply runs nothing');
@@ -88,7 +88,7 @@ test('watch --apply renders new and changed runs that no job has used, and leave
   const config = path.join(dir, 'mensemble.yaml');
   saveByRename(config, fs.readFileSync(config, 'utf8').replace('n: [1, 2]', 'n: [1, 2, 3]').replace('scale: 1.5', 'scale: 3.5'));
   await w.waitFor(/rendered 1 run \(not submitted\): sweep\/r3/);
-  assert.equal(await w.stop(), 0, w.output());
+  assert.equal(await w.stop(), 130, w.output());
   // r3 is written and waits for `mensemble apply`; r1 and r2 ran, so watch did not rewrite them.
   assert.equal(fs.readFileSync(path.join(dir, 'runs', 'r3', 'params'), 'utf8'), 'n = 3\nscale = 3.5');
   assert.equal(readState(path.join(dir, 'runs', 'r3')).attempts.length, 0);

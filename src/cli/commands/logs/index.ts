@@ -1,3 +1,4 @@
+import { signalExit } from '../../exit-codes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { computePlan } from '../../../plan/compute.js';
 import { findRun, runLogs, type RunLogs } from '../../../logs/run-logs.js';
@@ -29,8 +30,8 @@ export async function logsCommand(run: string, config: string | undefined, flags
 
 /** Prints new output twice a second; asks the backend about the job every poll interval; ends once it has ended. */
 async function follow(ensemble: OpenedEnsemble, run: string, view: LogsView, tail: LogTail, first: RunLogs): Promise<number> {
-  let stopped = false;
-  const stop = () => (stopped = true);
+  let stopped: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => (stopped = signal);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
@@ -39,7 +40,8 @@ async function follow(ensemble: OpenedEnsemble, run: string, view: LogsView, tai
     let logs = first;
     for (;;) {
       view.show(logs, tail, true);
-      if (stopped) return 0;
+      // Stopped before the job ended: 130 or 143, so a script can tell it from a job that ended (0).
+      if (stopped) return signalExit(stopped);
       if (Date.now() >= nextCheck) {
         nextCheck = Date.now() + pollInterval * 1000;
         const { plan } = await computePlan(ensemble.spec, ensemble.backends, { targets: [] });

@@ -2,6 +2,7 @@ import { WatchSession } from '../../../watch/session.js';
 import { watchView } from '../../../ui/views/watch.js';
 import { openEnsemble } from '../../open-ensemble.js';
 import { configPath, type CommonFlags } from '../../options.js';
+import { signalExit } from '../../exit-codes.js';
 
 export interface WatchFlags extends CommonFlags {
   apply?: boolean;
@@ -21,13 +22,14 @@ export async function watchCommand(config: string | undefined, flags: WatchFlags
     emit: (event) => view.event(event),
   });
   await session.start();
+  // Watch ends only when stopped: with 130 (Ctrl-C) or 143 (SIGTERM), as every command stopped by a signal does.
   return new Promise<number>((resolve) => {
-    const stop = () => {
+    const stop = (signal: NodeJS.Signals) => {
       // The lock goes first: whatever happens next, no stale lock is left behind.
       session.releaseLock();
       void session.close().then(() => {
         view.stopped();
-        resolve(0);
+        resolve(signalExit(signal));
       });
     };
     process.once('SIGINT', stop);
