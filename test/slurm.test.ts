@@ -392,7 +392,10 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
 
   onCluster('an intent recorded with a time in the future (clock skew) still finds its job: adopted, not submitted again', { skip }, async () => {
     const dir = tempDir();
-    slurmEnsemble(dir, { runs: 2, maxjobs: 2, sleep: 1 });
+    // maxjobs 1: the crash after the first sbatch leaves no second sbatch running on (killed with mensemble, an
+    // sbatch in flight still creates its job, perhaps after the wait below: that run would then find nothing, as
+    // squeue and scontrol are made to list nothing here, and be submitted again).
+    slurmEnsemble(dir, { runs: 2, maxjobs: 1, sleep: 1 });
     const crashed = await runCli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' });
     assert.notEqual(crashed.code, 0);
     const runDir = ['r1', 'r2'].map((id) => path.join(dir, 'runs', id)).find((d) => fs.existsSync(path.join(d, '.mensemble', 'state.json')) && readState(d).attempts[0]?.state === 'submitting')!;

@@ -23,8 +23,9 @@ test('run directories deleted mid-apply (one running, one not yet submitted) are
   };
   for (let i = 0; i < 100 && !running(); i++) await sleep(50);
   assert.ok(running(), 'r1 running, r5 rendered');
-  fs.rmSync(path.join(dir, 'runs', 'r1'), { recursive: true, force: true });
-  fs.rmSync(path.join(dir, 'runs', 'r5'), { recursive: true, force: true });
+  // As `rm -rf` by a user while the job runs; its wrapper may write a file (its memory peak) in between: retried then.
+  fs.rmSync(path.join(dir, 'runs', 'r1'), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  fs.rmSync(path.join(dir, 'runs', 'r5'), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   const r = await apply.done;
   assert.equal(r.code, 0, r.stderr);
   for (const id of ['r1', 'r5']) assert.match(r.stdout, new RegExp(`sweep/${id}: the run directory \\S+/runs/${id} was deleted while mensemble worked on it`));
