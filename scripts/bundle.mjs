@@ -10,21 +10,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { readerModules } from '../dist/config/load.js';
+import { schemaText } from '../dist/config/schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const i = process.argv.indexOf('--out');
 const out = path.resolve(i >= 0 ? process.argv[i + 1] : path.join(root, 'bundle', 'mensemble.mjs'));
-const read = (rel) => fs.readFileSync(path.join(root, rel), 'utf8');
-const pkg = JSON.parse(read('package.json'));
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const readerCode = readerModules();
+if (readerCode === null) throw new Error('bundle: dist/config is incomplete; run `npm run build` first');
 
 // The launcher of local jobs runs in a child process of its own: its code goes in as text, run with `node -e`.
 const child = await build({ entryPoints: [path.join(root, 'dist/util/launcher-child.js')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, minify: true, logLevel: 'warning' });
 
 const files = {
   version: pkg.version,
-  schemaText: read('schema/mensemble.schema.json'),
-  // What config/load.ts keys its cache with from dist/: the schema and the three readers' code, joined the same way.
-  readerCode: [read('schema/mensemble.schema.json'), ...['source', 'python-values', 'value-codec'].map((n) => read(`dist/config/${n}.js`))].join('\0'),
+  schemaText: schemaText(),
+  // What config/load.ts keys its cache with, as it computes it from dist/.
+  readerCode,
   launcherChildCode: child.outputFiles[0].text,
 };
 

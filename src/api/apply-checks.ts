@@ -3,6 +3,13 @@ import type { Plan } from '../plan/types.js';
 import { preciseHours } from '../ui/usage-words.js';
 import { UserError } from '../util/errors.js';
 
+/** The answer to the confirmation was not yes: nothing was changed. */
+export class ApplyCancelled extends UserError {
+  constructor() {
+    super('Apply cancelled; nothing was changed.');
+  }
+}
+
 /** Jobs submitted through another backend can only be followed by that backend. */
 export function refuseForeignJobs(plan: Plan, backend: string): void {
   const foreign = plan.entries.flatMap((e) => {

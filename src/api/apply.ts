@@ -3,8 +3,7 @@ import type { ApplyEvent, ApplyWarning } from '../apply/events.js';
 import { desiredState, observeAndDiff } from '../plan/compute.js';
 import { hasChanges, type Plan } from '../plan/types.js';
 import { acquireLock, type Lock } from '../state/lock.js';
-import { UserError } from '../util/errors.js';
-import { refuseForeignJobs, refuseOverBudget } from './apply-checks.js';
+import { ApplyCancelled, refuseForeignJobs, refuseOverBudget } from './apply-checks.js';
 import type { Ensemble } from './ensemble.js';
 import type { PlanOptions } from './plan.js';
 import { resolveSettings, type ApplySettings, type SettingOverrides } from './settings.js';
@@ -66,7 +65,7 @@ export async function apply(ensemble: Ensemble, options: ApplyOptions = {}): Pro
     const changes = hasChanges(plan, { prune: options.prune });
     const inflight = plan.summary.inflight > 0 && options.wait !== false;
     if (!changes && !inflight) return { plan, result: null };
-    if (changes && options.confirm && !(await options.confirm(plan))) throw new UserError('Apply cancelled; nothing was changed.');
+    if (changes && options.confirm && !(await options.confirm(plan))) throw new ApplyCancelled();
     options.onStart?.(plan);
     const result = await executePlan(computed, ensemble.backend, executorOptions(settings, options, lock), (event) => options.onEvent?.(event));
     return { plan, result };

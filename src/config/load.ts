@@ -72,7 +72,8 @@ function cacheKey(bytes: Uint8Array): string | undefined {
 
 let readerCode: string | null | undefined;
 
-function readerModules(): string | null {
+/** The schema and the code of the modules that read a configuration: what the cache key includes (scripts/bundle.mjs carries it into the single file). */
+export function readerModules(): string | null {
   const inside = embedded()?.readerCode;
   if (inside !== undefined) return inside;
   const parts = [schemaText()];

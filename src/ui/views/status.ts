@@ -8,7 +8,7 @@ import type { Output } from '../output.js';
 import { displayPath } from '../../util/paths.js';
 import { describeBlocked } from '../plan-reasons.js';
 import { envelope } from '../json.js';
-import type { EnsembleStatus } from '../../api/status.js';
+import type { LockHolder } from '../../state/lock.js';
 
 /**
  * One run as `status` shows it. `state` is the latest job's state, or `new` /
@@ -32,6 +32,16 @@ export interface StatusRow {
   usage: UsageTotals;
   /** The last attempt's own figures, as recorded (null before it ended, or when nothing was measured). */
   lastUsage: AttemptUsage | null;
+}
+
+/** Where every run stands (`mensemble status`, the library's `status`). */
+export interface EnsembleStatus {
+  /** One row per run of the configuration: its state, job, attempts and what it used. */
+  runs: StatusRow[];
+  /** What could not be read or told (a damaged state file, an unreachable scheduler...). */
+  warnings: string[];
+  /** The apply holding the ensemble's lock now, if one does. */
+  apply: LockHolder | null;
 }
 
 export function statusRows(plan: Plan): StatusRow[] {

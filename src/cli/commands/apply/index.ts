@@ -1,7 +1,7 @@
 import readline from 'node:readline/promises';
 import { DetachFailed, detachApply } from '../../../apply/detach.js';
 import { apply } from '../../../api/apply.js';
-import { refuseForeignJobs, refuseOverBudget } from '../../../api/apply-checks.js';
+import { ApplyCancelled, refuseForeignJobs, refuseOverBudget } from '../../../api/apply-checks.js';
 import { desiredState, observeAndDiff } from '../../../plan/compute.js';
 import { hasChanges } from '../../../plan/types.js';
 import { applyView, type ApplyView } from '../../../ui/views/apply.js';
@@ -99,7 +99,7 @@ async function confirm(): Promise<true> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question('\nApply these changes? Only `yes` is accepted: ');
-    if (answer.trim() !== 'yes') throw new UserError('Apply cancelled; nothing was changed.');
+    if (answer.trim() !== 'yes') throw new ApplyCancelled();
     return true;
   } finally {
     rl.close();

@@ -1,4 +1,3 @@
-import { signalExit } from '../../exit-codes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { computePlan } from '../../../plan/compute.js';
 import { findRun, runLogs, type RunLogs } from '../../../logs/run-logs.js';
@@ -8,6 +7,7 @@ import { UserError } from '../../../util/errors.js';
 import { logsView, type LogsView } from '../../../ui/views/logs.js';
 import { openEnsemble, type OpenedEnsemble } from '../../open-ensemble.js';
 import type { CommonFlags } from '../../options.js';
+import { signalExit } from '../../exit-codes.js';
 
 export interface LogsFlags extends CommonFlags {
   follow?: boolean;
