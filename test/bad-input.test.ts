@@ -11,13 +11,19 @@
 //   documents too big to keep in git).
 // The configuration's first line, `# expect: <regular expression>`, is what
 // the error must match (for a .gen.mjs, its exported `expect`).
+//
+// Both commands run on every fixture in one Node process
+// (test/cli-in-one-process.mjs, the program the command runs): 170 commands
+// were 75 s of CPU, almost all of it starting Node and loading modules. Every
+// eighth fixture also goes through the real command, which must give the same
+// exit code and words.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BIN, listTree, tempDir } from './helpers.js';
+import { BIN, ROOT, listTree, tempDir } from './helpers.js';
 
 const CORPUS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'bad');
 const DEFAULT_TEMPLATE = '#!/bin/sh\necho {{ run.a }}\n';
@@ -98,9 +104,32 @@ function isLink(file: string): boolean {
   }
 }
 
-/** Runs mensemble through bash, whose `times` reports the CPU the command used. */
-function run(args: string[], cwd: string): { code: number | null; stderr: string; cpuSeconds: number } {
+/** Runs the mensemble command through bash, whose `times` reports the CPU the command used. */
+function run(args: string[], cwd: string): Outcome {
   return timed([process.execPath, BIN, ...args], cwd);
+}
+
+interface Outcome {
+  code: number | null;
+  stderr: string;
+  cpuSeconds: number;
+}
+
+/**
+ * Runs every invocation in one Node process (test/cli-in-one-process.mjs):
+ * the program the command runs, without starting Node and loading the
+ * modules for each (about 0.4 s of CPU each here).
+ */
+function runInOneProcess(invocations: Array<{ cwd: string; args: string[] }>): Outcome[] {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'test', 'cli-in-one-process.mjs')], {
+    input: JSON.stringify(invocations),
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    maxBuffer: 1 << 28,
+    timeout: 300_000,
+  });
+  if (r.status !== 0) throw new Error(`test/cli-in-one-process.mjs exited ${r.status ?? r.signal}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Outcome[];
 }
 
 /**
@@ -115,7 +144,7 @@ parseDocument((await import('node:fs')).readFileSync('mensemble.yaml', 'utf8'), 
   return timed([process.execPath, '--input-type=module', '-e', script], dir).cpuSeconds;
 }
 
-function timed(command: string[], cwd: string): { code: number | null; stderr: string; cpuSeconds: number } {
+function timed(command: string[], cwd: string): Outcome {
   const r = spawnSync('bash', ['-c', '"$@"; rc=$?; times >&2; exit $rc', 'bash', ...command], {
     cwd,
     encoding: 'utf8',
@@ -135,26 +164,48 @@ test('the bad-input corpus holds at least 40 cases', () => {
   assert.ok(corpus.length >= 40, `${corpus.length} fixtures`);
 });
 
-for (const fixture of corpus) {
-  test(`bad input: ${fixture.name}`, () => {
-    // The ensemble sits four folders deep, so paths that climb out of it land inside `root`, where they are seen.
-    const root = tempDir('mensemble-bad-');
-    const dir = path.join(root, 'a', 'b', 'c', 'ensemble');
-    fs.mkdirSync(dir, { recursive: true });
-    fixture.writeInto(dir);
-    const before = listTree(root);
-    const budget = CPU_BUDGET_S + parseFloor(dir);
-    for (const args of [['apply', '--yes'], ['validate']]) {
-      const r = run(args, dir);
-      const what = `mensemble ${args.join(' ')}: ${r.stderr}`;
-      assert.equal(r.code, 1, what);
-      assert.match(r.stderr, fixture.expect, what);
-      // File and line: `name:line` at the start of the message or of one of its problems.
-      assert.match(r.stderr, /^(mensemble: |\s+)?[^\s:]+:\d+(:\d+)?: /m, `no file:line in: ${r.stderr}`);
-      assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, 'no stack trace');
-      assert.ok(r.cpuSeconds < budget, `${what}\nused ${r.cpuSeconds} s of CPU, budget ${budget.toFixed(2)} s`);
-    }
-    assert.deepEqual(listTree(root), before, 'nothing written');
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+const COMMANDS = [['apply', '--yes'], ['validate']];
+
+/**
+ * Every fixture's ensemble is written first, then one process runs both
+ * commands on each. A sample (every eighth fixture) also goes through the
+ * real command, which must give the same exit code and the same words.
+ */
+const prepared = corpus.map((fixture, index) => {
+  // The ensemble sits four folders deep, so paths that climb out of it land inside `root`, where they are seen.
+  const root = tempDir('mensemble-bad-');
+  const dir = path.join(root, 'a', 'b', 'c', 'ensemble');
+  fs.mkdirSync(dir, { recursive: true });
+  fixture.writeInto(dir);
+  return { fixture, root, dir, before: listTree(root), budget: CPU_BUDGET_S + parseFloor(dir), sampled: index % 8 === 0 };
+});
+const outcomes = runInOneProcess(prepared.flatMap((p) => COMMANDS.map((args) => ({ cwd: p.dir, args }))));
+
+function assertRefused(r: Outcome, args: string[], expect: RegExp, budget: number, how: string): void {
+  const what = `mensemble ${args.join(' ')} (${how}): ${r.stderr}`;
+  assert.equal(r.code, 1, what);
+  assert.match(r.stderr, expect, what);
+  // File and line: `name:line` at the start of the message or of one of its problems.
+  assert.match(r.stderr, /^(mensemble: |\s+)?[^\s:]+:\d+(:\d+)?: /m, `no file:line in: ${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, 'no stack trace');
+  assert.ok(r.cpuSeconds < budget, `${what}\nused ${r.cpuSeconds} s of CPU, budget ${budget.toFixed(2)} s`);
 }
+
+test('a sample of the corpus is checked through the real command too', () => {
+  assert.ok(prepared.filter((p) => p.sampled).length >= 5);
+});
+
+prepared.forEach((p, index) => {
+  test(`bad input: ${p.fixture.name}`, () => {
+    COMMANDS.forEach((args, k) => {
+      const inProcess = outcomes[index * COMMANDS.length + k]!;
+      assertRefused(inProcess, args, p.fixture.expect, p.budget, 'in one process');
+      if (!p.sampled) return;
+      const real = run(args, p.dir);
+      assertRefused(real, args, p.fixture.expect, p.budget, 'the command');
+      assert.equal(real.stderr.trimEnd(), inProcess.stderr.trimEnd(), 'the command and the program in one process say the same');
+    });
+    assert.deepEqual(listTree(p.root), p.before, 'nothing written');
+    fs.rmSync(p.root, { recursive: true, force: true });
+  });
+});

@@ -84,5 +84,5 @@ test('every package scripts/slurm-up.sh checks for is in scripts/test-deps.sh, w
   const slurmGroup = /\[slurm\]="([^"]*)"/.exec(deps)?.[1]?.split(/\s+/) ?? [];
   assert.deepEqual(checked.filter((p) => !slurmGroup.includes(p)), []);
   const runner = fs.readFileSync(path.join(ROOT, 'scripts', 'run-tests.mjs'), 'utf8');
-  assert.ok(runner.indexOf("test-deps.sh', 'install'") !== -1 && runner.indexOf("test-deps.sh', 'install'") < runner.indexOf("'--test'"), 'run-tests.mjs installs before it starts the test runner');
+  assert.ok(runner.indexOf("test-deps.sh', 'install'") !== -1 && runner.indexOf("test-deps.sh', 'install'") < runner.indexOf("'scripts/run-test-files.mjs'"), 'run-tests.mjs installs before it starts the test runner');
 });

@@ -10,7 +10,7 @@ export interface CommonFlags {
   target?: string | string[];
   x?: string | string[];
   json?: boolean;
-  /** `--color` (true), `--no-color` (false) or neither, as main.ts read them. */
+  /** `--color` (true), `--no-color` (false) or neither, as program.ts read them. */
   colorFlag?: ColorFlag;
   verbose?: boolean;
   /** `status --all`: every run in the tables, completed ones too. */

@@ -2,7 +2,7 @@ import type { ColorSetting } from '../config/rc.js';
 import { makeColors, shouldColor } from '../ui/color.js';
 import type { Output } from '../ui/output.js';
 
-/** `--color` / `--no-color` as typed, or undefined for neither (main.ts reads the words; cac gives both one key). */
+/** `--color` / `--no-color` as typed, or undefined for neither (program.ts reads the words; cac gives both one key). */
 export type ColorFlag = boolean | undefined;
 
 /** The command's output: JSON or text, colour from the flag, then `.mensemblerc`, then the terminal and environment. */
