@@ -156,18 +156,28 @@ test('applies started at the same instant, on a fresh ensemble and over a dead h
 
 test('a job that outlives a killed mensemble is adopted, not run again', async () => {
   const dir = tempDir();
-  sweepEnsemble(dir, { runs: 2, sleep: 1.5 });
+  // The jobs wait for the test's word (at most 2 minutes), so that they still run when the plan looks, however
+  // loaded the machine (they slept 1.5 s, and had ended before the plan on a busy one).
+  sweepEnsemble(dir, {
+    runs: 2,
+    jobBody: `#!/bin/sh
+echo "{{ run.id }}" >> ../../executions.log
+i=0; while [ ! -f ../../release ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done
+echo done > output.txt
+`,
+  });
   const run = cliAsync(['apply', '--yes'], dir);
   // Wait until both jobs run AND both job ids are recorded: the job can start
   // before mensemble writes its id, and that window is the 'resume' case.
   const recorded = (id: string) => {
     try { return readState(path.join(dir, 'runs', id)).attempts.at(-1)?.jobId !== undefined; } catch { return false; }
   };
-  for (let i = 0; i < 100 && !(executions(dir).length === 2 && recorded('r1') && recorded('r2')); i++) await sleep(50);
+  for (let i = 0; i < 600 && !(executions(dir).length === 2 && recorded('r1') && recorded('r2')); i++) await sleep(50);
   run.kill();
   await run.done;
   const plan = cli(['plan'], dir);
   assert.match(plan.stdout, /2 in flight/);
+  fs.writeFileSync(path.join(dir, 'release'), '');
   const resumed = cli(['apply', '--yes'], dir);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual([...countBy(executions(dir)).values()], [1, 1]);

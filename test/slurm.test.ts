@@ -598,10 +598,13 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
   echo "{{ run.id }}" >> ../../executions.log
   echo "hello from {{ run.id }}"
   {% if n == 7 %}if [ ! -f failed-once ]; then touch failed-once; exit 3; fi{% endif %}
-  sleep 0.5
+  sleep 2
   echo done > output.txt
   `,
     });
+    // Each task takes 2 s, so that the first array still holds all 5 slots while the second apply is
+    // killed and the third starts, on a loaded machine too (at 0.5 s, with the suite's other files
+    // beside it, the first array had drained meanwhile and r26-r30 went out in two arrays).
     fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
     const shims = countingShims(dir);
     const env = { PATH: shims.path };
