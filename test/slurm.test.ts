@@ -23,7 +23,7 @@ after(() => {
   if (!skip) tearDown();
 });
 
-const TESTS_AT_ONCE = Number(process.env.MENSEMBLE_SLURM_TESTS_AT_ONCE ?? 4);
+const TESTS_AT_ONCE = Number(process.env.MENSEMBLE_SLURM_TESTS_AT_ONCE ?? 5);
 const cluster = new ClusterLock();
 type Body = (t: TestContext) => Promise<void>;
 /** A test that shares the cluster with the others running. */
@@ -60,6 +60,123 @@ async function waitUntil(what: string, condition: () => boolean, seconds = 60): 
 }
 
 describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }, () => {
+  // The tests that stop or reconfigure the cluster come first: each runs alone, and run here they
+  // wait for nothing (declared last, each first waited for the shared tests still running).
+  aloneOnCluster('a node failure (slurmd and the job killed without a trace, the node marked down as the controller does once slurmd stops answering) is seen through the scheduler as node_fail', { skip, timeout: 240_000 }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, {
+      runs: 2,
+      maxjobs: 2,
+      jobBody: `#!/bin/bash
+  echo "{{ run.id }}" >> ../../executions.log
+  {% if n == 1 %}echo $$ > job.pid; sleep 600{% endif %}
+  `,
+    });
+    const shims = countingShims(dir);
+    const run = cliAsync(['apply', '--yes'], dir, { PATH: shims.path });
+    const r1 = path.join(dir, 'runs', 'r1');
+    await waitUntil('r1 is running', () => fs.existsSync(path.join(r1, 'job.pid')) && fs.existsSync(path.join(r1, '.mensemble', 'attempt-1.started')), 60);
+    // The job, its wrapper and the slurmstepd above them die at once, as on a node that lost power: no trap runs.
+    const job = Number(fs.readFileSync(path.join(r1, 'job.pid'), 'utf8'));
+    const parentOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+    const wrapper = parentOf(job);
+    const stepd = parentOf(wrapper);
+    assert.match(fs.readFileSync(`/proc/${stepd}/comm`, 'utf8'), /slurmstepd/);
+    const node = slurm('sinfo', ['-h', '-N', '-o', '%N']).trim().split('\n')[0]!;
+    stopDaemon('slurmd');
+    try {
+      for (const pid of [stepd, wrapper, job]) process.kill(pid, 'SIGKILL');
+      // What slurmctld does once slurmd has not answered for SlurmdTimeout (300 s by default): the node goes down
+      // and its jobs end NODE_FAIL.
+      slurm('scontrol', ['update', `NodeName=${node}`, 'State=DOWN', 'Reason=mensemble test: node failure']);
+      const r = await run.done;
+      assert.equal(r.code, 3, r.stderr + r.stdout);
+    } finally {
+      assert.equal(ensureCluster('accounting'), undefined);
+      spawnSync('scontrol', ['update', `NodeName=${node}`, 'State=RESUME']);
+    }
+    const attempt = readState(r1).attempts[0];
+    assert.equal(attempt.state, 'node_fail', JSON.stringify(attempt));
+    assert.equal(fs.existsSync(path.join(r1, '.mensemble', 'attempt-1.ended')), false, 'r1 left no record of its end');
+    assert.ok((countBy(shims.calls()).get('squeue') ?? 0) >= 1, 'the safety net asked the scheduler');
+    assert.equal(readState(path.join(dir, 'runs', 'r2')).attempts[0].state, 'completed');
+    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1]);
+  });
+
+  aloneOnCluster('slurmctld stopped for 10 s during an apply: the apply carries on and every run completes once', { skip, timeout: 240_000 }, async () => {
+    const dir = tempDir();
+    // The first two jobs run through the whole outage: their ends come from their records, but the safety net's
+    // queries go on while they run, and they must meet the stopped controller (jobs of 2 s could end, by their
+    // records, before slurmctld was down, and then nothing queried it: seen once in a fresh-machine run).
+    slurmEnsemble(dir, {
+      runs: 6,
+      maxjobs: 2,
+      jobBody: `#!/bin/sh
+echo "{{ run.id }}" >> ../../executions.log
+sleep {% if n <= 2 %}15{% else %}1{% endif %}
+echo done > output.txt
+`,
+    });
+    const run = cliAsync(['apply', '--yes'], dir);
+    await waitUntil('the first jobs are submitted', () => executions(dir).length >= 1);
+    stopDaemon('slurmctld');
+    try {
+      await sleep(10_000);
+    } finally {
+      assert.equal(ensureCluster('accounting'), undefined);
+    }
+    const r = await run.done;
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /could not query the slurm backend/, 'the outage was noticed');
+    assert.match(r.stdout, /the slurm backend answers again after \d+ s/, 'and its end');
+    assert.match(r.stdout, /Apply complete: 6 completed, 0 failed/);
+    assert.deepEqual([...countBy(executions(dir)).values()], Array(6).fill(1));
+  });
+
+  aloneOnCluster('without accounting, final states come from the controller (scontrol) for a job that left no record of its end', { skip, timeout: 240_000 }, async () => {
+    assert.equal(ensureCluster('no-accounting'), undefined);
+    try {
+      await withoutAccounting();
+    } finally {
+      // The tests after this one need accounting again.
+      assert.equal(ensureCluster('accounting'), undefined);
+    }
+  });
+
+  async function withoutAccounting(): Promise<void> {
+    const dir = tempDir();
+    // r4 ends by itself (its records tell); r3 kills its wrapper, so only the controller can tell how it ended.
+    slurmEnsemble(dir, {
+      runs: 4,
+      maxjobs: 4,
+      jobBody: `#!/bin/sh
+  echo "{{ run.id }}" >> ../../executions.log
+  {% if n == 4 %}exit 5{% endif %}
+  {% if n == 3 %}kill -KILL $PPID; sleep 5{% endif %}
+  echo done > output.txt
+  `,
+    });
+    const shims = countingShims(dir);
+    const r = await runCli(['apply', '--yes'], dir, { PATH: shims.path });
+    assert.equal(r.code, 3, r.stderr + r.stdout);
+    const status = await statusJson(dir);
+    assert.deepEqual(status.summary, { completed: 2, failed: 2 });
+    assert.equal(status.runs.find((x) => x.id === 'r4')!.exitCode, 5);
+    assert.equal(fs.existsSync(path.join(dir, 'runs', 'r3', '.mensemble', 'attempt-1.ended')), false, 'r3 left no record of its end');
+    assert.match(readState(path.join(dir, 'runs', 'r3')).attempts[0].reason, /killed by signal 9/);
+    const counts = countBy(shims.calls());
+    assert.ok((counts.get('sacct') ?? 0) <= 1, 'sacct is asked once, then mensemble knows accounting is off');
+    assert.ok((counts.get('scontrol') ?? 0) >= 1);
+    // A crash between sbatch and recording the id is recovered from squeue and scontrol alone.
+    const dir2 = tempDir();
+    slurmEnsemble(dir2, { runs: 2, maxjobs: 2, sleep: 0.5 });
+    assert.equal((await runCli(['apply', '--yes'], dir2, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' })).code, 137);
+    const resumed = await runCli(['apply', '--yes'], dir2);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, /r1: adopted job \d+/);
+    assert.deepEqual([...countBy(executions(dir2)).values()], [1, 1]);
+  }
+
   // First: its TIMEOUT takes SLURM's one-minute smallest limit and a sweep of up to a minute, so it runs beside the rest.
   onCluster('retries by cause with cgroup enforcement: a job past its --mem ends OUT_OF_MEMORY and its retry gets the escalated memory and completes; a job past its one-minute --time ends TIMEOUT and its retry gets the doubled time', { skip, timeout: 400_000 }, async () => {
     const dir = tempDir();
@@ -786,111 +903,5 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
       assert.equal(countBy(shims.calls()).get('sbatch') ?? 0, 0, `array: ${array}: nothing submitted again`);
       assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
     }
-  });
-
-  aloneOnCluster('a node failure (slurmd and the job killed without a trace, the node marked down as the controller does once slurmd stops answering) is seen through the scheduler as node_fail', { skip, timeout: 240_000 }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, {
-      runs: 2,
-      maxjobs: 2,
-      jobBody: `#!/bin/bash
-  echo "{{ run.id }}" >> ../../executions.log
-  {% if n == 1 %}echo $$ > job.pid; sleep 600{% endif %}
-  `,
-    });
-    const shims = countingShims(dir);
-    const run = cliAsync(['apply', '--yes'], dir, { PATH: shims.path });
-    const r1 = path.join(dir, 'runs', 'r1');
-    await waitUntil('r1 is running', () => fs.existsSync(path.join(r1, 'job.pid')) && fs.existsSync(path.join(r1, '.mensemble', 'attempt-1.started')), 60);
-    // The job, its wrapper and the slurmstepd above them die at once, as on a node that lost power: no trap runs.
-    const job = Number(fs.readFileSync(path.join(r1, 'job.pid'), 'utf8'));
-    const parentOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
-    const wrapper = parentOf(job);
-    const stepd = parentOf(wrapper);
-    assert.match(fs.readFileSync(`/proc/${stepd}/comm`, 'utf8'), /slurmstepd/);
-    const node = slurm('sinfo', ['-h', '-N', '-o', '%N']).trim().split('\n')[0]!;
-    stopDaemon('slurmd');
-    try {
-      for (const pid of [stepd, wrapper, job]) process.kill(pid, 'SIGKILL');
-      // What slurmctld does once slurmd has not answered for SlurmdTimeout (300 s by default): the node goes down
-      // and its jobs end NODE_FAIL.
-      slurm('scontrol', ['update', `NodeName=${node}`, 'State=DOWN', 'Reason=mensemble test: node failure']);
-      const r = await run.done;
-      assert.equal(r.code, 3, r.stderr + r.stdout);
-    } finally {
-      assert.equal(ensureCluster('accounting'), undefined);
-      spawnSync('scontrol', ['update', `NodeName=${node}`, 'State=RESUME']);
-    }
-    const attempt = readState(r1).attempts[0];
-    assert.equal(attempt.state, 'node_fail', JSON.stringify(attempt));
-    assert.equal(fs.existsSync(path.join(r1, '.mensemble', 'attempt-1.ended')), false, 'r1 left no record of its end');
-    assert.ok((countBy(shims.calls()).get('squeue') ?? 0) >= 1, 'the safety net asked the scheduler');
-    assert.equal(readState(path.join(dir, 'runs', 'r2')).attempts[0].state, 'completed');
-    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1]);
-  });
-
-  aloneOnCluster('slurmctld stopped for 10 s during an apply: the apply carries on and every run completes once', { skip, timeout: 240_000 }, async () => {
-    const dir = tempDir();
-    // The first two jobs run through the whole outage: their ends come from their records, but the safety net's
-    // queries go on while they run, and they must meet the stopped controller (jobs of 2 s could end, by their
-    // records, before slurmctld was down, and then nothing queried it: seen once in a fresh-machine run).
-    slurmEnsemble(dir, {
-      runs: 6,
-      maxjobs: 2,
-      jobBody: `#!/bin/sh
-echo "{{ run.id }}" >> ../../executions.log
-sleep {% if n <= 2 %}15{% else %}1{% endif %}
-echo done > output.txt
-`,
-    });
-    const run = cliAsync(['apply', '--yes'], dir);
-    await waitUntil('the first jobs are submitted', () => executions(dir).length >= 1);
-    stopDaemon('slurmctld');
-    try {
-      await sleep(10_000);
-    } finally {
-      assert.equal(ensureCluster('accounting'), undefined);
-    }
-    const r = await run.done;
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /could not query the slurm backend/, 'the outage was noticed');
-    assert.match(r.stdout, /the slurm backend answers again after \d+ s/, 'and its end');
-    assert.match(r.stdout, /Apply complete: 6 completed, 0 failed/);
-    assert.deepEqual([...countBy(executions(dir)).values()], Array(6).fill(1));
-  });
-
-  aloneOnCluster('without accounting, final states come from the controller (scontrol) for a job that left no record of its end', { skip, timeout: 240_000 }, async () => {
-    assert.equal(ensureCluster('no-accounting'), undefined);
-    const dir = tempDir();
-    // r4 ends by itself (its records tell); r3 kills its wrapper, so only the controller can tell how it ended.
-    slurmEnsemble(dir, {
-      runs: 4,
-      maxjobs: 4,
-      jobBody: `#!/bin/sh
-  echo "{{ run.id }}" >> ../../executions.log
-  {% if n == 4 %}exit 5{% endif %}
-  {% if n == 3 %}kill -KILL $PPID; sleep 5{% endif %}
-  echo done > output.txt
-  `,
-    });
-    const shims = countingShims(dir);
-    const r = await runCli(['apply', '--yes'], dir, { PATH: shims.path });
-    assert.equal(r.code, 3, r.stderr + r.stdout);
-    const status = await statusJson(dir);
-    assert.deepEqual(status.summary, { completed: 2, failed: 2 });
-    assert.equal(status.runs.find((x) => x.id === 'r4')!.exitCode, 5);
-    assert.equal(fs.existsSync(path.join(dir, 'runs', 'r3', '.mensemble', 'attempt-1.ended')), false, 'r3 left no record of its end');
-    assert.match(readState(path.join(dir, 'runs', 'r3')).attempts[0].reason, /killed by signal 9/);
-    const counts = countBy(shims.calls());
-    assert.ok((counts.get('sacct') ?? 0) <= 1, 'sacct is asked once, then mensemble knows accounting is off');
-    assert.ok((counts.get('scontrol') ?? 0) >= 1);
-    // A crash between sbatch and recording the id is recovered from squeue and scontrol alone.
-    const dir2 = tempDir();
-    slurmEnsemble(dir2, { runs: 2, maxjobs: 2, sleep: 0.5 });
-    assert.equal((await runCli(['apply', '--yes'], dir2, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' })).code, 137);
-    const resumed = await runCli(['apply', '--yes'], dir2);
-    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
-    assert.match(resumed.stdout, /r1: adopted job \d+/);
-    assert.deepEqual([...countBy(executions(dir2)).values()], [1, 1]);
   });
 });
