@@ -168,7 +168,16 @@ test('tasks run once per inputs: a resumed apply does not repeat finished tasks'
 
 test('a running job whose inputs changed is left alone unless --replace-running', async () => {
   const dir = tempDir();
-  sweepEnsemble(dir, { runs: 1, sleep: 3 });
+  // The first job runs until it is cancelled (at most a minute), however long the commands below take on a
+  // loaded machine (it slept 3 s, and had ended before the replacing apply on a busy one); its replacement ends at once.
+  sweepEnsemble(dir, {
+    runs: 1,
+    jobBody: `#!/bin/sh
+echo "{{ run.id }}" >> ../../executions.log
+if [ ! -f ../../first-started ]; then touch ../../first-started; i=0; while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; fi
+echo done > output.txt
+`,
+  });
   assert.equal(cli(['apply', '--yes', '--no-wait'], dir).code, 0);
   fs.writeFileSync(path.join(dir, 'template/params.j2'), 'n = {{ n }}\nchanged = 1\n');
   const plan = cli(['plan'], dir);

@@ -387,8 +387,15 @@ echo done > output.txt
       'extra.sh': '#!/bin/sh\n#SBATCH --job-name=extra-job\necho extra > extra.txt\n',
       '.mensemblerc': 'backend: slurm\npoll_interval: 0.3\ncheck_interval: 0.2\n',
     });
-    const blocker = slurm('sbatch', ['--parsable', `--job-name=blocker-${path.basename(dir2)}`, '--chdir', dir2, '--wrap', 'sleep 4']).trim();
-    const applied = await runCli(['apply', '--yes'], dir2);
+    // The blocker runs until the test's word (at most a minute), given 3 s after the run was rendered, when its
+    // pre_run check has looked (it slept 4 s from before the apply started, and had ended before the check
+    // looked on a loaded machine).
+    const blocker = slurm('sbatch', ['--parsable', `--job-name=blocker-${path.basename(dir2)}`, '--chdir', dir2, '--wrap', 'i=0; while [ ! -f release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done']).trim();
+    const applying = runCli(['apply', '--yes'], dir2);
+    await waitUntil('the run is rendered', () => fs.existsSync(path.join(dir2, 'runs', 'sweep-0', 'job.sh')));
+    await sleep(3000);
+    fs.writeFileSync(path.join(dir2, 'release'), '');
+    const applied = await applying;
     assert.equal(applied.code, 0, applied.stderr + applied.stdout);
     assert.match(applied.stdout, /waiting: 1 active jobs match `blocker-`/);
     const run = path.join(dir2, 'runs', 'sweep-0');

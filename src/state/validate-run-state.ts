@@ -51,12 +51,14 @@ function optional(o: Obj, key: string, at: string, type: 'string' | 'number'): s
   return `${at}.${key}: ${describe(v)}, expected ${type === 'string' ? 'a string' : 'a number'}`;
 }
 
+// The key path of an entry is written only for an entry that has a problem: these checks run for every
+// file and attempt of every run on every plan, and building the paths was most of their cost.
+
 function mapOf(o: Obj, key: string, each: Check): string | undefined {
   const map = o[key];
   if (!isObject(map)) return `${key}: ${describe(map)}, expected an object`;
-  for (const [k, v] of Object.entries(map)) {
-    const problem = each(v, `${key}[${JSON.stringify(k)}]`);
-    if (problem) return problem;
+  for (const k in map) {
+    if (each(map[k], '') !== undefined) return each(map[k], `${key}[${JSON.stringify(k)}]`);
   }
   return undefined;
 }
@@ -65,8 +67,7 @@ function listOf(o: Obj, key: string, each: Check): string | undefined {
   const list = o[key];
   if (!Array.isArray(list)) return `${key}: ${describe(list)}, expected a list`;
   for (let i = 0; i < list.length; i++) {
-    const problem = each(list[i], `${key}[${i}]`);
-    if (problem) return problem;
+    if (each(list[i], '') !== undefined) return each(list[i], `${key}[${i}]`);
   }
   return undefined;
 }
