@@ -6,4 +6,5 @@ import validator from '../dist/config/schema-validator.generated.cjs';
 import fastGlob from 'fast-glob';
 
 globalThis.mensembleEmbedded = { ...MENSEMBLE_FILES, validator: validator.default ?? validator, fastGlob };
-await import('../dist/cli/main.js');
+const { runCommand } = await import('../dist/cli/run.js');
+runCommand(process.argv.slice(2));

@@ -4,7 +4,8 @@
 // every dependency inside, the schema, the version and the launcher of local
 // jobs carried as text (src/util/embedded.ts). It needs Node.js (>= 20.19)
 // and nothing else: copy it anywhere on PATH and run it.
-//   node scripts/bundle.mjs [--out bundle/mensemble.mjs]
+// `npm run build` also writes it as dist/cli/main.js, the package's command.
+//   node scripts/bundle.mjs [--out bundle/mensemble.mjs] [--quiet]
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -50,4 +51,4 @@ fs.chmodSync(tmp, 0o755);
 fs.renameSync(tmp, out);
 const bytes = fs.statSync(out).size;
 const sha = crypto.createHash('sha256').update(fs.readFileSync(out)).digest('hex').slice(0, 16);
-console.log(`bundle: ${path.relative(process.cwd(), out)} (${(bytes / 1e6).toFixed(1)} MB, mensemble ${pkg.version}, sha256 ${sha}...)`);
+if (!process.argv.includes('--quiet')) console.log(`bundle: ${path.relative(process.cwd(), out)} (${(bytes / 1e6).toFixed(1)} MB, mensemble ${pkg.version}, sha256 ${sha}...)`);

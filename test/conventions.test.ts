@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { BIN, ROOT, cli, cliAsync, executions, sweepEnsemble, tempDir } from './helpers.js';
 
@@ -86,13 +87,17 @@ test('an unknown option is named as typed, with mensemble\'s spelling of Terrafo
   assert.equal(fs.existsSync(path.join(dir, 'runs')), false, 'nothing was applied');
 });
 
-test('--version is the version in package.json (it was written into main.ts)', () => {
+test('--version is the version in package.json (it was written into main.ts): the command carries it from the build, the modules read it', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const built = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'main.js'), '--version'], { encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  assert.equal(built.stdout.split(/[\s/]/)[1], pkg.version);
   const copy = tempDir();
   fs.cpSync(path.join(ROOT, 'dist'), path.join(copy, 'dist'), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ ...pkg, version: '9.8.7' }));
-  const r = spawnSync(process.execPath, [path.join(copy, 'dist', 'cli', 'main.js'), '--version'], { encoding: 'utf8' });
+  const run = `import(${JSON.stringify(pathToFileURL(path.join(copy, 'dist', 'cli', 'run.js')).href)}).then((m) => m.runCommand(['--version']))`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', run], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^mensemble\/9\.8\.7 /);
 });

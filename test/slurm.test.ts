@@ -60,6 +60,7 @@ async function waitUntil(what: string, condition: () => boolean, seconds = 60): 
 }
 
 describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }, () => {
+
   // The tests that stop or reconfigure the cluster come first: each runs alone, and run here they
   // wait for nothing (declared last, each first waited for the shared tests still running).
   aloneOnCluster('a node failure (slurmd and the job killed without a trace, the node marked down as the controller does once slurmd stops answering) is seen through the scheduler as node_fail', { skip, timeout: 240_000 }, async () => {
@@ -177,7 +178,40 @@ echo done > output.txt
     assert.deepEqual([...countBy(executions(dir2)).values()], [1, 1]);
   }
 
-  // First: its TIMEOUT takes SLURM's one-minute smallest limit and a sweep of up to a minute, so it runs beside the rest.
+  // The rest share the cluster, longest first, so that no long test starts last (test/slurm.test.ts sets
+  // the suite's length).
+  onCluster('jobs that end without their records are still seen, through the scheduler: a job whose wrapper is SIGKILLed, one cancelled while pending, one over its time limit', { skip, timeout: 240_000 }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, {
+      runs: 3,
+      maxjobs: 3,
+      jobBody: `#!/bin/bash
+{% if n == 2 %}#SBATCH --begin=now+3600
+{% elif n == 3 %}#SBATCH --time=1
+{% endif %}echo "{{ run.id }}" >> ../../executions.log
+{% if n == 1 %}kill -KILL $PPID; sleep 5{% else %}sleep 600{% endif %}
+`,
+    });
+    // The default pace (60 s) would make this test slow; any pace is the same safety net.
+    writeTree(dir, { '.mensemblerc': 'backend: slurm\npoll_interval: 2\n' });
+    const apply = cliAsync(['apply', '--yes'], dir);
+    await waitUntil('r2 submitted', () => fs.existsSync(path.join(dir, 'runs', 'r2', '.mensemble', 'state.json')) && readState(path.join(dir, 'runs', 'r2')).attempts[0]?.jobId !== undefined, 60);
+    await sleep(1000);
+    slurm('scancel', [readState(path.join(dir, 'runs', 'r2')).attempts[0].jobId]);
+    const r = await apply.done;
+    assert.equal(r.code, 3, r.stderr + r.stdout);
+    const [killed, cancelled, timedOut] = [1, 2, 3].map((n) => readState(path.join(dir, 'runs', `r${n}`)).attempts[0]);
+    assert.equal(killed.state, 'failed', JSON.stringify(killed));
+    assert.match(killed.reason, /killed by signal 9/);
+    assert.equal(fs.existsSync(path.join(dir, 'runs', 'r1', '.mensemble', 'attempt-1.ended')), false, 'r1 left no end record');
+    assert.equal(cancelled.state, 'cancelled', JSON.stringify(cancelled));
+    assert.equal(fs.existsSync(path.join(dir, 'runs', 'r2', '.mensemble', 'attempt-1.started')), false, 'r2 never started');
+    // A time limit: the wrapper recorded the signal, and the scheduler named it.
+    assert.equal(timedOut.state, 'timeout', JSON.stringify(timedOut));
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'r3', '.mensemble', 'attempt-1.ended'), 'utf8')).signalled, true);
+  });
+
+  // Early: its TIMEOUT takes SLURM's one-minute smallest limit and a sweep of up to a minute, so it runs beside the rest.
   onCluster('retries by cause with cgroup enforcement: a job past its --mem ends OUT_OF_MEMORY and its retry gets the escalated memory and completes; a job past its one-minute --time ends TIMEOUT and its retry gets the doubled time', { skip, timeout: 400_000 }, async () => {
     const dir = tempDir();
     writeTree(dir, {
@@ -278,68 +312,122 @@ echo done > output.txt
     await slurmCrashCampaign(t);
   });
 
-  onCluster('job arrays keep maxjobs across arrays: runs that reach submit later wait for a free slot, and their array is raised as tasks end', { skip, timeout: 240_000 }, async () => {
+  onCluster('job arrays: 30 runs as arrays split at MaxArraySize, each run once; resumed after SIGKILL twice; a failed task retried alone', { skip, timeout: 300_000 }, async () => {
     const dir = tempDir();
-    // r1-r3 reach submit at once and go out as one array (%3). r4-r6 arrive 3 s later (their
-    // pre_run sleeps) while r1-r3 hold all three slots. r1, r2, r3 end at different times.
-    writeTree(dir, {
-      'mensemble.yaml': `ensemble:
-    batches:
-      - name: sweep
-        basedir: ./runs
-        templatedir: ../template
-        templates: [job.sh.j2, delay.j2]
-        job_file: job.sh
-        maxruns: 6
-        maxjobs: 3
-        array: true
-        run_id: "r{{ n }}"
-        matrix:
-          n: [1, 2, 3, 4, 5, 6]
-        pre_run:
-          - name: execute
-            args: {cmd: "sleep $(cat delay)"}
+    slurmEnsemble(dir, {
+      runs: 30,
+      maxjobs: 5,
+      retry: 2,
+      jobBody: `#!/bin/sh
+  #SBATCH --time=5
+  echo "{{ run.id }}" >> ../../executions.log
+  echo "hello from {{ run.id }}"
+  {% if n == 7 %}if [ ! -f failed-once ]; then touch failed-once; exit 3; fi{% endif %}
+  sleep 2
+  echo done > output.txt
   `,
-      'template/job.sh.j2': `#!/bin/sh
-  echo "start {{ run.id }} $(date +%s.%N)" >> ../../times.log
-  sleep {{ [0, 2, 5, 8][n] if n <= 3 else 6 }}
-  echo "end {{ run.id }} $(date +%s.%N)" >> ../../times.log
-  `,
-      'template/delay.j2': '{{ 0 if n <= 3 else 3 }}\n',
-      '.mensemblerc': 'backend: slurm\npoll_interval: 0.3\ncheck_interval: 0.2\n',
     });
+    // Each task takes 2 s, so that the first array still holds all 5 slots while the second apply is
+    // killed and the third starts, on a loaded machine too (at 0.5 s, with the suite's other files
+    // beside it, the first array had drained meanwhile and r26-r30 went out in two arrays).
+    fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
     const shims = countingShims(dir);
-    const r = await runCli(['apply', '--yes'], dir, { PATH: shims.path });
+    const env = { PATH: shims.path };
+    // 1. Killed right after the first array's sbatch returned, before any task id was recorded.
+    const crashed = await runCli(['apply', '--yes'], dir, { ...env, MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' });
+    assert.equal(crashed.code, 137, crashed.stderr);
+    const r1 = readState(path.join(dir, 'runs', 'r1')).attempts[0];
+    assert.equal(r1.state, 'submitting');
+    assert.equal(typeof r1.backendData.array, 'string', 'the intent names its array before sbatch');
+    assert.match((await runCli(['plan'], dir)).stdout, /30 to resume/);
+    // 2. Resumed, and killed again while tasks run.
+    const resumed = cliAsync(['apply', '--yes'], dir, env);
+    await waitUntil('some tasks ran', () => executions(dir).length >= 8, 120);
+    resumed.kill();
+    assert.equal((await resumed.done).code, 137);
+    // 3. Resumed to the end.
+    const r = await runCli(['apply', '--yes'], dir, env);
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /Apply complete: 6 completed, 0 failed/);
+    assert.match(r.stdout, /Apply complete: \d+ completed, 0 failed/);
+    assert.match(r.stdout, /as job arrays/);
+    assert.match((await runCli(['plan'], dir)).stdout, /No changes\. 30 runs up to date/);
 
-    // The jobs' own clock: how many ran at once, and when.
-    const events = fs.readFileSync(path.join(dir, 'times.log'), 'utf8').trim().split('\n').map((line) => {
-      const [kind, run, at] = line.split(' ');
-      return { kind: kind!, run: run!, at: Number(at) };
-    });
-    assert.equal(events.filter((e) => e.kind === 'start').length, 6, 'each run started once');
-    const running = new Set<string>();
-    let most = 0;
-    let laterTogether = 0;
-    for (const e of events.sort((a, b) => a.at - b.at || (a.kind === 'end' ? -1 : 1))) {
-      if (e.kind === 'start') running.add(e.run);
-      else running.delete(e.run);
-      most = Math.max(most, running.size);
-      laterTogether = Math.max(laterTogether, ['r4', 'r5', 'r6'].filter((id) => running.has(id)).length);
+    const counts = countBy(executions(dir));
+    for (let n = 1; n <= 30; n++) assert.equal(counts.get(`r${n}`), n === 7 ? 2 : 1, `r${n} ran ${counts.get(`r${n}`)} times`);
+    const states = Array.from({ length: 30 }, (_, i) => readState(path.join(dir, 'runs', `r${i + 1}`)));
+    const arrays = new Set(states.map((st) => String(st.attempts[0].jobId).split('_')[0]));
+    assert.equal(arrays.size, 2, `30 runs with MaxArraySize=25 make two arrays (${[...arrays].join(', ')})`);
+    for (const st of states) {
+      assert.match(st.attempts[0].jobId, /^\d+_\d+$/, 'array tasks are recorded as <array>_<task>');
+      assert.equal(st.attempts.length, st.id === 'r7' ? 2 : 1);
     }
-    assert.ok(most <= 3, `at most 3 tasks of the batch ran at once (saw ${most})`);
-    assert.equal(most, 3, 'and the three slots were used');
-    // The later array went out throttled to the one slot r1 freed; without raising its
-    // throttle as r2 and r3 ended, its tasks would only ever have run one at a time.
-    assert.ok(laterTogether >= 2, `the later array's tasks ran side by side once slots freed (saw ${laterTogether})`);
-    const arrays = new Set(['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map((id) => String(readState(path.join(dir, 'runs', id)).attempts[0].jobId).split('_')[0]));
-    assert.equal(arrays.size, 2, 'two arrays');
-    assert.equal(countBy(shims.calls()).get('sbatch'), 2);
-    // A raise that comes after an array's tasks have all ended is no error (SLURM answers
-    // "Job has already finished" and exits 1): the gate may be a poll behind the scheduler.
-    const { SlurmBackend } = await import('../src/backends/slurm/index.js');
-    await new SlurmBackend().arrays.setThrottle!(['r1', 'r4'].map((id) => readState(path.join(dir, 'runs', id)).attempts[0]), 3);
+    const retried = states[6].attempts;
+    assert.equal(retried[0].state, 'failed');
+    assert.equal(retried[0].exitCode, 3);
+    assert.notEqual(retried[1].jobId.split('_')[0], retried[0].jobId.split('_')[0], 'the retry went out in a later array');
+    // The scheduler's own records: 31 array tasks under this ensemble, each run's task id once.
+    const accounted = [...(await accountedJobsSettled(dir, 31)).values()].flat();
+    assert.equal(accounted.length, 31, `sacct holds ${accounted.length} tasks`);
+    const recorded = states.flatMap((st) => st.attempts.map((a: { jobId: string }) => a.jobId)).sort();
+    assert.deepEqual(accounted.map((j) => j.id).sort(), recorded);
+    // Two sbatch calls in all. The first array (25 tasks, %5) went out before the first crash;
+    // r26-r30 (whose intents were forgotten) and r7's retry then waited in mensemble while that
+    // array's tasks held all 5 slots of maxjobs, and went out together as the second array.
+    assert.equal(countBy(shims.calls()).get('sbatch'), 2, JSON.stringify(Object.fromEntries(countBy(shims.calls()))));
+    const logs = await runCli(['logs', 'r5'], dir);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout, `==> runs/r5/slurm-${states[4].attempts[0].jobId}.out <==\nhello from r5\n`, 'each task\'s output is in its own run directory');
+    assert.deepEqual((await statusJson(dir)).summary, { completed: 30 });
+  });
+
+  onCluster('hostile values ($(...), quotes, spaces, line breaks, %) in variables, run ids and paths reach no shell on SLURM, one job per run and as arrays', { skip, timeout: 240_000 }, async () => {
+    for (const array of [false, true]) {
+      const root = tempDir('mensemble-hostile-slurm-');
+      const dir = hostileEnsemble(path.join(root, 'ens'), 'backend: slurm\npoll_interval: 0.3\n', `      array: ${array}\n`);
+      const r = await runCli(['apply', '--yes'], dir);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, new RegExp(`Apply complete: ${HOSTILE_RUNS.length} completed, 0 failed`));
+      assert.deepEqual(pwnedFiles(root), [], `array: ${array}: no command hidden in a value ran`);
+      const basedir = path.join(dir, "runs $(touch PWNED-basedir) 'b'");
+      const recorded: string[] = [];
+      for (const run of HOSTILE_RUNS) {
+        const runDir = path.join(basedir, run.id);
+        assert.equal(fs.readFileSync(path.join(runDir, 'seen.txt'), 'utf8'), expectedParams(run.text), `array: ${array}: ${run.id} ran in its own directory`);
+        recorded.push(readState(runDir).attempts[0].jobId);
+      }
+      // The scheduler's records: exactly the recorded jobs, each completed once.
+      const accounted = [...(await accountedJobsSettled(dir, HOSTILE_RUNS.length)).values()].flat();
+      assert.deepEqual(accounted.map((j) => j.id).sort(), recorded.sort(), `array: ${array}`);
+      assert.ok(accounted.every((j) => j.state === 'COMPLETED'), JSON.stringify(accounted));
+    }
+  });
+
+  onCluster('scheduler load: one squeue per poll cycle whatever the ensemble size', { skip, timeout: 240_000 }, async (t) => {
+    const calls = async (runs: number) => {
+      const dir = tempDir();
+      slurmEnsemble(dir, { runs, maxjobs: runs, sleep: 0 });
+      const shims = countingShims(dir);
+      const started = Date.now();
+      const r = await runCli(['apply', '--yes', '--poll-interval', '1'], dir, { PATH: shims.path });
+      const seconds = (Date.now() - started) / 1000;
+      assert.equal(r.code, 0, r.stderr);
+      return { counts: countBy(shims.calls()), seconds };
+    };
+    const small = await calls(10);
+    const large = await calls(50);
+    for (const [runs, m] of [[10, small], [50, large]] as const) t.diagnostic(`${runs} runs in ${m.seconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(m.counts))}`);
+    assert.equal(small.counts.get('sbatch'), 10);
+    assert.equal(large.counts.get('sbatch'), 50, 'one submission per run');
+    for (const { counts, seconds } of [small, large]) {
+      // A poll cycle starts at most once a second (--poll-interval 1): one squeue each, plus sacct or
+      // scontrol only for jobs that left the queue in that cycle; and after the runs, the ledger's one
+      // sacct for every job that ended (asked at most 4 times while accounting catches up).
+      const squeue = counts.get('squeue') ?? 0;
+      assert.ok(squeue <= seconds + 2, `${squeue} squeue calls in ${seconds.toFixed(1)} s`);
+      assert.ok((counts.get('sacct') ?? 0) <= squeue + 4 && (counts.get('scontrol') ?? 0) <= squeue, JSON.stringify(Object.fromEntries(counts)));
+    }
+    // Five times the runs does not mean five times the polls.
+    assert.ok((large.counts.get('squeue') ?? 0) < 50, `polls: ${large.counts.get('squeue')} for 50 runs`);
   });
 
   onCluster('model-ensembler parity on SLURM: its example runs with its #SBATCH lines; the jobs check waits; the submit task submits', { skip, timeout: 240_000 }, async () => {
@@ -407,173 +495,68 @@ echo done > output.txt
     assert.match(applied.stdout, /submit: extra\.sh is job \d+/);
   });
 
-  onCluster('12 runs on SLURM: each job in its run directory, each run once; a second apply submits nothing', { skip }, async () => {
+  onCluster('job arrays keep maxjobs across arrays: runs that reach submit later wait for a free slot, and their array is raised as tasks end', { skip, timeout: 240_000 }, async () => {
     const dir = tempDir();
-    slurmEnsemble(dir, { runs: 12, maxjobs: 12 });
-    const r = await runCli(['apply', '--yes'], dir);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /Apply complete: 12 completed, 0 failed/);
-    assert.deepEqual([...countBy(executions(dir)).values()], Array(12).fill(1));
-    const jobs = await accountedJobsSettled(dir, 12);
-    for (let n = 1; n <= 12; n++) {
-      const runDir = path.join(dir, 'runs', `r${n}`);
-      const state = readState(runDir);
-      assert.equal(state.attempts.length, 1);
-      assert.equal(state.attempts[0].backend, 'slurm');
-      assert.deepEqual(jobs.get(runDir)?.map((j) => j.id), [state.attempts[0].jobId], `r${n}: one job, in its run directory`);
-      assert.equal(fs.readFileSync(path.join(runDir, 'output.txt'), 'utf8'), 'done\n');
-    }
-    const again = await runCli(['apply', '--yes'], dir);
-    assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /No changes\. 12 runs up to date/);
-    assert.equal(executions(dir).length, 12);
-    assert.equal([...(await accountedJobsSettled(dir, 12)).values()].flat().length, 12, 'nothing submitted the second time');
-    const status = await statusJson(dir);
-    assert.deepEqual(status.summary, { completed: 12 });
-  });
-
-  onCluster('a failing job is FAILED with its exit code and retried up to max_attempts; a cancelled job is CANCELLED', { skip }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, {
-      runs: 3,
-      maxjobs: 3,
-      retry: 2,
-      jobBody: `#!/bin/sh
-  echo "{{ run.id }}" >> ../../executions.log
-  echo "hello from {{ run.id }}"
-  {% if n == 2 %}exit 3{% endif %}
-  {% if n == 3 %}sleep 60{% endif %}
-  echo done > output.txt
+    // r1-r3 reach submit at once and go out as one array (%3). r4-r6 arrive 3 s later (their
+    // pre_run sleeps) while r1-r3 hold all three slots. r1, r2, r3 end at different times.
+    writeTree(dir, {
+      'mensemble.yaml': `ensemble:
+    batches:
+      - name: sweep
+        basedir: ./runs
+        templatedir: ../template
+        templates: [job.sh.j2, delay.j2]
+        job_file: job.sh
+        maxruns: 6
+        maxjobs: 3
+        array: true
+        run_id: "r{{ n }}"
+        matrix:
+          n: [1, 2, 3, 4, 5, 6]
+        pre_run:
+          - name: execute
+            args: {cmd: "sleep $(cat delay)"}
   `,
-    });
-    const run = cliAsync(['apply', '--yes'], dir);
-    const r3 = path.join(dir, 'runs', 'r3');
-    await waitUntil('r3 runs', () => {
-      try {
-        return readState(r3).attempts.at(-1)?.state === 'running';
-      } catch {
-        return false;
-      }
-    });
-    // Cancelled behind mensemble's back, as a user or an admin would.
-    slurm('scancel', [readState(r3).attempts.at(-1).jobId]);
-    const r = await run.done;
-    assert.equal(r.code, 3, 'failed runs make apply exit 3');
-    assert.match(r.stdout, /r2: job \d+ failed \(exit code 3\)/);
-    assert.match(r.stdout, /r2: retrying: attempt 2 of 2/);
-    const status = await statusJson(dir);
-    const byId = new Map(status.runs.map((x) => [x.id, x]));
-    assert.equal(byId.get('r1')!.state, 'completed');
-    assert.deepEqual({ state: byId.get('r2')!.state, exitCode: byId.get('r2')!.exitCode, attempt: byId.get('r2')!.attempt }, { state: 'failed', exitCode: 3, attempt: 2 });
-    assert.deepEqual({ state: byId.get('r3')!.state, attempt: byId.get('r3')!.attempt }, { state: 'cancelled', attempt: 1 }, 'a cancelled job is not retried by the apply that saw it cancelled');
-    assert.match((await runCli(['plan'], dir)).stdout, /retry\s+sweep\/r3/, 'the next apply offers to retry it');
-    assert.equal(countBy(executions(dir)).get('r2'), 2);
-    const acct = await accountedJobsSettled(dir, 4);
-    assert.deepEqual(acct.get(path.join(dir, 'runs', 'r2'))!.map((j) => [j.state, j.exit]), [['FAILED', '3:0'], ['FAILED', '3:0']]);
-    const text = (await runCli(['status'], dir)).stdout;
-    // RUN JOB STATE ATTEMPT ELAPSED CORE-H CPU MEM NOTE
-    assert.match(text, /r2\s+\d+\s+failed\s+2\s+\S+\s+\S+\s+\S+\s+\S+\s+exit 3/);
-    assert.match(text, /r3\s+\d+\s+cancelled/);
-    const logs = await runCli(['logs', 'r2'], dir);
-    assert.equal(logs.code, 0, logs.stderr);
-    assert.equal(logs.stdout, `==> runs/r2/slurm-${byId.get('r2')!.jobId}.out <==\nhello from r2\n`, 'logs shows the latest attempt\'s SLURM output file');
-  });
-
-  onCluster('mensemble cancel cancels queued and running jobs and records them', { skip }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, { runs: 3, maxjobs: 3, sleep: 30 });
-    const r = await runCli(['apply', '--yes', '--no-wait'], dir);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(queuedJobsUnder(dir).length, 3);
-    const c = await runCli(['cancel'], dir);
-    assert.equal(c.code, 0, c.stderr);
-    assert.match(c.stdout, /Cancelled 3 jobs/);
-    await waitUntil('the queue has none of them', () => queuedJobsUnder(dir).length === 0, 30);
-    assert.deepEqual((await statusJson(dir)).summary, { cancelled: 3 });
-    assert.match((await runCli(['cancel'], dir)).stdout, /Nothing to cancel/);
-  });
-
-  onCluster('killed after sbatch returned but before the job id was recorded: the next apply adopts the job', { skip }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, { runs: 3, maxjobs: 3, sleep: 1 });
-    const crashed = await runCli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:2' });
-    assert.equal(crashed.code, 137, 'killed by SIGKILL');
-    const intent = readState(path.join(dir, 'runs', 'r2')).attempts[0];
-    assert.equal(intent.state, 'submitting', 'the intent was recorded, the job id was not');
-    assert.equal(intent.jobId, undefined);
-    assert.match((await runCli(['plan'], dir)).stdout, /resume\s+sweep\/r2/);
-    const resumed = await runCli(['apply', '--yes'], dir);
-    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
-    assert.match(resumed.stdout, /r2: adopted job \d+/);
-    const jobs = await accountedJobsSettled(dir, 3);
-    for (const id of ['r1', 'r2', 'r3']) {
-      const runDir = path.join(dir, 'runs', id);
-      assert.equal(jobs.get(runDir)?.length, 1, `${id}: one job in the scheduler`);
-      assert.equal(readState(runDir).attempts[0].jobId, jobs.get(runDir)![0]!.id);
-    }
-    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1]);
-  });
-
-  onCluster('an intent recorded with a time in the future (clock skew) still finds its job: adopted, not submitted again', { skip }, async () => {
-    const dir = tempDir();
-    // maxjobs 1: the crash after the first sbatch leaves no second sbatch running on (killed with mensemble, an
-    // sbatch in flight still creates its job, perhaps after the wait below: that run would then find nothing, as
-    // squeue and scontrol are made to list nothing here, and be submitted again).
-    slurmEnsemble(dir, { runs: 2, maxjobs: 1, sleep: 1 });
-    const crashed = await runCli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' });
-    assert.notEqual(crashed.code, 0);
-    const runDir = ['r1', 'r2'].map((id) => path.join(dir, 'runs', id)).find((d) => fs.existsSync(path.join(d, '.mensemble', 'state.json')) && readState(d).attempts[0]?.state === 'submitting')!;
-    assert.ok(runDir, 'a run was left with an intent and no job id');
-    const statePath = path.join(runDir, '.mensemble', 'state.json');
-    const state = readState(runDir);
-    state.attempts[0].submittedAt = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
-    fs.writeFileSync(statePath, JSON.stringify(state));
-    // Once the job has left the queue and the controller (MinJobAge), accounting searched from the intent's time is the only way to find it: an squeue and scontrol that list nothing stand for that.
-    await accountedJobsSettled(runDir.replace(/\/r\d+$/, ''), 1);
-    const resumed = await runCli(['apply', '--yes'], dir, { PATH: faultyCommands(dir, { squeue: 'exit 0', scontrol: 'exit 0' }) });
-    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
-    assert.match(resumed.stdout, /adopted job \d+/);
-    const jobs = await accountedJobsSettled(dir, 2);
-    assert.equal(jobs.get(runDir)?.length, 1, 'one job for the run, not a second submission');
-  });
-
-  onCluster('fault injection: sbatch that reports a timeout after creating the job, or fails outright, never yields a second job', { skip, timeout: 240_000 }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 0.5 });
-    // Beside the real sbatch: call 1 of every 3 submits for real and then claims a timeout,
-    // call 2 fails without submitting, call 3 is the real sbatch.
-    const faulty = faultyCommands(dir, {
-      sbatch: `case $(( n % 3 )) in
-    1) /usr/bin/sbatch "$@" > /dev/null; echo 'sbatch: error: Socket timed out on send/recv operation' >&2; exit 1 ;;
-    2) echo 'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)' >&2; exit 1 ;;
-    *) exec /usr/bin/sbatch "$@" ;;
-  esac
+      'template/job.sh.j2': `#!/bin/sh
+  echo "start {{ run.id }} $(date +%s.%N)" >> ../../times.log
+  sleep {{ [0, 2, 5, 8][n] if n <= 3 else 6 }}
+  echo "end {{ run.id }} $(date +%s.%N)" >> ../../times.log
   `,
+      'template/delay.j2': '{{ 0 if n <= 3 else 3 }}\n',
+      '.mensemblerc': 'backend: slurm\npoll_interval: 0.3\ncheck_interval: 0.2\n',
     });
-    const r = await runCli(['apply', '--yes'], dir, { PATH: faulty });
+    const shims = countingShims(dir);
+    const r = await runCli(['apply', '--yes'], dir, { PATH: shims.path });
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /sbatch: sbatch failed: .*Socket timed out.*trying again in 1 s/);
-    assert.match(r.stdout, /Apply complete: 4 completed, 0 failed/);
-    const jobs = await accountedJobsSettled(dir, 4);
-    for (const id of ['r1', 'r2', 'r3', 'r4']) {
-      const runDir = path.join(dir, 'runs', id);
-      assert.equal(jobs.get(runDir)?.length, 1, `${id}: exactly one job although sbatch was called again`);
-      assert.equal(readState(runDir).attempts.length, 1, `${id}: one attempt`);
-    }
-    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
-  });
+    assert.match(r.stdout, /Apply complete: 6 completed, 0 failed/);
 
-  onCluster('maxjobs: 2 is never exceeded in the scheduler', { skip }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, { runs: 8, maxjobs: 2, sleep: 2 });
-    const r = await runCli(['apply', '--yes'], dir);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(executions(dir).length, 8);
-    // From the scheduler's own records, not by sampling the queue (which misses moments when
-    // the machine is busy): each job's submit and end time.
-    const jobs = await accountedJobsEnded(dir, 8);
-    assert.equal(jobs.length, 8, JSON.stringify(jobs));
-    assert.equal(mostInSchedulerAtOnce(jobs), 2, `at most 2 jobs queued or running at once, and 2 used: ${JSON.stringify(jobs)}`);
+    // The jobs' own clock: how many ran at once, and when.
+    const events = fs.readFileSync(path.join(dir, 'times.log'), 'utf8').trim().split('\n').map((line) => {
+      const [kind, run, at] = line.split(' ');
+      return { kind: kind!, run: run!, at: Number(at) };
+    });
+    assert.equal(events.filter((e) => e.kind === 'start').length, 6, 'each run started once');
+    const running = new Set<string>();
+    let most = 0;
+    let laterTogether = 0;
+    for (const e of events.sort((a, b) => a.at - b.at || (a.kind === 'end' ? -1 : 1))) {
+      if (e.kind === 'start') running.add(e.run);
+      else running.delete(e.run);
+      most = Math.max(most, running.size);
+      laterTogether = Math.max(laterTogether, ['r4', 'r5', 'r6'].filter((id) => running.has(id)).length);
+    }
+    assert.ok(most <= 3, `at most 3 tasks of the batch ran at once (saw ${most})`);
+    assert.equal(most, 3, 'and the three slots were used');
+    // The later array went out throttled to the one slot r1 freed; without raising its
+    // throttle as r2 and r3 ended, its tasks would only ever have run one at a time.
+    assert.ok(laterTogether >= 2, `the later array's tasks ran side by side once slots freed (saw ${laterTogether})`);
+    const arrays = new Set(['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map((id) => String(readState(path.join(dir, 'runs', id)).attempts[0].jobId).split('_')[0]));
+    assert.equal(arrays.size, 2, 'two arrays');
+    assert.equal(countBy(shims.calls()).get('sbatch'), 2);
+    // A raise that comes after an array's tasks have all ended is no error (SLURM answers
+    // "Job has already finished" and exits 1): the gate may be a poll behind the scheduler.
+    const { SlurmBackend } = await import('../src/backends/slurm/index.js');
+    await new SlurmBackend().arrays.setThrottle!(['r1', 'r4'].map((id) => readState(path.join(dir, 'runs', id)).attempts[0]), 3);
   });
 
   onCluster('at default settings the apply learns of every start and end from the jobs\' own records: no squeue, sacct or scontrol status query, one job per run and as arrays', { skip, timeout: 240_000 }, async (t) => {
@@ -652,242 +635,6 @@ echo done > output.txt
     }
   });
 
-  onCluster('jobs that end without their records are still seen, through the scheduler: a job whose wrapper is SIGKILLed, one cancelled while pending, one over its time limit', { skip, timeout: 240_000 }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, {
-      runs: 3,
-      maxjobs: 3,
-      jobBody: `#!/bin/bash
-{% if n == 2 %}#SBATCH --begin=now+3600
-{% elif n == 3 %}#SBATCH --time=1
-{% endif %}echo "{{ run.id }}" >> ../../executions.log
-{% if n == 1 %}kill -KILL $PPID; sleep 5{% else %}sleep 600{% endif %}
-`,
-    });
-    // The default pace (60 s) would make this test slow; any pace is the same safety net.
-    writeTree(dir, { '.mensemblerc': 'backend: slurm\npoll_interval: 2\n' });
-    const apply = cliAsync(['apply', '--yes'], dir);
-    await waitUntil('r2 submitted', () => fs.existsSync(path.join(dir, 'runs', 'r2', '.mensemble', 'state.json')) && readState(path.join(dir, 'runs', 'r2')).attempts[0]?.jobId !== undefined, 60);
-    await sleep(1000);
-    slurm('scancel', [readState(path.join(dir, 'runs', 'r2')).attempts[0].jobId]);
-    const r = await apply.done;
-    assert.equal(r.code, 3, r.stderr + r.stdout);
-    const [killed, cancelled, timedOut] = [1, 2, 3].map((n) => readState(path.join(dir, 'runs', `r${n}`)).attempts[0]);
-    assert.equal(killed.state, 'failed', JSON.stringify(killed));
-    assert.match(killed.reason, /killed by signal 9/);
-    assert.equal(fs.existsSync(path.join(dir, 'runs', 'r1', '.mensemble', 'attempt-1.ended')), false, 'r1 left no end record');
-    assert.equal(cancelled.state, 'cancelled', JSON.stringify(cancelled));
-    assert.equal(fs.existsSync(path.join(dir, 'runs', 'r2', '.mensemble', 'attempt-1.started')), false, 'r2 never started');
-    // A time limit: the wrapper recorded the signal, and the scheduler named it.
-    assert.equal(timedOut.state, 'timeout', JSON.stringify(timedOut));
-    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'runs', 'r3', '.mensemble', 'attempt-1.ended'), 'utf8')).signalled, true);
-  });
-
-  onCluster('scheduler load: one squeue per poll cycle whatever the ensemble size', { skip, timeout: 240_000 }, async (t) => {
-    const calls = async (runs: number) => {
-      const dir = tempDir();
-      slurmEnsemble(dir, { runs, maxjobs: runs, sleep: 0 });
-      const shims = countingShims(dir);
-      const started = Date.now();
-      const r = await runCli(['apply', '--yes', '--poll-interval', '1'], dir, { PATH: shims.path });
-      const seconds = (Date.now() - started) / 1000;
-      assert.equal(r.code, 0, r.stderr);
-      return { counts: countBy(shims.calls()), seconds };
-    };
-    const small = await calls(10);
-    const large = await calls(50);
-    for (const [runs, m] of [[10, small], [50, large]] as const) t.diagnostic(`${runs} runs in ${m.seconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(m.counts))}`);
-    assert.equal(small.counts.get('sbatch'), 10);
-    assert.equal(large.counts.get('sbatch'), 50, 'one submission per run');
-    for (const { counts, seconds } of [small, large]) {
-      // A poll cycle starts at most once a second (--poll-interval 1): one squeue each, plus sacct or
-      // scontrol only for jobs that left the queue in that cycle; and after the runs, the ledger's one
-      // sacct for every job that ended (asked at most 4 times while accounting catches up).
-      const squeue = counts.get('squeue') ?? 0;
-      assert.ok(squeue <= seconds + 2, `${squeue} squeue calls in ${seconds.toFixed(1)} s`);
-      assert.ok((counts.get('sacct') ?? 0) <= squeue + 4 && (counts.get('scontrol') ?? 0) <= squeue, JSON.stringify(Object.fromEntries(counts)));
-    }
-    // Five times the runs does not mean five times the polls.
-    assert.ok((large.counts.get('squeue') ?? 0) < 50, `polls: ${large.counts.get('squeue')} for 50 runs`);
-  });
-
-  onCluster('job arrays: 30 runs as arrays split at MaxArraySize, each run once; resumed after SIGKILL twice; a failed task retried alone', { skip, timeout: 300_000 }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, {
-      runs: 30,
-      maxjobs: 5,
-      retry: 2,
-      jobBody: `#!/bin/sh
-  #SBATCH --time=5
-  echo "{{ run.id }}" >> ../../executions.log
-  echo "hello from {{ run.id }}"
-  {% if n == 7 %}if [ ! -f failed-once ]; then touch failed-once; exit 3; fi{% endif %}
-  sleep 2
-  echo done > output.txt
-  `,
-    });
-    // Each task takes 2 s, so that the first array still holds all 5 slots while the second apply is
-    // killed and the third starts, on a loaded machine too (at 0.5 s, with the suite's other files
-    // beside it, the first array had drained meanwhile and r26-r30 went out in two arrays).
-    fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
-    const shims = countingShims(dir);
-    const env = { PATH: shims.path };
-    // 1. Killed right after the first array's sbatch returned, before any task id was recorded.
-    const crashed = await runCli(['apply', '--yes'], dir, { ...env, MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' });
-    assert.equal(crashed.code, 137, crashed.stderr);
-    const r1 = readState(path.join(dir, 'runs', 'r1')).attempts[0];
-    assert.equal(r1.state, 'submitting');
-    assert.equal(typeof r1.backendData.array, 'string', 'the intent names its array before sbatch');
-    assert.match((await runCli(['plan'], dir)).stdout, /30 to resume/);
-    // 2. Resumed, and killed again while tasks run.
-    const resumed = cliAsync(['apply', '--yes'], dir, env);
-    await waitUntil('some tasks ran', () => executions(dir).length >= 8, 120);
-    resumed.kill();
-    assert.equal((await resumed.done).code, 137);
-    // 3. Resumed to the end.
-    const r = await runCli(['apply', '--yes'], dir, env);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /Apply complete: \d+ completed, 0 failed/);
-    assert.match(r.stdout, /as job arrays/);
-    assert.match((await runCli(['plan'], dir)).stdout, /No changes\. 30 runs up to date/);
-
-    const counts = countBy(executions(dir));
-    for (let n = 1; n <= 30; n++) assert.equal(counts.get(`r${n}`), n === 7 ? 2 : 1, `r${n} ran ${counts.get(`r${n}`)} times`);
-    const states = Array.from({ length: 30 }, (_, i) => readState(path.join(dir, 'runs', `r${i + 1}`)));
-    const arrays = new Set(states.map((st) => String(st.attempts[0].jobId).split('_')[0]));
-    assert.equal(arrays.size, 2, `30 runs with MaxArraySize=25 make two arrays (${[...arrays].join(', ')})`);
-    for (const st of states) {
-      assert.match(st.attempts[0].jobId, /^\d+_\d+$/, 'array tasks are recorded as <array>_<task>');
-      assert.equal(st.attempts.length, st.id === 'r7' ? 2 : 1);
-    }
-    const retried = states[6].attempts;
-    assert.equal(retried[0].state, 'failed');
-    assert.equal(retried[0].exitCode, 3);
-    assert.notEqual(retried[1].jobId.split('_')[0], retried[0].jobId.split('_')[0], 'the retry went out in a later array');
-    // The scheduler's own records: 31 array tasks under this ensemble, each run's task id once.
-    const accounted = [...(await accountedJobsSettled(dir, 31)).values()].flat();
-    assert.equal(accounted.length, 31, `sacct holds ${accounted.length} tasks`);
-    const recorded = states.flatMap((st) => st.attempts.map((a: { jobId: string }) => a.jobId)).sort();
-    assert.deepEqual(accounted.map((j) => j.id).sort(), recorded);
-    // Two sbatch calls in all. The first array (25 tasks, %5) went out before the first crash;
-    // r26-r30 (whose intents were forgotten) and r7's retry then waited in mensemble while that
-    // array's tasks held all 5 slots of maxjobs, and went out together as the second array.
-    assert.equal(countBy(shims.calls()).get('sbatch'), 2, JSON.stringify(Object.fromEntries(countBy(shims.calls()))));
-    const logs = await runCli(['logs', 'r5'], dir);
-    assert.equal(logs.code, 0, logs.stderr);
-    assert.equal(logs.stdout, `==> runs/r5/slurm-${states[4].attempts[0].jobId}.out <==\nhello from r5\n`, 'each task\'s output is in its own run directory');
-    assert.deepEqual((await statusJson(dir)).summary, { completed: 30 });
-  });
-
-  onCluster('a cluster with arrays disabled (MaxArraySize=0): array: true submits one job per run and maxjobs still holds', { skip, timeout: 240_000 }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, { runs: 6, maxjobs: 2, sleep: 1 });
-    fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
-    // Fault injection beside the real scontrol: only its configuration says arrays are off.
-    const PATH = faultyCommands(dir, {
-      scontrol: 'if [ "$1 $2" = "show config" ]; then /usr/bin/scontrol "$@" | sed -E "s/^(MaxArraySize +)= .*/\\1= 0/"; exit ${PIPESTATUS[0]}; fi\nexec /usr/bin/scontrol "$@"\n',
-    });
-    const r = await runCli(['apply', '--yes'], dir, { PATH });
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    const most = mostInSchedulerAtOnce(await accountedJobsEnded(dir, 6));
-    assert.ok(most <= 2, `at most 2 jobs queued or running at once (saw ${most})`);
-    assert.match(r.stdout, /job arrays are disabled on this slurm cluster: batch sweep is submitted one job per run, at most maxjobs \(2\) at once/);
-    assert.equal(executions(dir).length, 6);
-    for (let n = 1; n <= 6; n++) assert.match(String(readState(path.join(dir, 'runs', `r${n}`)).attempts[0].jobId), /^\d+$/, 'a job of its own, not an array task');
-  });
-
-  onCluster('a job that ended while squeue still lists it gets its exit code and signal from accounting, not a bare state (as a site whose squeue shows finished jobs)', { skip, timeout: 120_000 }, async () => {
-    const dir = tempDir();
-    // Exit 3, and death by SIGUSR2: both final states that squeue's %T names without an exit code.
-    slurmEnsemble(dir, { runs: 2, maxjobs: 2, jobBody: '#!/bin/sh\n{% if n == 1 %}exit 3{% else %}kill -USR2 $$; sleep 5{% endif %}\n' });
-    // Beside the real squeue: it also lists jobs that ended within MinJobAge, with their final state.
-    const PATH = faultyCommands(dir, { squeue: 'exec /usr/bin/squeue --states=all "$@"\n' });
-    const r = await runCli(['apply', '--yes'], dir, { PATH });
-    assert.equal(r.code, 3, r.stderr + r.stdout);
-    const [exited, killed] = [1, 2].map((n) => readState(path.join(dir, 'runs', `r${n}`)).attempts[0]);
-    assert.equal(exited.state, 'failed');
-    assert.equal(exited.exitCode, 3, JSON.stringify(exited));
-    assert.equal(killed.state, 'failed');
-    assert.equal(killed.exitCode, 128 + 12, JSON.stringify(killed));
-    assert.match(killed.reason, /killed by signal 12/);
-  });
-
-  onCluster('hostile values ($(...), quotes, spaces, line breaks, %) in variables, run ids and paths reach no shell on SLURM, one job per run and as arrays', { skip, timeout: 240_000 }, async () => {
-    for (const array of [false, true]) {
-      const root = tempDir('mensemble-hostile-slurm-');
-      const dir = hostileEnsemble(path.join(root, 'ens'), 'backend: slurm\npoll_interval: 0.3\n', `      array: ${array}\n`);
-      const r = await runCli(['apply', '--yes'], dir);
-      assert.equal(r.code, 0, r.stderr + r.stdout);
-      assert.match(r.stdout, new RegExp(`Apply complete: ${HOSTILE_RUNS.length} completed, 0 failed`));
-      assert.deepEqual(pwnedFiles(root), [], `array: ${array}: no command hidden in a value ran`);
-      const basedir = path.join(dir, "runs $(touch PWNED-basedir) 'b'");
-      const recorded: string[] = [];
-      for (const run of HOSTILE_RUNS) {
-        const runDir = path.join(basedir, run.id);
-        assert.equal(fs.readFileSync(path.join(runDir, 'seen.txt'), 'utf8'), expectedParams(run.text), `array: ${array}: ${run.id} ran in its own directory`);
-        recorded.push(readState(runDir).attempts[0].jobId);
-      }
-      // The scheduler's records: exactly the recorded jobs, each completed once.
-      const accounted = [...(await accountedJobsSettled(dir, HOSTILE_RUNS.length)).values()].flat();
-      assert.deepEqual(accounted.map((j) => j.id).sort(), recorded.sort(), `array: ${array}`);
-      assert.ok(accounted.every((j) => j.state === 'COMPLETED'), JSON.stringify(accounted));
-    }
-  });
-
-  onCluster('fault injection: squeue and sacct that hang past their time limit are retried; every run completes once', { skip, timeout: 240_000 }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 1 });
-    // Beside the real commands: every second squeue and the first two sacct calls hang far past mensemble's limit (2 s here).
-    const hanging = faultyCommands(dir, {
-      squeue: 'if [ $(( n % 2 )) -eq 0 ]; then exec sleep 60; fi\nexec /usr/bin/squeue "$@"\n',
-      sacct: 'if [ $n -le 2 ]; then exec sleep 60; fi\nexec /usr/bin/sacct "$@"\n',
-    });
-    const r = await runCli(['apply', '--yes'], dir, { PATH: hanging, MENSEMBLE_TEST_SLURM_TIMEOUT_MS: '2000' });
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /could not query the slurm backend \(squeue did not answer within 2 s\)/);
-    assert.match(r.stdout, /Apply complete: 4 completed, 0 failed/);
-    const jobs = await accountedJobsSettled(dir, 4);
-    for (const id of ['r1', 'r2', 'r3', 'r4']) assert.equal(jobs.get(path.join(dir, 'runs', id))?.length, 1, `${id}: one job`);
-    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
-  });
-
-  onCluster('jobs see MENSEMBLE_RUN_ID, MENSEMBLE_RUN_DIR and MENSEMBLE_ATTEMPT, one job per run and as arrays; inside an allocation mensemble warns and the allocation\'s SLURM_* variables do not reach the jobs', { skip, timeout: 240_000 }, async () => {
-    for (const array of [false, true]) {
-      const dir = tempDir();
-      slurmEnsemble(dir, {
-        runs: 2,
-        maxjobs: 2,
-        jobBody: '#!/bin/sh\necho "{{ run.id }}" >> ../../executions.log\nprintf \'%s|%s|%s|%s\\n\' "$MENSEMBLE_RUN_ID" "$MENSEMBLE_RUN_DIR" "$MENSEMBLE_ATTEMPT" "${SLURM_MEM_PER_NODE:-unset}" > env.txt\n',
-      });
-      if (array) fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
-      // As if run from inside `salloc --mem=1234`: SLURM sets these in the allocation's shell.
-      const r = await runCli(['apply', '--yes'], dir, { SLURM_JOB_ID: '999999', SLURM_MEM_PER_NODE: '1234' });
-      assert.equal(r.code, 0, r.stderr + r.stdout);
-      assert.match(r.stderr, /mensemble: warning: mensemble runs inside slurm job 999999 \(an allocation\)/);
-      for (const id of ['r1', 'r2']) {
-        const runDir = path.join(dir, 'runs', id);
-        assert.equal(fs.readFileSync(path.join(runDir, 'env.txt'), 'utf8'), `${id}|${runDir}|1|unset\n`, `array: ${array}: ${id}`);
-      }
-    }
-  });
-
-  onCluster('a per-user submit limit (MaxSubmitJobs) is waited out, not failed', { skip, timeout: 240_000 }, async () => {
-    const dir = tempDir();
-    slurmEnsemble(dir, { runs: 2, maxjobs: 2, sleep: 0.2 });
-    // Beside the real sbatch: the first three calls are refused as a real cluster refuses at the limit.
-    const limited = faultyCommands(dir, {
-      sbatch: `if [ $n -le 3 ]; then echo 'sbatch: error: QOSMaxSubmitJobPerUserLimit' >&2; echo 'sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit limit, user'"'"'s size and/or time limits)' >&2; exit 1; fi
-  exec /usr/bin/sbatch "$@"
-  `,
-    });
-    const r = await runCli(['apply', '--yes'], dir, { PATH: limited });
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout, /a per-user job limit is reached .*waiting \d+ s/);
-    assert.match(r.stdout, /Apply complete: 2 completed, 0 failed/);
-    const jobs = await accountedJobsSettled(dir, 2);
-    for (const id of ['r1', 'r2']) assert.equal(jobs.get(path.join(dir, 'runs', id))?.length, 1, `${id}: one job`);
-  });
-
   onCluster('damaged state files on SLURM: repair re-adopts the jobs from the scheduler, one job per run and as array tasks; nothing is submitted again', { skip, timeout: 240_000 }, async () => {
     for (const array of [false, true]) {
       const dir = tempDir();
@@ -910,5 +657,261 @@ echo done > output.txt
       assert.equal(countBy(shims.calls()).get('sbatch') ?? 0, 0, `array: ${array}: nothing submitted again`);
       assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
     }
+  });
+
+  onCluster('a cluster with arrays disabled (MaxArraySize=0): array: true submits one job per run and maxjobs still holds', { skip, timeout: 240_000 }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, { runs: 6, maxjobs: 2, sleep: 1 });
+    fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
+    // Fault injection beside the real scontrol: only its configuration says arrays are off.
+    const PATH = faultyCommands(dir, {
+      scontrol: 'if [ "$1 $2" = "show config" ]; then /usr/bin/scontrol "$@" | sed -E "s/^(MaxArraySize +)= .*/\\1= 0/"; exit ${PIPESTATUS[0]}; fi\nexec /usr/bin/scontrol "$@"\n',
+    });
+    const r = await runCli(['apply', '--yes'], dir, { PATH });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const most = mostInSchedulerAtOnce(await accountedJobsEnded(dir, 6));
+    assert.ok(most <= 2, `at most 2 jobs queued or running at once (saw ${most})`);
+    assert.match(r.stdout, /job arrays are disabled on this slurm cluster: batch sweep is submitted one job per run, at most maxjobs \(2\) at once/);
+    assert.equal(executions(dir).length, 6);
+    for (let n = 1; n <= 6; n++) assert.match(String(readState(path.join(dir, 'runs', `r${n}`)).attempts[0].jobId), /^\d+$/, 'a job of its own, not an array task');
+  });
+
+  onCluster('maxjobs: 2 is never exceeded in the scheduler', { skip }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, { runs: 8, maxjobs: 2, sleep: 2 });
+    const r = await runCli(['apply', '--yes'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(executions(dir).length, 8);
+    // From the scheduler's own records, not by sampling the queue (which misses moments when
+    // the machine is busy): each job's submit and end time.
+    const jobs = await accountedJobsEnded(dir, 8);
+    assert.equal(jobs.length, 8, JSON.stringify(jobs));
+    assert.equal(mostInSchedulerAtOnce(jobs), 2, `at most 2 jobs queued or running at once, and 2 used: ${JSON.stringify(jobs)}`);
+  });
+
+  onCluster('12 runs on SLURM: each job in its run directory, each run once; a second apply submits nothing', { skip }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, { runs: 12, maxjobs: 12 });
+    const r = await runCli(['apply', '--yes'], dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Apply complete: 12 completed, 0 failed/);
+    assert.deepEqual([...countBy(executions(dir)).values()], Array(12).fill(1));
+    const jobs = await accountedJobsSettled(dir, 12);
+    for (let n = 1; n <= 12; n++) {
+      const runDir = path.join(dir, 'runs', `r${n}`);
+      const state = readState(runDir);
+      assert.equal(state.attempts.length, 1);
+      assert.equal(state.attempts[0].backend, 'slurm');
+      assert.deepEqual(jobs.get(runDir)?.map((j) => j.id), [state.attempts[0].jobId], `r${n}: one job, in its run directory`);
+      assert.equal(fs.readFileSync(path.join(runDir, 'output.txt'), 'utf8'), 'done\n');
+    }
+    const again = await runCli(['apply', '--yes'], dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /No changes\. 12 runs up to date/);
+    assert.equal(executions(dir).length, 12);
+    assert.equal([...(await accountedJobsSettled(dir, 12)).values()].flat().length, 12, 'nothing submitted the second time');
+    const status = await statusJson(dir);
+    assert.deepEqual(status.summary, { completed: 12 });
+  });
+
+  onCluster('fault injection: squeue and sacct that hang past their time limit are retried; every run completes once', { skip, timeout: 240_000 }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 1 });
+    // Beside the real commands: every second squeue and the first two sacct calls hang far past mensemble's limit (2 s here).
+    const hanging = faultyCommands(dir, {
+      squeue: 'if [ $(( n % 2 )) -eq 0 ]; then exec sleep 60; fi\nexec /usr/bin/squeue "$@"\n',
+      sacct: 'if [ $n -le 2 ]; then exec sleep 60; fi\nexec /usr/bin/sacct "$@"\n',
+    });
+    const r = await runCli(['apply', '--yes'], dir, { PATH: hanging, MENSEMBLE_TEST_SLURM_TIMEOUT_MS: '2000' });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /could not query the slurm backend \(squeue did not answer within 2 s\)/);
+    assert.match(r.stdout, /Apply complete: 4 completed, 0 failed/);
+    const jobs = await accountedJobsSettled(dir, 4);
+    for (const id of ['r1', 'r2', 'r3', 'r4']) assert.equal(jobs.get(path.join(dir, 'runs', id))?.length, 1, `${id}: one job`);
+    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
+  });
+
+  onCluster('a failing job is FAILED with its exit code and retried up to max_attempts; a cancelled job is CANCELLED', { skip }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, {
+      runs: 3,
+      maxjobs: 3,
+      retry: 2,
+      jobBody: `#!/bin/sh
+  echo "{{ run.id }}" >> ../../executions.log
+  echo "hello from {{ run.id }}"
+  {% if n == 2 %}exit 3{% endif %}
+  {% if n == 3 %}sleep 60{% endif %}
+  echo done > output.txt
+  `,
+    });
+    const run = cliAsync(['apply', '--yes'], dir);
+    const r3 = path.join(dir, 'runs', 'r3');
+    await waitUntil('r3 runs', () => {
+      try {
+        return readState(r3).attempts.at(-1)?.state === 'running';
+      } catch {
+        return false;
+      }
+    });
+    // Cancelled behind mensemble's back, as a user or an admin would.
+    slurm('scancel', [readState(r3).attempts.at(-1).jobId]);
+    const r = await run.done;
+    assert.equal(r.code, 3, 'failed runs make apply exit 3');
+    assert.match(r.stdout, /r2: job \d+ failed \(exit code 3\)/);
+    assert.match(r.stdout, /r2: retrying: attempt 2 of 2/);
+    const status = await statusJson(dir);
+    const byId = new Map(status.runs.map((x) => [x.id, x]));
+    assert.equal(byId.get('r1')!.state, 'completed');
+    assert.deepEqual({ state: byId.get('r2')!.state, exitCode: byId.get('r2')!.exitCode, attempt: byId.get('r2')!.attempt }, { state: 'failed', exitCode: 3, attempt: 2 });
+    assert.deepEqual({ state: byId.get('r3')!.state, attempt: byId.get('r3')!.attempt }, { state: 'cancelled', attempt: 1 }, 'a cancelled job is not retried by the apply that saw it cancelled');
+    assert.match((await runCli(['plan'], dir)).stdout, /retry\s+sweep\/r3/, 'the next apply offers to retry it');
+    assert.equal(countBy(executions(dir)).get('r2'), 2);
+    const acct = await accountedJobsSettled(dir, 4);
+    assert.deepEqual(acct.get(path.join(dir, 'runs', 'r2'))!.map((j) => [j.state, j.exit]), [['FAILED', '3:0'], ['FAILED', '3:0']]);
+    const text = (await runCli(['status'], dir)).stdout;
+    // RUN JOB STATE ATTEMPT ELAPSED CORE-H CPU MEM NOTE
+    assert.match(text, /r2\s+\d+\s+failed\s+2\s+\S+\s+\S+\s+\S+\s+\S+\s+exit 3/);
+    assert.match(text, /r3\s+\d+\s+cancelled/);
+    const logs = await runCli(['logs', 'r2'], dir);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout, `==> runs/r2/slurm-${byId.get('r2')!.jobId}.out <==\nhello from r2\n`, 'logs shows the latest attempt\'s SLURM output file');
+  });
+
+  onCluster('a per-user submit limit (MaxSubmitJobs) is waited out, not failed', { skip, timeout: 240_000 }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, { runs: 2, maxjobs: 2, sleep: 0.2 });
+    // Beside the real sbatch: the first three calls are refused as a real cluster refuses at the limit.
+    const limited = faultyCommands(dir, {
+      sbatch: `if [ $n -le 3 ]; then echo 'sbatch: error: QOSMaxSubmitJobPerUserLimit' >&2; echo 'sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit limit, user'"'"'s size and/or time limits)' >&2; exit 1; fi
+  exec /usr/bin/sbatch "$@"
+  `,
+    });
+    const r = await runCli(['apply', '--yes'], dir, { PATH: limited });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /a per-user job limit is reached .*waiting \d+ s/);
+    assert.match(r.stdout, /Apply complete: 2 completed, 0 failed/);
+    const jobs = await accountedJobsSettled(dir, 2);
+    for (const id of ['r1', 'r2']) assert.equal(jobs.get(path.join(dir, 'runs', id))?.length, 1, `${id}: one job`);
+  });
+
+  onCluster('an intent recorded with a time in the future (clock skew) still finds its job: adopted, not submitted again', { skip }, async () => {
+    const dir = tempDir();
+    // maxjobs 1: the crash after the first sbatch leaves no second sbatch running on (killed with mensemble, an
+    // sbatch in flight still creates its job, perhaps after the wait below: that run would then find nothing, as
+    // squeue and scontrol are made to list nothing here, and be submitted again).
+    slurmEnsemble(dir, { runs: 2, maxjobs: 1, sleep: 1 });
+    const crashed = await runCli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' });
+    assert.notEqual(crashed.code, 0);
+    const runDir = ['r1', 'r2'].map((id) => path.join(dir, 'runs', id)).find((d) => fs.existsSync(path.join(d, '.mensemble', 'state.json')) && readState(d).attempts[0]?.state === 'submitting')!;
+    assert.ok(runDir, 'a run was left with an intent and no job id');
+    const statePath = path.join(runDir, '.mensemble', 'state.json');
+    const state = readState(runDir);
+    state.attempts[0].submittedAt = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
+    fs.writeFileSync(statePath, JSON.stringify(state));
+    // Once the job has left the queue and the controller (MinJobAge), accounting searched from the intent's time is the only way to find it: an squeue and scontrol that list nothing stand for that.
+    await accountedJobsSettled(runDir.replace(/\/r\d+$/, ''), 1);
+    const resumed = await runCli(['apply', '--yes'], dir, { PATH: faultyCommands(dir, { squeue: 'exit 0', scontrol: 'exit 0' }) });
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, /adopted job \d+/);
+    const jobs = await accountedJobsSettled(dir, 2);
+    assert.equal(jobs.get(runDir)?.length, 1, 'one job for the run, not a second submission');
+  });
+
+  onCluster('fault injection: sbatch that reports a timeout after creating the job, or fails outright, never yields a second job', { skip, timeout: 240_000 }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 0.5 });
+    // Beside the real sbatch: call 1 of every 3 submits for real and then claims a timeout,
+    // call 2 fails without submitting, call 3 is the real sbatch.
+    const faulty = faultyCommands(dir, {
+      sbatch: `case $(( n % 3 )) in
+    1) /usr/bin/sbatch "$@" > /dev/null; echo 'sbatch: error: Socket timed out on send/recv operation' >&2; exit 1 ;;
+    2) echo 'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)' >&2; exit 1 ;;
+    *) exec /usr/bin/sbatch "$@" ;;
+  esac
+  `,
+    });
+    const r = await runCli(['apply', '--yes'], dir, { PATH: faulty });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /sbatch: sbatch failed: .*Socket timed out.*trying again in 1 s/);
+    assert.match(r.stdout, /Apply complete: 4 completed, 0 failed/);
+    const jobs = await accountedJobsSettled(dir, 4);
+    for (const id of ['r1', 'r2', 'r3', 'r4']) {
+      const runDir = path.join(dir, 'runs', id);
+      assert.equal(jobs.get(runDir)?.length, 1, `${id}: exactly one job although sbatch was called again`);
+      assert.equal(readState(runDir).attempts.length, 1, `${id}: one attempt`);
+    }
+    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1]);
+  });
+
+  onCluster('a job that ended while squeue still lists it gets its exit code and signal from accounting, not a bare state (as a site whose squeue shows finished jobs)', { skip, timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    // Exit 3, and death by SIGUSR2: both final states that squeue's %T names without an exit code.
+    slurmEnsemble(dir, { runs: 2, maxjobs: 2, jobBody: '#!/bin/sh\n{% if n == 1 %}exit 3{% else %}kill -USR2 $$; sleep 5{% endif %}\n' });
+    // Beside the real squeue: it also lists jobs that ended within MinJobAge, with their final state.
+    const PATH = faultyCommands(dir, { squeue: 'exec /usr/bin/squeue --states=all "$@"\n' });
+    const r = await runCli(['apply', '--yes'], dir, { PATH });
+    assert.equal(r.code, 3, r.stderr + r.stdout);
+    const [exited, killed] = [1, 2].map((n) => readState(path.join(dir, 'runs', `r${n}`)).attempts[0]);
+    assert.equal(exited.state, 'failed');
+    assert.equal(exited.exitCode, 3, JSON.stringify(exited));
+    assert.equal(killed.state, 'failed');
+    assert.equal(killed.exitCode, 128 + 12, JSON.stringify(killed));
+    assert.match(killed.reason, /killed by signal 12/);
+  });
+
+  onCluster('mensemble cancel cancels queued and running jobs and records them', { skip }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, { runs: 3, maxjobs: 3, sleep: 30 });
+    const r = await runCli(['apply', '--yes', '--no-wait'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(queuedJobsUnder(dir).length, 3);
+    const c = await runCli(['cancel'], dir);
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout, /Cancelled 3 jobs/);
+    await waitUntil('the queue has none of them', () => queuedJobsUnder(dir).length === 0, 30);
+    assert.deepEqual((await statusJson(dir)).summary, { cancelled: 3 });
+    assert.match((await runCli(['cancel'], dir)).stdout, /Nothing to cancel/);
+  });
+
+  onCluster('jobs see MENSEMBLE_RUN_ID, MENSEMBLE_RUN_DIR and MENSEMBLE_ATTEMPT, one job per run and as arrays; inside an allocation mensemble warns and the allocation\'s SLURM_* variables do not reach the jobs', { skip, timeout: 240_000 }, async () => {
+    for (const array of [false, true]) {
+      const dir = tempDir();
+      slurmEnsemble(dir, {
+        runs: 2,
+        maxjobs: 2,
+        jobBody: '#!/bin/sh\necho "{{ run.id }}" >> ../../executions.log\nprintf \'%s|%s|%s|%s\\n\' "$MENSEMBLE_RUN_ID" "$MENSEMBLE_RUN_DIR" "$MENSEMBLE_ATTEMPT" "${SLURM_MEM_PER_NODE:-unset}" > env.txt\n',
+      });
+      if (array) fs.appendFileSync(path.join(dir, '.mensemblerc'), 'array: true\n');
+      // As if run from inside `salloc --mem=1234`: SLURM sets these in the allocation's shell.
+      const r = await runCli(['apply', '--yes'], dir, { SLURM_JOB_ID: '999999', SLURM_MEM_PER_NODE: '1234' });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stderr, /mensemble: warning: mensemble runs inside slurm job 999999 \(an allocation\)/);
+      for (const id of ['r1', 'r2']) {
+        const runDir = path.join(dir, 'runs', id);
+        assert.equal(fs.readFileSync(path.join(runDir, 'env.txt'), 'utf8'), `${id}|${runDir}|1|unset\n`, `array: ${array}: ${id}`);
+      }
+    }
+  });
+
+  onCluster('killed after sbatch returned but before the job id was recorded: the next apply adopts the job', { skip }, async () => {
+    const dir = tempDir();
+    slurmEnsemble(dir, { runs: 3, maxjobs: 3, sleep: 1 });
+    const crashed = await runCli(['apply', '--yes'], dir, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:2' });
+    assert.equal(crashed.code, 137, 'killed by SIGKILL');
+    const intent = readState(path.join(dir, 'runs', 'r2')).attempts[0];
+    assert.equal(intent.state, 'submitting', 'the intent was recorded, the job id was not');
+    assert.equal(intent.jobId, undefined);
+    assert.match((await runCli(['plan'], dir)).stdout, /resume\s+sweep\/r2/);
+    const resumed = await runCli(['apply', '--yes'], dir);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, /r2: adopted job \d+/);
+    const jobs = await accountedJobsSettled(dir, 3);
+    for (const id of ['r1', 'r2', 'r3']) {
+      const runDir = path.join(dir, 'runs', id);
+      assert.equal(jobs.get(runDir)?.length, 1, `${id}: one job in the scheduler`);
+      assert.equal(readState(runDir).attempts[0].jobId, jobs.get(runDir)![0]!.id);
+    }
+    assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1]);
   });
 });
