@@ -336,10 +336,12 @@ echo done > output.txt
     // 1. Killed right after the first array's sbatch returned, before any task id was recorded.
     const crashed = await runCli(['apply', '--yes'], dir, { ...env, MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' });
     assert.equal(crashed.code, 137, crashed.stderr);
-    const r1 = readState(path.join(dir, 'runs', 'r1')).attempts[0];
-    assert.equal(r1.state, 'submitting');
-    assert.equal(typeof r1.backendData.array, 'string', 'the intent names its array before sbatch');
-    assert.match((await runCli(['plan'], dir)).stdout, /30 to resume/);
+    // How runs group into arrays depends on when they reach the submit step (an array goes out 150 ms after
+    // the last arrival, or 2 s after the first): on a loaded machine the first array may go out before every
+    // run reached it, so the runs of the crashed sbatch are found rather than assumed to be r1-r25.
+    const intents = Array.from({ length: 30 }, (_, i) => readState(path.join(dir, 'runs', `r${i + 1}`))?.attempts?.[0]).filter((a) => a?.state === 'submitting');
+    assert.ok(intents.some((a) => typeof a.backendData?.array === 'string'), 'the intent names its array before sbatch');
+    assert.match((await runCli(['plan'], dir)).stdout, /\d+ to resume/);
     // 2. Resumed, and killed again while tasks run.
     const resumed = cliAsync(['apply', '--yes'], dir, env);
     await waitUntil('some tasks ran', () => executions(dir).length >= 8, 120);
@@ -355,8 +357,10 @@ echo done > output.txt
     const counts = countBy(executions(dir));
     for (let n = 1; n <= 30; n++) assert.equal(counts.get(`r${n}`), n === 7 ? 2 : 1, `r${n} ran ${counts.get(`r${n}`)} times`);
     const states = Array.from({ length: 30 }, (_, i) => readState(path.join(dir, 'runs', `r${i + 1}`)));
-    const arrays = new Set(states.map((st) => String(st.attempts[0].jobId).split('_')[0]));
-    assert.equal(arrays.size, 2, `30 runs with MaxArraySize=25 make two arrays (${[...arrays].join(', ')})`);
+    const arrayOf = (a: { jobId: string }) => String(a.jobId).split('_')[0]!;
+    const firstTasks = countBy(states.map((st) => arrayOf(st.attempts[0])));
+    assert.ok(firstTasks.size >= 2, `30 runs with MaxArraySize=25 make at least two arrays (${[...firstTasks.keys()].join(', ')})`);
+    for (const [array, tasks] of firstTasks) assert.ok(tasks <= 25, `array ${array} has ${tasks} tasks, more than MaxArraySize`);
     for (const st of states) {
       assert.match(st.attempts[0].jobId, /^\d+_\d+$/, 'array tasks are recorded as <array>_<task>');
       assert.equal(st.attempts.length, st.id === 'r7' ? 2 : 1);
@@ -370,10 +374,10 @@ echo done > output.txt
     assert.equal(accounted.length, 31, `sacct holds ${accounted.length} tasks`);
     const recorded = states.flatMap((st) => st.attempts.map((a: { jobId: string }) => a.jobId)).sort();
     assert.deepEqual(accounted.map((j) => j.id).sort(), recorded);
-    // Two sbatch calls in all. The first array (25 tasks, %5) went out before the first crash;
-    // r26-r30 (whose intents were forgotten) and r7's retry then waited in mensemble while that
-    // array's tasks held all 5 slots of maxjobs, and went out together as the second array.
-    assert.equal(countBy(shims.calls()).get('sbatch'), 2, JSON.stringify(Object.fromEntries(countBy(shims.calls()))));
+    // One sbatch per array, none lost or repeated: usually two (the first array of 25 before the first
+    // crash; r26-r30 and r7's retry together once slots freed), more when runs arrived slowly.
+    const everyArray = new Set(states.flatMap((st) => st.attempts.map(arrayOf)));
+    assert.equal(countBy(shims.calls()).get('sbatch'), everyArray.size, JSON.stringify(Object.fromEntries(countBy(shims.calls()))));
     const logs = await runCli(['logs', 'r5'], dir);
     assert.equal(logs.code, 0, logs.stderr);
     assert.equal(logs.stdout, `==> runs/r5/slurm-${states[4].attempts[0].jobId}.out <==\nhello from r5\n`, 'each task\'s output is in its own run directory');
