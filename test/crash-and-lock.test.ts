@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { BIN, cli, cliAsync, countBy, executions, readState, sweepEnsemble, tempDir } from './helpers.js';
+import { BIN, cli, cliAsync, countBy, executions, jobUntilReleased, readState, releaseJobs, sweepEnsemble, tempDir } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -156,16 +156,9 @@ test('applies started at the same instant, on a fresh ensemble and over a dead h
 
 test('a job that outlives a killed mensemble is adopted, not run again', async () => {
   const dir = tempDir();
-  // The jobs wait for the test's word (at most 2 minutes), so that they still run when the plan looks, however
-  // loaded the machine (they slept 1.5 s, and had ended before the plan on a busy one).
-  sweepEnsemble(dir, {
-    runs: 2,
-    jobBody: `#!/bin/sh
-echo "{{ run.id }}" >> ../../executions.log
-i=0; while [ ! -f ../../release ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done
-echo done > output.txt
-`,
-  });
+  // The jobs run until the test's word, so that they still run when the plan looks (they slept 1.5 s, and had
+  // ended before the plan on a busy machine).
+  sweepEnsemble(dir, { runs: 2, jobBody: jobUntilReleased(120) });
   const run = cliAsync(['apply', '--yes'], dir);
   // Wait until both jobs run AND both job ids are recorded: the job can start
   // before mensemble writes its id, and that window is the 'resume' case.
@@ -177,7 +170,7 @@ echo done > output.txt
   await run.done;
   const plan = cli(['plan'], dir);
   assert.match(plan.stdout, /2 in flight/);
-  fs.writeFileSync(path.join(dir, 'release'), '');
+  releaseJobs(dir);
   const resumed = cli(['apply', '--yes'], dir);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual([...countBy(executions(dir)).values()], [1, 1]);

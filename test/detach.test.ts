@@ -3,20 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { cli, executions, sweepEnsemble, tempDir } from './helpers.js';
+import { cli, executions, jobUntilReleased, releaseJobs, sweepEnsemble, tempDir } from './helpers.js';
 
 test('apply --detach confirms, then applies in the background with a log; status shows the running apply', async () => {
   const dir = tempDir();
-  // The jobs wait for the test's word (at most a minute), so the apply still runs when status looks, however
-  // loaded the machine (they slept 2 s, and had ended before status looked on a busy one).
-  sweepEnsemble(dir, {
-    runs: 2,
-    jobBody: `#!/bin/sh
-echo "{{ run.id }}" >> ../../executions.log
-i=0; while [ ! -f ../../release ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
-echo done > output.txt
-`,
-  });
+  // The jobs run until the test's word, so the apply still runs when status looks (they slept 2 s, and had ended
+  // before status looked on a busy machine).
+  sweepEnsemble(dir, { runs: 2, jobBody: jobUntilReleased() });
   const r = cli(['apply', '--detach', '--yes'], dir);
   assert.equal(r.code, 0, r.stderr);
   const m = /Applying in the background: pid (\d+), log (\.mensemble\/apply-[^\s]+\.log)/.exec(r.stdout);
@@ -25,7 +18,7 @@ echo done > output.txt
   assert.match(r.stdout, /Plan: 2 to create/, 'the plan is shown before detaching');
   const status = cli(['status'], dir);
   assert.match(status.stdout, new RegExp(`An apply is running: pid ${pid} on .* since .*, log ${log!.replace(/\./g, '\\.')}`));
-  fs.writeFileSync(path.join(dir, 'release'), '');
+  releaseJobs(dir);
   const lock = path.join(dir, '.mensemble', 'lock');
   for (let i = 0; i < 200 && fs.existsSync(lock); i++) await sleep(100);
   assert.equal(fs.existsSync(lock), false, 'the background apply finished and released the lock');

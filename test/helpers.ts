@@ -129,6 +129,25 @@ echo done > output.txt
   });
 }
 
+/**
+ * A job file for sweepEnsemble that runs until the test's word: the file
+ * `release` in the ensemble's folder (at most `seconds`). For tests that must
+ * see a job still running however loaded the machine; a fixed sleep ended
+ * before the test looked on a busy one.
+ */
+export function jobUntilReleased(seconds = 60): string {
+  return `#!/bin/sh
+echo "{{ run.id }}" >> ../../executions.log
+i=0; while [ ! -f ../../release ] && [ $i -lt ${seconds * 10} ]; do sleep 0.1; i=$((i+1)); done
+echo done > output.txt
+`;
+}
+
+/** Lets the jobs of jobUntilReleased end. */
+export function releaseJobs(dir: string): void {
+  fs.writeFileSync(path.join(dir, 'release'), '');
+}
+
 export function executions(dir: string): string[] {
   const file = path.join(dir, 'executions.log');
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
