@@ -174,7 +174,10 @@ echo done > output.txt
     assert.equal((await runCli(['apply', '--yes'], dir2, { MENSEMBLE_TEST_CRASH_AT: 'after-sbatch:1' })).code, 137);
     const resumed = await runCli(['apply', '--yes'], dir2);
     assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
-    assert.match(resumed.stdout, /r1: adopted job \d+/);
+    // Which run reached sbatch first, and whether the other's sbatch was already on its way when mensemble
+    // died, depends on the machine's load: at least the first is adopted; a run whose sbatch was never made
+    // is submitted now. Either way each ran once.
+    assert.ok((resumed.stdout.match(/r[12]: adopted job \d+/g) ?? []).length >= 1, resumed.stdout);
     assert.deepEqual([...countBy(executions(dir2)).values()], [1, 1]);
   }
 
