@@ -42,7 +42,7 @@ if (files.length === 0) {
 const args = [
   '--import', 'tsx',
   'scripts/run-test-files.mjs',
-  `--concurrency=${process.env.MENSEMBLE_TEST_CONCURRENCY ?? '4'}`,
+  `--concurrency=${process.env.MENSEMBLE_TEST_CONCURRENCY ?? '3'}`,
   ...process.argv.slice(2).filter((a) => !named.includes(a)),
   '--',
   ...files,
