@@ -723,10 +723,12 @@ echo done > output.txt
 
   onCluster('fault injection: squeue and sacct that hang past their time limit are retried; every run completes once', { skip, timeout: 240_000 }, async () => {
     const dir = tempDir();
-    slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 1 });
-    // Beside the real commands: every second squeue and the first two sacct calls hang far past mensemble's limit (2 s here).
+    slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 3 });
+    // Beside the real commands: the first squeue and every second one after it, and the first two sacct calls, hang
+    // far past mensemble's limit (2 s here). (With every second squeue from the second, an apply whose jobs' records
+    // told it everything made one squeue call, and met no hang, on a loaded machine.)
     const hanging = faultyCommands(dir, {
-      squeue: 'if [ $(( n % 2 )) -eq 0 ]; then exec sleep 60; fi\nexec /usr/bin/squeue "$@"\n',
+      squeue: 'if [ $(( n % 2 )) -eq 1 ]; then exec sleep 60; fi\nexec /usr/bin/squeue "$@"\n',
       sacct: 'if [ $n -le 2 ]; then exec sleep 60; fi\nexec /usr/bin/sacct "$@"\n',
     });
     const r = await runCli(['apply', '--yes'], dir, { PATH: hanging, MENSEMBLE_TEST_SLURM_TIMEOUT_MS: '2000' });
