@@ -1,5 +1,5 @@
 // The command line: every command, its options and help, and how errors are
-// reported. main.ts runs it as the `mensemble` command; a test can run it
+// reported. run.ts runs it as the `mensemble` command; a test can run it
 // many times in one process (test/cli-in-one-process.mjs).
 import fs from 'node:fs';
 import { cac } from 'cac';

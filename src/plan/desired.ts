@@ -61,15 +61,9 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
     const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };
     const set = templateSets.get(r.batch.index)!;
     const varsCanonical: Record<string, string> = {};
-    // The hash text is written in the same pass, in the same sorted key order canonicalVarsText uses.
-    let varsText = '';
-    for (const key of Object.keys(vars).sort()) {
-      const own = key === 'id' || key === 'dir';
-      const text = own ? canonicalJson(vars[key]) : shared.canonical(vars[key]);
-      varsCanonical[key] = text;
-      varsText += `${varsText ? ',' : ''}${quoted(key)}:${own ? JSON.stringify(text) : shared.quoted(text)}`;
-    }
+    for (const key of Object.keys(vars).sort()) varsCanonical[key] = key === 'id' || key === 'dir' ? canonicalJson(vars[key]) : shared.canonical(vars[key]);
     const options = optionsByBatch.get(r.batch.index)!;
+    const varsText = canonicalVarsText(varsCanonical);
     // Rendered files stay unrendered until someone asks (apply, a changed run's reasons) when the memo knows the hash.
     let files: DesiredFile[] | undefined;
     const render = () => (files ??= renderRun(set, { ...vars, run: vars }));
@@ -111,8 +105,6 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
  */
 class SharedCanonical {
   private readonly known = new Map<unknown, string>();
-  /** Each shared text as a JSON string (the hash text quotes it again), by the same identity. */
-  private readonly quotedTexts = new Map<string, string>();
 
   canonical(value: unknown): string {
     let text = this.known.get(value);
@@ -123,28 +115,6 @@ class SharedCanonical {
     }
     return text;
   }
-
-  quoted(text: string): string {
-    let out = this.quotedTexts.get(text);
-    if (out === undefined) {
-      out = JSON.stringify(text);
-      if (this.quotedTexts.size >= 50_000) this.quotedTexts.clear();
-      this.quotedTexts.set(text, out);
-    }
-    return out;
-  }
-}
-
-/** Variable names as JSON strings: the same few names in every run. */
-const quotedKeys = new Map<string, string>();
-function quoted(key: string): string {
-  let out = quotedKeys.get(key);
-  if (out === undefined) {
-    out = JSON.stringify(key);
-    if (quotedKeys.size >= 10_000) quotedKeys.clear();
-    quotedKeys.set(key, out);
-  }
-  return out;
 }
 
 /**
