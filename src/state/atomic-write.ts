@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { readTextIfExists } from '../util/read-text.js';
 import { crashPoint } from '../util/test-hooks.js';
 import { masked } from '../util/umask.js';
 
@@ -132,14 +133,8 @@ function jsonText(value: unknown): string {
 
 /** Reads a JSON file; undefined if it does not exist. Throws on unreadable or corrupt content. */
 export function readJsonFile<T>(file: string): T | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return JSON.parse(text) as T;
+  const text = readTextIfExists(file);
+  return text === undefined ? undefined : (JSON.parse(text) as T);
 }
 
 export function syncDir(dir: string): void {
