@@ -22,7 +22,10 @@ const readerCode = readerModules();
 if (readerCode === null) throw new Error('bundle: dist/config is incomplete; run `npm run build` first');
 
 // The launcher of local jobs runs in a child process of its own: its code goes in as text, run with `node -e`.
-const child = await build({ entryPoints: [path.join(root, 'dist/util/launcher-child.js')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, minify: true, logLevel: 'warning' });
+const script = (entry) => build({ entryPoints: [path.join(root, entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, minify: true, logLevel: 'warning' });
+const child = await script('dist/util/launcher-child.js');
+// So does the plan's read-ahead thread, started with `new Worker(code, { eval: true })`.
+const readAhead = await script('dist/plan/read-ahead-worker.js');
 
 const files = {
   version: pkg.version,
@@ -30,6 +33,7 @@ const files = {
   // What config/load.ts keys its cache with, as it computes it from dist/.
   readerCode,
   launcherChildCode: child.outputFiles[0].text,
+  readAheadWorkerCode: readAhead.outputFiles[0].text,
 };
 
 fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -39,6 +39,15 @@ test('the library loads, plans, applies and reports status of an ensemble, as th
 
   const again = await mensemble.plan(ensemble);
   assert.equal(mensemble.hasChanges(again), false);
+  // From 20,000 runs the run folders are read on a second thread, from dist/plan/read-ahead-worker.js beside the
+  // modules; the test setting makes that happen at any size, and a thread that fails an error.
+  process.env.MENSEMBLE_TEST_READ_AHEAD_FROM = '0';
+  try {
+    assert.deepEqual(await mensemble.plan(ensemble), again);
+    assert.deepEqual((await mensemble.status(ensemble)).runs, now.runs);
+  } finally {
+    delete process.env.MENSEMBLE_TEST_READ_AHEAD_FROM;
+  }
   assert.equal((await mensemble.apply(ensemble)).result, null, 'nothing to do');
   assert.equal(executions(dir).length, 3, 'nothing ran twice');
 });

@@ -81,6 +81,32 @@ test('hand edits inside a run directory show as drift', () => {
   assert.match(plan.stdout, /No changes\./, 'a run that already ran is not re-run for drift');
 });
 
+test('plan and status say the same when the run folders are read on a second thread (as from 20,000 runs) as when they are read on one', () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 6 });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  fs.appendFileSync(path.join(dir, 'runs/r1/params'), '\n# edited');
+  fs.rmSync(path.join(dir, 'runs/r2/params'));
+  fs.writeFileSync(path.join(dir, 'runs/r3/.mensemble/state.json'), '{"version": 1, ');
+  fs.rmSync(path.join(dir, 'runs/r4'), { recursive: true });
+  fs.rmSync(path.join(dir, 'runs/r5/.mensemble'), { recursive: true });
+  // Below the threshold, and with it lowered: the test setting also makes a thread that fails an error, not a fallback.
+  const threads = { MENSEMBLE_TEST_READ_AHEAD_FROM: '0' };
+  for (const args of [['plan', '--json'], ['plan'], ['status', '--json']]) {
+    const alone = cli(args, dir);
+    const ahead = cli(args, dir, threads);
+    assert.equal(ahead.stderr, alone.stderr, args.join(' '));
+    assert.equal(ahead.code, alone.code, args.join(' '));
+    assert.equal(ahead.stdout, alone.stdout, args.join(' '));
+  }
+  const plan = cli(['plan'], dir, threads);
+  assert.match(plan.stdout, /drift: params was modified since it was rendered/);
+  assert.match(plan.stdout, /note +sweep\/r3\n +! .*r3\/\.mensemble\/state\.json: the state file is unreadable/);
+  assert.match(plan.stdout, /\+ create +sweep\/r4 +new run/);
+  // A targeted plan reads its few runs on the main thread.
+  assert.equal(cli(['plan', '--target', 'sweep/r1'], dir, threads).code, 0);
+});
+
 test('drift before submission re-renders the file (update)', () => {
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 1 });

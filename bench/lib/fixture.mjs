@@ -56,7 +56,8 @@ const runsList = (a, b) => `      runs:\n${Array.from({ length: a * b }, (_, i) 
 export async function upToDate(root) {
   // An applied ensemble has its state folder (lock, hash cache, render memo).
   fs.mkdirSync(path.join(root, '.mensemble'), { recursive: true });
-  const spec = loadEnsemble(path.join(root, 'mensemble.yaml'), { extraVars: {} });
+  // As the command would read it: a 100,000-run `runs:` list passes the default size limit (.mensemblerc raises it).
+  const spec = loadEnsemble(path.join(root, 'mensemble.yaml'), { extraVars: {}, maxConfigMb: 16 });
   const desired = await desiredState(spec, []);
   const at = new Date().toISOString();
   for (const run of desired.runs) {

@@ -5,7 +5,7 @@ import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import { isActive, runStatePath, taskFiles, taskKey, writeRunState, type AttemptRecord, type FileRecord, type RunState, type TaskRecord } from '../state/run-state.js';
 import { detachedState } from '../util/detached.js';
 import { hash64 } from '../util/hash.js';
-import { matchesOnDisk } from '../plan/observe.js';
+import { matchesOnDisk } from '../plan/drift.js';
 import { submitRequest } from './run-driver.js';
 
 export interface RepairedRun {

@@ -10,12 +10,15 @@ import { estimateCost } from './cost.js';
 import { RenderMemo } from './render-memo.js';
 import { FolderListings, findOrphans, observeRuns, refreshJobs } from './observe.js';
 import { pendingSessionTasks } from './session-tasks.js';
+import { startReadAhead, type ReadAhead } from './read-ahead.js';
 import { batchFullyTargeted, type Target } from './targets.js';
 import { readSessionFile } from '../state/session-file.js';
 import type { Plan } from './types.js';
 
 export interface PlanOptions {
   targets: readonly Target[];
+  /** Run folders read on another thread meanwhile (read-ahead.ts); what it left out is read here. */
+  readAhead?: ReadAhead;
   replaceRunning?: boolean;
   replaceMoved?: boolean;
 }
@@ -37,12 +40,12 @@ function saveIfWritable(save: () => void): void {
 }
 
 /** config -> desired state. Every error in the user's input surfaces here, before anything is written. */
-export async function desiredState(spec: EnsembleSpec, targets: readonly Target[], options: { renderAll?: boolean } = {}): Promise<DesiredState> {
+export async function desiredState(spec: EnsembleSpec, targets: readonly Target[], options: { renderAll?: boolean; meanwhile?: () => void } = {}): Promise<DesiredState> {
   await initHashing();
   const cache = new HashCache(path.join(ensembleStateDir(spec), 'hash-cache.json'));
   // `renderAll` (validate) renders every run: the memo would skip runs that rendered before.
   const memo = options.renderAll ? undefined : new RenderMemo(path.join(ensembleStateDir(spec), 'render-memo.json'));
-  const desired = buildDesiredState(spec, targets, cache, memo);
+  const desired = buildDesiredState(spec, targets, cache, memo, options.meanwhile);
   // Both are only caches: a read-only file system (a snapshot, a colleague's copy) or a full disk must not stop a plan.
   saveIfWritable(() => cache.save());
   saveIfWritable(() => memo?.save());
@@ -52,7 +55,7 @@ export async function desiredState(spec: EnsembleSpec, targets: readonly Target[
 /** desired state + what is on disk and in the backend -> plan. Reads only. */
 export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, backends: Backends, options: PlanOptions): Promise<ComputedPlan> {
   const listings = new FolderListings();
-  const observed = observeRuns(desired.runs, listings);
+  const observed = observeRuns(desired.runs, listings, await options.readAhead?.results());
   const pruneBatches = spec.batches.filter((b) => batchFullyTargeted(options.targets, b.name));
   const orphans = findOrphans(
     pruneBatches.map((b) => b.basedir),
@@ -75,6 +78,17 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
   return { spec, desired, plan };
 }
 
+/**
+ * config -> plan, reading the run folders on another thread while the
+ * desired state is computed. Only for commands that read without the lock:
+ * apply reads its runs after taking the lock, so calls the two steps itself.
+ */
 export async function computePlan(spec: EnsembleSpec, backends: Backends, options: PlanOptions): Promise<ComputedPlan> {
-  return observeAndDiff(spec, await desiredState(spec, options.targets), backends, options);
+  const readAhead = startReadAhead(spec, options.targets.length > 0);
+  try {
+    const desired = await desiredState(spec, options.targets, { meanwhile: () => readAhead?.collect() });
+    return await observeAndDiff(spec, desired, backends, { ...options, readAhead });
+  } finally {
+    readAhead?.stop();
+  }
 }

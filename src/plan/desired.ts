@@ -31,9 +31,10 @@ interface RunIdentity {
  * config -> desired state: every run's id, directory, variables, rendered
  * files (in memory) and input hash. Reads templates, writes nothing. With a
  * memo, runs rendered before with the same render key take their input hash
- * from it and render only when their files are asked for.
+ * from it and render only when their files are asked for. `meanwhile` is
+ * called every 1,000 runs (plan/read-ahead.ts collects what it read).
  */
-export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[], cache: HashCache, memo?: RenderMemo): DesiredState {
+export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[], cache: HashCache, memo?: RenderMemo, meanwhile?: () => void): DesiredState {
   const templateSets = new Map<number, TemplateSet>();
   const identities: RunIdentity[] = [];
   for (const batch of spec.batches) {
@@ -56,7 +57,9 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
   const runs: DesiredRun[] = [];
   const shared = new SharedCanonical();
   const optionsByBatch = new Map(spec.batches.map((b) => [b.index, canonicalJson(b.schedulerOptions.slurm)]));
+  let seen = 0;
   for (const r of identities) {
+    if (++seen % 1000 === 0) meanwhile?.();
     if (!wanted(r.batch.name, r.id)) continue;
     const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };
     const set = templateSets.get(r.batch.index)!;

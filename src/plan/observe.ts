@@ -3,9 +3,10 @@ import path from 'node:path';
 import { BackendUnavailableError, type JobStatus, type TrackedJob } from '../backends/types.js';
 import type { Backends } from '../backends/registry.js';
 import { CorruptStateError, STATE_DIR, isActive, readRunState, runStatePath, type RunState } from '../state/run-state.js';
-import { hashFile } from '../util/hash.js';
-import { linkHash } from '../render/render-run.js';
-import type { DesiredRun, Drift, ObservedRun } from './types.js';
+import { isRunState } from '../state/validate-run-state.js';
+import { detectDrift } from './drift.js';
+import type { ReadAheadEntry } from './read-ahead.js';
+import type { DesiredRun, ObservedRun } from './types.js';
 
 /**
  * The base folders' listings, each read once per plan: observing the runs and
@@ -29,17 +30,27 @@ function listFolder(dir: string): Set<string> | undefined {
   }
 }
 
-/** Reads each desired run's directory: state, drift of rendered files. */
-export function observeRuns(runs: readonly DesiredRun[], listings: FolderListings): Map<string, ObservedRun> {
+/**
+ * Reads each desired run's directory: state, drift of rendered files. A run
+ * the read-ahead thread read (`readAhead`) takes what it found: its state
+ * file's text, checked again here, and the drift it saw.
+ */
+export function observeRuns(runs: readonly DesiredRun[], listings: FolderListings, readAhead?: ReadonlyMap<string, ReadAheadEntry>): Map<string, ObservedRun> {
   const out = new Map<string, ObservedRun>();
   // The listing tells which run folders exist: a new ensemble's 1,000 runs then cost one
   // readdir, not 1,000 failed opens (each a thrown error). A folder that cannot be listed
   // leaves each run to be looked at itself.
   for (const run of runs) {
     const present = listings.names(path.dirname(run.dir));
-    out.set(run.dir, present && !present.has(path.basename(run.dir)) ? { dir: run.dir, exists: false, drift: [] } : observeDir(run.dir));
+    if (present && !present.has(path.basename(run.dir))) out.set(run.dir, { dir: run.dir, exists: false, drift: [] });
+    else out.set(run.dir, readAheadRun(readAhead?.get(run.dir)) ?? observeDir(run.dir));
   }
   return out;
+}
+
+function readAheadRun(found: ReadAheadEntry | undefined): ObservedRun | undefined {
+  if (!found) return undefined;
+  return isRunState(found.state) ? { dir: found.dir, exists: true, state: found.state, drift: found.drift } : undefined;
 }
 
 export function observeDir(dir: string): ObservedRun {
@@ -63,35 +74,6 @@ function notADirectory(dir: string): ObservedRun | undefined {
     }
   }
   return undefined;
-}
-
-/** Files mensemble wrote that no longer match what it wrote. Cheap when nothing changed (stat only). */
-export function detectDrift(dir: string, state: RunState): Drift[] {
-  const drift: Drift[] = [];
-  for (const [rel, rec] of Object.entries(state.files)) {
-    if (rec.kind === 'dir') continue;
-    const full = path.join(dir, rel);
-    let stat: fs.Stats;
-    try {
-      stat = fs.lstatSync(full);
-    } catch {
-      drift.push({ path: rel, change: 'deleted' });
-      continue;
-    }
-    if (rec.kind === 'symlink') {
-      if (!matchesOnDisk(full, stat, 'symlink', rec.hash)) drift.push({ path: rel, change: 'link-changed' });
-      continue;
-    }
-    if (stat.size === rec.size && stat.mtimeMs === rec.mtimeMs && stat.ino === rec.ino) continue;
-    if (!matchesOnDisk(full, stat, rec.kind, rec.hash)) drift.push({ path: rel, change: 'modified' });
-  }
-  return drift;
-}
-
-/** Whether what is at `full` (its lstat given) is the file or link with this hash: files by content, links by target. */
-export function matchesOnDisk(full: string, stat: fs.Stats, kind: 'symlink' | 'rendered' | 'copy', hash: string): boolean {
-  if (kind === 'symlink') return stat.isSymbolicLink() && linkHash(fs.readlinkSync(full)) === hash;
-  return stat.isFile() && hashFile(full) === hash;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { hash64 } from '../util/hash.js';
+import { hash64, linkHash } from '../util/hash.js';
 import { renderFile } from './jinja/environment.js';
 import type { TemplateSet } from './template-set.js';
 
@@ -36,7 +36,3 @@ export function renderRun(set: TemplateSet, context: object): DesiredFile[] {
   return files;
 }
 
-/** A symbolic link's hash: of its target, marked so that it never equals a file's. */
-export function linkHash(target: string): string {
-  return hash64(`link:${target}`);
-}

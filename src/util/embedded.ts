@@ -19,6 +19,8 @@ export interface Embedded {
   fastGlob: typeof import('fast-glob');
   /** The local jobs' launcher (util/launcher-child.ts) as one CommonJS script, run with `node -e`. */
   launcherChildCode: string;
+  /** The plan's read-ahead thread (plan/read-ahead-worker.ts) as one CommonJS script. */
+  readAheadWorkerCode: string;
 }
 
 export function embedded(): Embedded | undefined {

@@ -38,3 +38,8 @@ export function hashFile(file: string): string {
   }
   return state.digest().toString(16).padStart(16, '0');
 }
+
+/** A symbolic link's hash: of its target, marked so that it never equals a file's. */
+export function linkHash(target: string): string {
+  return hash64(`link:${target}`);
+}

@@ -1,0 +1,52 @@
+// The read-ahead thread (plan/read-ahead.ts): reads every run folder's state
+// and checks its rendered files for drift, while the main thread computes the
+// desired state. It only reads. A folder it cannot make sense of (no state,
+// a damaged one, an error) is left out: the main thread looks at it again
+// itself, so every problem is reported by one code path, observe.ts's.
+import fs from 'node:fs';
+import path from 'node:path';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import { initHashing } from '../util/hash.js';
+import { readTextIfExists } from '../util/read-text.js';
+import { STATE_DIR, runStatePath, type RunState } from '../state/run-state.js';
+import { runStateProblem } from '../state/validate-run-state.js';
+import { detectDrift } from './drift.js';
+import type { ReadAheadFound, ReadAheadInput } from './read-ahead.js';
+
+const BATCH = 1000;
+
+async function main(input: ReadAheadInput & { port: MessagePort }): Promise<void> {
+  const port = input.port;
+  await initHashing();
+  let batch: ReadAheadFound[] = [];
+  for (const basedir of input.basedirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(basedir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (name === STATE_DIR) continue;
+      const dir = path.join(basedir, name);
+      try {
+        const text = readTextIfExists(runStatePath(dir));
+        if (text === undefined) continue;
+        const state = JSON.parse(text) as RunState;
+        if (runStateProblem(state) !== undefined) continue;
+        batch.push({ dir, text, drift: detectDrift(dir, state) });
+      } catch {
+        continue;
+      }
+      if (batch.length === BATCH) {
+        port.postMessage(batch);
+        batch = [];
+      }
+    }
+  }
+  port.postMessage(batch);
+  port.postMessage(null);
+}
+
+// Not a top-level await: the single-file build runs this as a CommonJS script.
+void main(workerData as ReadAheadInput & { port: MessagePort });
