@@ -80,8 +80,10 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
 
 /**
  * config -> plan, reading the run folders on another thread while the
- * desired state is computed. Only for commands that read without the lock:
- * apply reads its runs after taking the lock, so calls the two steps itself.
+ * desired state is computed: the runs are read from the moment this is
+ * called, so a command that holds the lock takes it first (cancel, repair).
+ * Apply computes the desired state before it takes the lock (bad input
+ * fails first) and reads its runs after, so it calls the two steps itself.
  */
 export async function computePlan(spec: EnsembleSpec, backends: Backends, options: PlanOptions): Promise<ComputedPlan> {
   const readAhead = startReadAhead(spec, options.targets.length > 0);
