@@ -56,6 +56,7 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
 
   const runs: DesiredRun[] = [];
   const shared = new SharedCanonical();
+  const sharedCanonical = (value: unknown) => shared.canonical(value);
   const optionsByBatch = new Map(spec.batches.map((b) => [b.index, canonicalJson(b.schedulerOptions.slurm)]));
   let seen = 0;
   for (const r of identities) {
@@ -63,12 +64,10 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
     if (!wanted(r.batch.name, r.id)) continue;
     const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };
     const set = templateSets.get(r.batch.index)!;
-    const varsCanonical: Record<string, string> = {};
-    for (const key of Object.keys(vars).sort()) varsCanonical[key] = key === 'id' || key === 'dir' ? canonicalJson(vars[key]) : shared.canonical(vars[key]);
     const options = optionsByBatch.get(r.batch.index)!;
-    const varsText = canonicalVarsText(varsCanonical);
+    const varsText = canonicalVarsText(canonicalVars(vars, sharedCanonical));
     const renderKey = hash64(`${TEMPLATE_ENGINE_VERSION}\0${set.fingerprint}\0${r.batch.jobFile}\0${options}\0${varsText}`);
-    const run = new PlannedRun(r, vars, varsCanonical, options, set);
+    const run = new PlannedRun(r, vars, options, set);
     const known = memo?.get(renderKey);
     if (known !== undefined) run.inputHash = known;
     else {
@@ -95,11 +94,11 @@ class PlannedRun implements DesiredRun {
   readonly where: string;
   inputHash = '';
   private rendered: DesiredFile[] | undefined;
+  private canonical: Record<string, string> | undefined;
 
   constructor(
     identity: RunIdentity,
     readonly vars: Record<string, unknown>,
-    readonly varsCanonical: Record<string, string>,
     readonly options: string,
     private readonly set: TemplateSet,
   ) {
@@ -108,6 +107,15 @@ class PlannedRun implements DesiredRun {
     this.idx = identity.input.idx;
     this.dir = identity.dir;
     this.where = identity.input.where;
+  }
+
+  /**
+   * Computed again when first asked for (apply, a changed run's reasons,
+   * the report), not kept from the input hash's computation: at 100,000
+   * runs keeping them all held about 25 MB that a no-op plan never reads.
+   */
+  get varsCanonical(): Record<string, string> {
+    return (this.canonical ??= canonicalVars(this.vars));
   }
 
   get files(): DesiredFile[] {
@@ -152,6 +160,13 @@ class SharedCanonical {
 export function hashInput(varsText: string, files: DesiredRun['files'], jobFile: string, options: string): string {
   const tuples = JSON.stringify(files.map((f) => [f.path, f.kind, 'mode' in f && f.mode !== undefined ? f.mode : null, f.hash]));
   return `{"files":${tuples},"jobFile":${JSON.stringify(jobFile)},"options":${JSON.stringify(options)},"vars":{${varsText}}}`;
+}
+
+/** Canonical JSON of each variable, in sorted key order; `canonical` may memoise values that runs share. */
+function canonicalVars(vars: Record<string, unknown>, canonical: (value: unknown) => string = canonicalJson): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(vars).sort()) out[key] = key === 'id' || key === 'dir' ? canonicalJson(vars[key]) : canonical(vars[key]);
+  return out;
 }
 
 /** The variables part of the hash input: `"key":"<canonical JSON>"` pairs in sorted key order. */
