@@ -43,29 +43,36 @@ export function encode(value: unknown): unknown {
 
 export function decode(value: unknown): unknown {
   if (!Array.isArray(value)) return value;
-  const [kind, ...rest] = value as [string, ...unknown[]];
+  // Read by index, not spread into a kind and a rest: a 100,000-run list's cache is 200,000 arrays, each copied once more.
+  const items = value as unknown[];
+  const kind = items[0] as string;
   switch (kind) {
-    case 'a':
-      return rest.map(decode);
+    case 'a': {
+      const out = new Array<unknown>(items.length - 1);
+      for (let i = 1; i < items.length; i++) out[i - 1] = decode(items[i]);
+      return out;
+    }
     case 'o': {
       const out: Record<string, unknown> = {};
-      for (let i = 0; i < rest.length; i += 2) {
-        // defineProperty: a key named __proto__ is a key, as the YAML reader made it, not the object's prototype.
-        Object.defineProperty(out, rest[i] as string, { value: decode(rest[i + 1]), enumerable: true, writable: true, configurable: true });
+      for (let i = 1; i < items.length; i += 2) {
+        const key = items[i] as string;
+        // A key named __proto__ is a key, as the YAML reader made it, not the object's prototype.
+        if (key === '__proto__') Object.defineProperty(out, key, { value: decode(items[i + 1]), enumerable: true, writable: true, configurable: true });
+        else out[key] = decode(items[i + 1]);
       }
       return out;
     }
     case 'm': {
       const out = new Map<unknown, unknown>();
-      for (let i = 0; i < rest.length; i += 2) out.set(decode(rest[i]), decode(rest[i + 1]));
+      for (let i = 1; i < items.length; i += 2) out.set(decode(items[i]), decode(items[i + 1]));
       return out;
     }
     case 'f':
-      return new PyFloat(floatValue(rest[0]));
+      return new PyFloat(floatValue(items[1]));
     case 't':
-      return new YamlTimestamp(String(rest[0]));
+      return new YamlTimestamp(String(items[1]));
     case 'i':
-      return BigInt(String(rest[0]));
+      return BigInt(String(items[1]));
     default:
       throw new Error(`unknown kind ${String(kind)} in the configuration cache`);
   }
