@@ -96,3 +96,20 @@ test('a targeted plan, or an ensemble below the threshold, reads on the main thr
     process.env.MENSEMBLE_TEST_READ_AHEAD_FROM = '0';
   }
 });
+
+test('a thread that cannot start, or fails, is a slower plan for users and an error under the test setting', async () => {
+  const spec = { batches: [{ basedir: os.tmpdir(), runs: Array.from({ length: 20_000 }, () => ({})) }] } as unknown as EnsembleSpec;
+  const cannotStart: WorkerStart = () => {
+    throw new Error('no threads left');
+  };
+  const fails: WorkerStart = (workerData, transferList) => new Worker('throw new Error("the thread broke")', { eval: true, workerData, transferList });
+  assert.throws(() => startReadAhead(spec, false, cannotStart), /no threads left/);
+  await assert.rejects(startReadAhead(spec, false, fails)!.results(), /the thread ended before it had read every run folder \(the thread broke\)/);
+  delete process.env.MENSEMBLE_TEST_READ_AHEAD_FROM;
+  try {
+    assert.equal(startReadAhead(spec, false, cannotStart), undefined, 'no thread: the main thread reads everything');
+    assert.equal(await startReadAhead(spec, false, fails)!.results(), undefined, 'a failed thread: the main thread reads everything');
+  } finally {
+    process.env.MENSEMBLE_TEST_READ_AHEAD_FROM = '0';
+  }
+});

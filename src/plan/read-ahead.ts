@@ -56,9 +56,8 @@ export class ReadAhead {
 
   /**
    * Takes what the thread has sent so far, without waiting. The desired
-   * state calls this between runs: the thread's findings then do not pile
-   * up in the message queue while the main thread is busy (at 100,000 runs
-   * that queue held about 100 MB when the desired state was done).
+   * state calls this between runs: the thread's findings (about 1 KB a run)
+   * then do not pile up in the message queue while the main thread is busy.
    */
   collect(): void {
     for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) this.take(m.message as ReadAheadMessage);
@@ -79,7 +78,7 @@ export class ReadAhead {
       try {
         this.found.set(dir, { dir, state: JSON.parse(text) as unknown, drift });
       } catch {
-        // Changed between the thread's read and its parse here: observe.ts reads it again.
+        // The thread parsed this same text; were it to fail here, observe.ts reads the file again.
       }
     }
   }
@@ -141,9 +140,19 @@ export function startReadAhead(spec: EnsembleSpec, targeted: boolean, startWith?
   let runs = 0;
   for (const batch of spec.batches) runs += batch.runs.length;
   if (runs < (test ?? READ_AHEAD_FROM_RUNS)) return undefined;
+  const strict = test !== undefined;
   const start = startWith ?? workerStart();
-  if (!start && test !== undefined) throw new Error('read-ahead: no code to start the thread with');
-  return start && new ReadAhead({ basedirs: [...new Set(spec.batches.map((b) => b.basedir))] }, start, test !== undefined);
+  if (!start) {
+    if (strict) throw new Error('read-ahead: no code to start the thread with');
+    return undefined;
+  }
+  try {
+    return new ReadAhead({ basedirs: [...new Set(spec.batches.map((b) => b.basedir))] }, start, strict);
+  } catch (err) {
+    // A thread that cannot start (too many threads, too little memory) is only a slower plan.
+    if (strict) throw err;
+    return undefined;
+  }
 }
 
 /**
