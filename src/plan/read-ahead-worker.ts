@@ -20,15 +20,17 @@ async function main(input: ReadAheadInput & { port: MessagePort }): Promise<void
   await initHashing();
   let batch: ReadAheadFound[] = [];
   for (const basedir of input.basedirs) {
-    let names: string[];
+    let entries: fs.Dirent[];
     try {
-      names = fs.readdirSync(basedir);
+      entries = fs.readdirSync(basedir, { withFileTypes: true });
     } catch {
       continue;
     }
-    for (const name of names) {
-      if (name === STATE_DIR) continue;
-      const dir = path.join(basedir, name);
+    for (const entry of entries) {
+      // Folders and links (to folders, it is hoped): a basedir that also holds many files (data, logs) costs the
+      // thread no system call for each.
+      if (entry.name === STATE_DIR || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
+      const dir = path.join(basedir, entry.name);
       try {
         const text = readTextIfExists(runStatePath(dir));
         if (text === undefined) continue;

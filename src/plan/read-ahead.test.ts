@@ -63,8 +63,12 @@ test('the read-ahead thread finds what the main thread would read, and leaves to
   fs.mkdirSync(path.join(basedir, 'r-no-state'));
   fs.writeFileSync(path.join(basedir, 'r-a-file'), 'not a folder');
   fs.mkdirSync(path.join(basedir, STATE_DIR));
+  const elsewhere = appliedRun(path.join(path.dirname(basedir), 'elsewhere'), 'r-linked');
+  const linked = path.join(basedir, 'r-linked');
+  fs.symlinkSync(elsewhere, linked);
+  fs.symlinkSync(path.join(basedir, 'r-a-file'), path.join(basedir, 'r-link-to-a-file'));
 
-  const ids = ['r-ok', 'r-edited', 'r-same-size', 'r-deleted', 'r-corrupt', 'r-wrong-shape', 'r-no-state', 'r-a-file', 'r-missing'];
+  const ids = ['r-ok', 'r-edited', 'r-same-size', 'r-deleted', 'r-corrupt', 'r-wrong-shape', 'r-no-state', 'r-a-file', 'r-linked', 'r-link-to-a-file', 'r-missing'];
   const runs = ids.map((id) => ({ id, dir: path.join(basedir, id) }) as DesiredRun);
   const spec = { batches: [{ basedir, runs: ids.map(() => ({})) }] } as unknown as EnsembleSpec;
 
@@ -72,7 +76,7 @@ test('the read-ahead thread finds what the main thread would read, and leaves to
   assert.ok(readAhead, 'the thread started');
   const found = await readAhead.results();
   assert.ok(found, 'the thread read every folder');
-  assert.deepEqual([...found.keys()].sort(), [ok, edited, sameSize, deleted].sort(), 'only folders with a readable state');
+  assert.deepEqual([...found.keys()].sort(), [ok, edited, sameSize, deleted, linked].sort(), 'only folders (or links to them) with a readable state');
 
   const withThread = observeRuns(runs, new FolderListings(), found);
   const alone = observeRuns(runs, new FolderListings());
@@ -84,6 +88,7 @@ test('the read-ahead thread finds what the main thread would read, and leaves to
   assert.match(withThread.get(corrupt)!.corrupt ?? '', /state file is unreadable/);
   assert.match(withThread.get(wrongShape)!.corrupt ?? '', /not a mensemble run state/);
   assert.equal(withThread.get(path.join(basedir, 'r-missing'))!.exists, false);
+  assert.equal(withThread.get(linked)!.state?.id, 'r-linked');
 });
 
 test('a targeted plan, or an ensemble below the threshold, reads on the main thread alone', () => {
