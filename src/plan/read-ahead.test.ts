@@ -72,7 +72,7 @@ test('the read-ahead thread finds what the main thread would read, and leaves to
   const runs = ids.map((id) => ({ id, dir: path.join(basedir, id) }) as DesiredRun);
   const spec = { batches: [{ basedir, runs: ids.map(() => ({})) }] } as unknown as EnsembleSpec;
 
-  const readAhead = startReadAhead(spec, false, startFromSource);
+  const readAhead = startReadAhead(spec, false, startFromSource, 2);
   assert.ok(readAhead, 'the thread started');
   const found = await readAhead.results();
   assert.ok(found, 'the thread read every folder');
@@ -91,12 +91,13 @@ test('the read-ahead thread finds what the main thread would read, and leaves to
   assert.equal(withThread.get(linked)!.state?.id, 'r-linked');
 });
 
-test('a targeted plan, or an ensemble below the threshold, reads on the main thread alone', () => {
+test('a targeted plan, an ensemble below the threshold, or a process that may use one CPU reads on the main thread alone', () => {
   const spec = { batches: [{ basedir: os.tmpdir(), runs: [{}, {}] }] } as unknown as EnsembleSpec;
   assert.equal(startReadAhead(spec, true, startFromSource), undefined);
+  assert.equal(startReadAhead(spec, false, startFromSource, 1), undefined);
   process.env.MENSEMBLE_TEST_READ_AHEAD_FROM = '3';
   try {
-    assert.equal(startReadAhead(spec, false, startFromSource), undefined);
+    assert.equal(startReadAhead(spec, false, startFromSource, 2), undefined);
   } finally {
     process.env.MENSEMBLE_TEST_READ_AHEAD_FROM = '0';
   }
@@ -108,12 +109,12 @@ test('a thread that cannot start, or fails, is a slower plan for users and an er
     throw new Error('no threads left');
   };
   const fails: WorkerStart = (workerData, transferList) => new Worker('throw new Error("the thread broke")', { eval: true, workerData, transferList });
-  assert.throws(() => startReadAhead(spec, false, cannotStart), /no threads left/);
-  await assert.rejects(startReadAhead(spec, false, fails)!.results(), /the thread ended before it had read every run folder \(the thread broke\)/);
+  assert.throws(() => startReadAhead(spec, false, cannotStart, 2), /no threads left/);
+  await assert.rejects(startReadAhead(spec, false, fails, 2)!.results(), /the thread ended before it had read every run folder \(the thread broke\)/);
   delete process.env.MENSEMBLE_TEST_READ_AHEAD_FROM;
   try {
-    assert.equal(startReadAhead(spec, false, cannotStart), undefined, 'no thread: the main thread reads everything');
-    assert.equal(await startReadAhead(spec, false, fails)!.results(), undefined, 'a failed thread: the main thread reads everything');
+    assert.equal(startReadAhead(spec, false, cannotStart, 2), undefined, 'no thread: the main thread reads everything');
+    assert.equal(await startReadAhead(spec, false, fails, 2)!.results(), undefined, 'a failed thread: the main thread reads everything');
   } finally {
     process.env.MENSEMBLE_TEST_READ_AHEAD_FROM = '0';
   }
