@@ -3,7 +3,6 @@ import path from 'node:path';
 import { BackendUnavailableError, type JobStatus, type TrackedJob } from '../backends/types.js';
 import type { Backends } from '../backends/registry.js';
 import { CorruptStateError, STATE_DIR, isActive, readRunState, runStatePath, type RunState } from '../state/run-state.js';
-import { isRunState } from '../state/validate-run-state.js';
 import { detectDrift } from './drift.js';
 import type { ReadAheadEntry } from './read-ahead.js';
 import type { DesiredRun, ObservedRun } from './types.js';
@@ -32,8 +31,8 @@ function listFolder(dir: string): Set<string> | undefined {
 
 /**
  * Reads each desired run's directory: state, drift of rendered files. A run
- * the read-ahead thread read (`readAhead`) takes what it found: its state
- * file's text, checked again here, and the drift it saw.
+ * the read-ahead thread read (`readAhead`) takes what it found: its state,
+ * parsed and checked on this thread as readRunState does, and the drift it saw.
  */
 export function observeRuns(runs: readonly DesiredRun[], listings: FolderListings, readAhead?: ReadonlyMap<string, ReadAheadEntry>): Map<string, ObservedRun> {
   const out = new Map<string, ObservedRun>();
@@ -49,8 +48,7 @@ export function observeRuns(runs: readonly DesiredRun[], listings: FolderListing
 }
 
 function readAheadRun(found: ReadAheadEntry | undefined): ObservedRun | undefined {
-  if (!found) return undefined;
-  return isRunState(found.state) ? { dir: found.dir, exists: true, state: found.state, drift: found.drift } : undefined;
+  return found && { dir: found.dir, exists: true, state: found.state, drift: found.drift };
 }
 
 export function observeDir(dir: string): ObservedRun {

@@ -8,8 +8,7 @@ import path from 'node:path';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { initHashing } from '../util/hash.js';
 import { readTextIfExists } from '../util/read-text.js';
-import { STATE_DIR, runStatePath, type RunState } from '../state/run-state.js';
-import { runStateProblem } from '../state/validate-run-state.js';
+import { STATE_DIR, parseRunState, runStatePath } from '../state/run-state.js';
 import { detectDrift } from './drift.js';
 import type { ReadAheadFound, ReadAheadInput } from './read-ahead.js';
 
@@ -32,11 +31,10 @@ async function main(input: ReadAheadInput & { port: MessagePort }): Promise<void
       if (entry.name === STATE_DIR || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
       const dir = path.join(basedir, entry.name);
       try {
-        const text = readTextIfExists(runStatePath(dir));
+        const file = runStatePath(dir);
+        const text = readTextIfExists(file);
         if (text === undefined) continue;
-        const state = JSON.parse(text) as RunState;
-        if (runStateProblem(state) !== undefined) continue;
-        batch.push({ dir, text, drift: detectDrift(dir, state) });
+        batch.push({ dir, text, drift: detectDrift(dir, parseRunState(text, file)) });
       } catch {
         continue;
       }

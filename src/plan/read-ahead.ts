@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { EnsembleSpec } from '../config/types.js';
+import { parseRunState, runStatePath, type RunState } from '../state/run-state.js';
 import { usableCpus } from '../util/cpus.js';
 import { embedded } from '../util/embedded.js';
 import type { Drift } from './types.js';
@@ -21,10 +22,10 @@ export interface ReadAheadFound {
 /** What the thread sends: some folders, or null once it has read them all. */
 export type ReadAheadMessage = ReadAheadFound[] | null;
 
-/** One run folder as observe.ts takes it: the state parsed (to be checked there) and the drift. */
+/** One run folder as observe.ts takes it: the state, parsed and checked here, and the drift. */
 export interface ReadAheadEntry {
   dir: string;
-  state: unknown;
+  state: RunState;
   drift: Drift[];
 }
 
@@ -67,8 +68,9 @@ export class ReadAhead {
   /**
    * The thread sends each state file's text, not the parsed state: copying
    * a string costs far less than V8 rebuilding an object from its
-   * serialised form, and JSON.parse here is what reading the file here costs
-   * anyway. The text is dropped once parsed.
+   * serialised form, and parsing and checking it here (as readRunState
+   * does) is what reading the file here costs anyway. The text is dropped
+   * once parsed.
    */
   private take(message: ReadAheadMessage): void {
     if (message === null) {
@@ -77,9 +79,9 @@ export class ReadAhead {
     }
     for (const { dir, text, drift } of message) {
       try {
-        this.found.set(dir, { dir, state: JSON.parse(text) as unknown, drift });
+        this.found.set(dir, { dir, state: parseRunState(text, runStatePath(dir)), drift });
       } catch {
-        // The thread parsed this same text; were it to fail here, observe.ts reads the file again.
+        // The thread checked this same text; were it to fail here, observe.ts reads the file again.
       }
     }
   }

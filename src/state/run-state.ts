@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DetachedFiles } from '../util/detached.js';
-import { readJsonFile, writeJsonAtomic, writeJsonAtomicFlushed, type WriteOptions } from './atomic-write.js';
+import { readTextIfExists } from '../util/read-text.js';
+import { writeJsonAtomic, writeJsonAtomicFlushed, type WriteOptions } from './atomic-write.js';
 import { runStateProblem } from './validate-run-state.js';
 import type { AttemptUsage } from './usage.js';
 
@@ -128,16 +129,30 @@ export class CorruptStateError extends Error {
 /** The run's state, undefined if the directory has none. Throws CorruptStateError for a damaged file. */
 export function readRunState(runDir: string): RunState | undefined {
   const file = runStatePath(runDir);
-  let state: RunState | undefined;
+  let text: string | undefined;
   try {
-    state = readJsonFile<RunState>(file);
+    text = readTextIfExists(file);
   } catch (err) {
     throw new CorruptStateError(file, (err as Error).message);
   }
-  if (state === undefined) return undefined;
+  return text === undefined ? undefined : parseRunState(text, file);
+}
+
+/**
+ * A state file's text (read from `file`) as a run's state, checked as every
+ * reader relies on it. Throws CorruptStateError for a damaged one. The plan's
+ * read-ahead thread and its taker use it too (plan/read-ahead.ts).
+ */
+export function parseRunState(text: string, file: string): RunState {
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch (err) {
+    throw new CorruptStateError(file, (err as Error).message);
+  }
   const problem = runStateProblem(state);
   if (problem) throw new CorruptStateError(file, `not a mensemble run state of version 1: ${problem}`);
-  return state;
+  return state as RunState;
 }
 
 /** The run directory was deleted (by hand) while mensemble worked on it. */

@@ -46,7 +46,7 @@ export function cgroupCpuQuota(files: CgroupFiles | undefined): number | undefin
       walkUp(files.root, where, (dir) => take(v2Quota(dir)));
     } else if (controllers!.split(',').includes('cpu')) {
       // cgroup v1: mounted at <root>/cpu or <root>/cpu,cpuacct; cpu.cfs_quota_us is -1 without a quota.
-      for (const mount of [path.join(files.root, 'cpu'), path.join(files.root, controllers!)]) {
+      for (const mount of new Set([path.join(files.root, 'cpu'), path.join(files.root, controllers!)])) {
         if (fs.existsSync(mount)) walkUp(mount, where, (dir) => take(v1Quota(dir)));
       }
     }
