@@ -118,7 +118,10 @@ sleep {% if n <= 2 %}15{% else %}1{% endif %}
 echo done > output.txt
 `,
     });
-    const run = cliAsync(['apply', '--yes'], dir);
+    // A squeue that starts while slurmctld is down may wait for it, and be answered once it is back: then no query
+    // failed and the outage went unnoticed (seen once in a full run). With a 5 s limit on each command, the first
+    // query of the outage (one starts at least every 2.4 s at this poll interval) fails before the 10 s are over.
+    const run = cliAsync(['apply', '--yes'], dir, { MENSEMBLE_TEST_SLURM_TIMEOUT_MS: '5000' });
     await waitUntil('the first jobs are submitted', () => executions(dir).length >= 1);
     stopDaemon('slurmctld');
     try {
