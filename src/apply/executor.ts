@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Backend } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import type { ComputedPlan } from '../plan/compute.js';
-import { ensembleKey, ensembleStateDir } from '../state/ensemble-folder.js';
+import { ensembleKey, sessionFileOf } from '../state/ensemble-folder.js';
 import { runTask, TaskFailure } from '../tasks/index.js';
 import { RunDirectoryGone, isActive, latestAttempt, runStatePath, taskFiles } from '../state/run-state.js';
 import { LockLost, type Lock } from '../state/lock.js';
@@ -74,7 +74,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
   }
   if (work.length === 0 && removals.length === 0 && plan.tasks.length === 0) return result;
 
-  const session = ApplySession.open(ensembleStateDir(spec));
+  const session = ApplySession.open(sessionFileOf(spec));
   const watcher = new JobWatcher(backend, options.pollInterval * 1000, (warning) => report({ kind: 'warning', warning }));
   const submitGate = new RateLimiter(options.submitRate);
   const usage = new UsageCollector();

@@ -180,6 +180,9 @@ class RunDriver {
     const record: AttemptRecord = { attempt, inputHash: this.run.inputHash, backend: this.ctx.backend.name, state: 'submitting', submittedAt: now(), ...(escalated ? { escalated } : {}) };
     // The intent is on disk before the job exists: a crash from here on is resolved by adoption, never by a second submission.
     this.ctx.lock?.assertHeld();
+    // No job exists for this attempt until its intent is written; what lies under its number
+    // (an attempt of earlier inputs: numbers restart when inputs change) goes before it does.
+    this.ctx.backend.forgetAttempt?.(this.run.dir, attempt);
     state.attempts.push(record);
     await this.flush();
     crashPoint('before-submit');

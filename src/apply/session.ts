@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { writeJsonAtomic } from '../state/atomic-write.js';
-import { readSessionFile, sessionFilePath, sessionTaskKey, type SessionFile, type SessionScope, type SessionTask } from '../state/session-file.js';
+import { readSessionFile, sessionTaskKey, type SessionFile, type SessionScope, type SessionTask } from '../state/session-file.js';
 import { ledgerDecision, sameTask, type LedgerDecision } from '../state/task-ledger.js';
 import type { TaskSpec } from '../config/types.js';
 import { owedStatus } from '../plan/session-tasks.js';
@@ -17,12 +18,12 @@ import { owedStatus } from '../plan/session-tasks.js';
 export class ApplySession {
   private constructor(private readonly file: string, private data: SessionFile) {}
 
-  static open(ensembleStateDir: string): ApplySession {
+  static open(file: string): ApplySession {
     // Taking the lock made the folder; a caller without one (an engine test) must not depend on that.
-    fs.mkdirSync(ensembleStateDir, { recursive: true });
-    let data = readSessionFile(ensembleStateDir);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    let data = readSessionFile(file);
     if (!data || data.finishedAt) data = ApplySession.fresh();
-    const session = new ApplySession(sessionFilePath(ensembleStateDir), data);
+    const session = new ApplySession(file, data);
     session.save();
     return session;
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isInside } from '../util/paths.js';
+import { removeFileInside } from '../util/no-follow.js';
 import type { DesiredRun } from '../plan/types.js';
 import { copyFileAtomic, symlinkAtomic, writeFileAtomic } from '../state/atomic-write.js';
 import { writeRunState, type FileRecord, type RunState } from '../state/run-state.js';
@@ -72,10 +73,9 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
   // Files an earlier render wrote that the templates no longer produce.
   for (const [rel, rec] of Object.entries(previous?.files ?? {})) {
     if (files[rel] || rec.kind === 'dir') continue;
-    const target = path.join(run.dir, rel);
-    // A state file is data (ensembles are shared and copied): never delete a path it names outside the run directory.
-    if (!isInside(run.dir, target) || target === run.dir) continue;
-    fs.rmSync(target, { force: true });
+    // A state file is data (ensembles are shared and copied): never delete a path it names
+    // outside the run directory, by its spelling or through a folder that became a link.
+    removeFileInside(run.dir, path.join(run.dir, rel));
   }
   const state: RunState = {
     version: 1,
@@ -90,6 +90,7 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
     attempts: previous?.attempts ?? [],
     tasks: previous?.tasks ?? {},
     completed: previous?.completed,
+    owner: run.owner,
   };
   // The render record need not survive a power cut: lost, the run is rendered
   // again. The intent to submit, written next, is durable (run-driver.ts).

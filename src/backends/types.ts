@@ -117,6 +117,13 @@ export interface Backend {
    * are submitted.
    */
   preflight(): Promise<BackendNotice[]>;
+  /**
+   * Removes what an earlier job with this attempt number left in the run's
+   * folder (attempt numbers restart when a run's inputs change), before the
+   * new attempt's intent is written: recover must never take the old job's
+   * files for the new one's. Nothing has been submitted for the new attempt yet.
+   */
+  forgetAttempt?(runDir: string, attempt: number): void;
   /** Starts an attempt. Must not return before the job exists in the backend. */
   submit(request: SubmitRequest): Promise<SubmitResult>;
   /**

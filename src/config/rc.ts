@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UserErrors, formatLocation } from '../util/errors.js';
+import { UserError, UserErrors, formatLocation } from '../util/errors.js';
+import { whyUntrusted } from '../util/file-owner.js';
 import { didYouMean } from '../util/suggest.js';
 import { locate, readYamlFile, toValue } from './source.js';
 
@@ -59,6 +60,7 @@ export function findRcFile(startDir: string, home = os.homedir()): string | unde
 export function loadRc(startDir: string, home?: string): RcSettings {
   const file = findRcFile(startDir, home);
   if (!file) return {};
+  refuseUntrusted(file);
   const source = readYamlFile(file, 'settings file');
   const value = (source.doc.contents === null ? {} : toValue(source)) as unknown;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -79,4 +81,20 @@ export function loadRc(startDir: string, home?: string): RcSettings {
   }
   if (problems.length > 0) throw new UserErrors(problems);
   return settings;
+}
+
+/**
+ * A settings file names programs (`shell:`) that mensemble then runs as you:
+ * one another user could write is refused, with its path and owner, before
+ * anything is read from it or written.
+ */
+function refuseUntrusted(file: string): void {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat) return;
+  const why = whyUntrusted(stat);
+  if (why === undefined) return;
+  throw new UserError(
+    `The settings file ${file} is not used: ${why}. A settings file can name the shell that runs your tasks, so mensemble only reads one that you (or root) own and that nobody else can write. ` +
+      `If it is yours to trust, copy it beside your configuration (cp ${file} <your folder>/${RC_NAME}) or fix its mode (chmod go-w); otherwise remove it or ask its owner to.`,
+  );
 }

@@ -13,6 +13,7 @@ import { pendingSessionTasks } from './session-tasks.js';
 import { startReadAhead, type ReadAhead } from './read-ahead.js';
 import { batchFullyTargeted, type Target } from './targets.js';
 import { readSessionFile } from '../state/session-file.js';
+import { ensembleOwner, sessionFileOf } from '../state/ensemble-folder.js';
 import type { Plan } from './types.js';
 
 export interface PlanOptions {
@@ -62,6 +63,7 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
     new Set(pruneBatches.map((b) => b.name)),
     desired.allDirs,
     listings,
+    { owner: ensembleOwner(spec), dir: spec.dir },
   );
   // The backend's word on every active job, in one query; applied to the states read above.
   const warnings = await refreshJobs(backends, [...observed.values(), ...orphans]);
@@ -69,7 +71,7 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
   plan.warnings.push(...warnings);
   // Owed tasks only when the whole ensemble is in view: a targeted plan works on some runs, not on the session.
   if (options.targets.length === 0) {
-    plan.tasks = pendingSessionTasks(spec, readSessionFile(ensembleStateDir(spec)), plan.entries);
+    plan.tasks = pendingSessionTasks(spec, readSessionFile(sessionFileOf(spec)), plan.entries);
     plan.summary.tasks = plan.tasks.length;
   }
   plan.batches = spec.batches.map((b) => ({ name: b.name, basedir: b.basedir }));

@@ -6,6 +6,8 @@ import { TEMPLATE_ENGINE_VERSION, compileInline } from '../render/jinja/environm
 import { renderRun, type DesiredFile } from '../render/render-run.js';
 import { loadTemplateSet, type TemplateSet } from '../render/template-set.js';
 import type { HashCache } from '../state/hash-cache.js';
+import { ensembleOwner } from '../state/ensemble-folder.js';
+import type { RunOwner } from '../state/run-state.js';
 import { UserError, UserErrors, formatLocation } from '../util/errors.js';
 import { hash64 } from '../util/hash.js';
 import type { RenderMemo } from './render-memo.js';
@@ -58,6 +60,7 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
   const shared = new SharedCanonical();
   const sharedCanonical = (value: unknown) => shared.canonical(value);
   const optionsByBatch = new Map(spec.batches.map((b) => [b.index, canonicalJson(b.schedulerOptions.slurm)]));
+  const owner = ensembleOwner(spec);
   let seen = 0;
   for (const r of identities) {
     if (++seen % 1000 === 0) meanwhile?.();
@@ -67,7 +70,7 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
     const options = optionsByBatch.get(r.batch.index)!;
     const varsText = canonicalVarsText(canonicalVars(vars, sharedCanonical));
     const renderKey = hash64(`${TEMPLATE_ENGINE_VERSION}\0${set.fingerprint}\0${r.batch.jobFile}\0${options}\0${varsText}`);
-    const run = new PlannedRun(r, vars, options, set);
+    const run = new PlannedRun(r, vars, options, set, owner);
     const known = memo?.get(renderKey);
     if (known !== undefined) run.inputHash = known;
     else {
@@ -101,6 +104,7 @@ class PlannedRun implements DesiredRun {
     readonly vars: Record<string, unknown>,
     readonly options: string,
     private readonly set: TemplateSet,
+    readonly owner: RunOwner,
   ) {
     this.id = identity.id;
     this.batch = identity.batch;

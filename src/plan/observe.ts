@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BackendUnavailableError, type JobStatus, type TrackedJob } from '../backends/types.js';
 import type { Backends } from '../backends/registry.js';
-import { CorruptStateError, STATE_DIR, isActive, readRunState, runStatePath, type RunState } from '../state/run-state.js';
+import { CorruptStateError, STATE_DIR, isActive, ownedBy, readRunState, runStatePath, type RunOwner, type RunState } from '../state/run-state.js';
 import { detectDrift } from './drift.js';
 import type { ReadAheadEntry } from './read-ahead.js';
 import type { DesiredRun, ObservedRun } from './types.js';
@@ -78,7 +78,13 @@ function notADirectory(dir: string): ObservedRun | undefined {
  * Run directories under the batches' basedirs that carry mensemble state but
  * that the configuration no longer has: candidates for `- remove`.
  */
-export function findOrphans(basedirs: Iterable<string>, batches: ReadonlySet<string>, wantedDirs: ReadonlySet<string>, listings: FolderListings): ObservedRun[] {
+export function findOrphans(
+  basedirs: Iterable<string>,
+  batches: ReadonlySet<string>,
+  wantedDirs: ReadonlySet<string>,
+  listings: FolderListings,
+  mine: { owner: RunOwner; dir: string },
+): ObservedRun[] {
   const out: ObservedRun[] = [];
   for (const basedir of new Set(basedirs)) {
     const names = listings.names(basedir);
@@ -91,6 +97,8 @@ export function findOrphans(basedirs: Iterable<string>, batches: ReadonlySet<str
       if (wantedDirs.has(dir) || !fs.existsSync(runStatePath(dir))) continue;
       const observed = observeDir(dir);
       if (observed.state && !batches.has(observed.state.batch)) continue;
+      // Another configuration's run in a shared basedir is not ours to remove.
+      if (observed.state && !ownedBy(observed.state.owner, mine.owner, dir, mine.dir)) continue;
       out.push(observed);
     }
   }

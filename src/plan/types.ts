@@ -3,7 +3,7 @@ import type { EscalatedResource } from '../config/retry-rules.js';
 import type { Escalated } from './retry-policy.js';
 import type { PlanCost } from './cost.js';
 import type { DesiredFile } from '../render/render-run.js';
-import type { JobState, RunState } from '../state/run-state.js';
+import type { JobState, RunOwner, RunState } from '../state/run-state.js';
 
 /** One run as the configuration wants it. */
 export interface DesiredRun {
@@ -23,6 +23,8 @@ export interface DesiredRun {
   /** The input hash the run would have in another directory (a run whose ensemble moved). */
   hashAt(dir: string): string;
   where: string;
+  /** The configuration the run belongs to, recorded in its state. */
+  owner: RunOwner;
 }
 
 /** What is on disk (and in the scheduler) for one run directory. */

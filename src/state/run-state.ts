@@ -96,6 +96,34 @@ export interface RunState {
   tasks: Record<string, TaskRecord>;
   /** Set when the whole life cycle (post_run included) finished for these inputs. */
   completed?: { inputHash: string; at: string; outcome: JobState };
+  /** The configuration that wrote the run (absent in records written before it was kept). */
+  owner?: RunOwner;
+}
+
+/**
+ * Which configuration a run belongs to: its file's name, and the ensemble key
+ * (a hash of its absolute path). Two configurations may share a basedir and a
+ * batch name; neither may take the other's runs for its own orphans.
+ */
+export interface RunOwner {
+  config: string;
+  key: string;
+}
+
+/**
+ * Whether a run recorded with `owner` may be taken as one of this
+ * configuration's own. A record without an owner was written before owners
+ * were kept: it is taken as before. One with another file name belongs to
+ * another configuration. One with the same name and another key is ours only
+ * when its folder lies inside ours: the ensemble was moved or renamed as a
+ * whole; elsewhere it is another folder's configuration of the same name.
+ */
+export function ownedBy(owner: RunOwner | undefined, mine: RunOwner, runDir: string, ensembleDir: string): boolean {
+  if (owner === undefined) return true;
+  if (owner.config !== mine.config) return false;
+  if (owner.key === mine.key) return true;
+  const rel = path.relative(ensembleDir, runDir);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /**

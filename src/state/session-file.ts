@@ -24,8 +24,15 @@ export interface SessionFile {
   batches: Record<string, string>;
 }
 
-export function sessionFilePath(ensembleStateDir: string): string {
-  return path.join(ensembleStateDir, 'session.json');
+/**
+ * One session per configuration file and per folder its relative paths start
+ * from: two configurations in one folder, or one model-ensembler
+ * configuration applied from two working directories, are different
+ * ensembles, and neither may resume the other's session (and so skip its own
+ * pre_process and pre_batch). `key` is ensemble-folder.ts's sessionKey.
+ */
+export function sessionFilePath(ensembleStateDir: string, key: string): string {
+  return path.join(ensembleStateDir, `session-${key}.json`);
 }
 
 /** `ensemble` or `batch:<name>`: a batch called "ensemble" must not share its tasks' records. */
@@ -49,10 +56,10 @@ interface SessionFileV1 {
  * used: an unreadable session costs at most a repeated ensemble-level task.
  * A version 1 file (keys `<scope>:<phase>[<index>]:<name>`) is carried over.
  */
-export function readSessionFile(ensembleStateDir: string): SessionFile | undefined {
+export function readSessionFile(file: string): SessionFile | undefined {
   let data: unknown;
   try {
-    data = readJsonFile<unknown>(sessionFilePath(ensembleStateDir));
+    data = readJsonFile<unknown>(file);
   } catch {
     return undefined;
   }

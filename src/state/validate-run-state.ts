@@ -23,7 +23,8 @@ export function runStateProblem(value: unknown): string | undefined {
     mapOf(value, 'files', fileProblem) ??
     listOf(value, 'attempts', attemptProblem) ??
     mapOf(value, 'tasks', taskProblem) ??
-    completedProblem(value.completed)
+    completedProblem(value.completed) ??
+    ownerProblem(value.owner)
   );
 }
 
@@ -108,6 +109,12 @@ function completedProblem(v: unknown): string | undefined {
   if (!isObject(v)) return `completed: ${describe(v)}, expected an object`;
   if (!JOB_STATES.has(v.outcome as string)) return `completed.outcome: ${describe(v.outcome)}, expected a job state`;
   return str(v, 'inputHash', 'completed.inputHash') ?? str(v, 'at', 'completed.at');
+}
+
+function ownerProblem(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) return `owner: ${describe(v)}, expected an object`;
+  return str(v, 'config', 'owner.config') ?? str(v, 'key', 'owner.key');
 }
 
 function describe(v: unknown): string {

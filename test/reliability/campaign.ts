@@ -95,8 +95,9 @@ export function assertStatesParse(dir: string, context: string): void {
     if (!fs.existsSync(file)) continue; // killed mid-render: planned as create
     assert.doesNotThrow(() => readState(path.join(runsDir, name)), `${context}: ${file} must parse`);
   }
-  for (const file of ['session.json']) {
-    const full = path.join(dir, '.mensemble', file);
+  const stateDir = path.join(dir, '.mensemble');
+  for (const file of fs.existsSync(stateDir) ? fs.readdirSync(stateDir).filter((f) => /^session-.*\.json$/.test(f)) : []) {
+    const full = path.join(stateDir, file);
     if (fs.existsSync(full)) assert.doesNotThrow(() => JSON.parse(fs.readFileSync(full, 'utf8')), `${context}: ${full} must parse`);
   }
 }

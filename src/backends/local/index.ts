@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { preparedNotice, wrapperUsage } from '../../state/attempt-records.js';
+import { attemptRecordFiles, preparedNotice, wrapperUsage } from '../../state/attempt-records.js';
 import type { AttemptRecord } from '../../state/run-state.js';
-import { START_GRACE_MS, detachedState, readPidFile, signalDetached, waitFor } from '../../util/detached.js';
+import { START_GRACE_MS, detachedState, forgetDetached, readPidFile, signalDetached, waitFor } from '../../util/detached.js';
 import { Launcher } from '../../util/launcher.js';
 import { isProcessAlive, isUsablePid, processStartTime } from '../../util/process.js';
 import type { Backend, BackendNotice, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../types.js';
@@ -20,6 +20,11 @@ export class LocalBackend implements Backend {
 
   async preflight(): Promise<BackendNotice[]> {
     return [];
+  }
+
+  forgetAttempt(runDir: string, attempt: number): void {
+    forgetDetached(localJobFiles(runDir, attempt));
+    for (const file of Object.values(attemptRecordFiles(runDir, attempt))) fs.rmSync(file, { force: true });
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {

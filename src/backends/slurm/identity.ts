@@ -1,14 +1,25 @@
 import type { SubmitRequest } from '../types.js';
 
 /**
- * Every job mensemble submits carries `--comment=mensemble:<ensemble>:<attempt>:<run id>`.
+ * Every job mensemble submits carries `--comment=mensemble:<ensemble>:<attempt>:<run id>`
+ * (the run id percent-encoded).
  * With it a job can be found again in `squeue` and `scontrol` after a crash,
  * even when job ids were reused. The user's own comment, if any, follows it.
  * (sacct does not store comments on most sites, so accounting lookups match
  * the working directory and submit time instead.)
  */
 export function jobIdentity(request: Pick<SubmitRequest, 'ensembleKey' | 'attempt' | 'runId'>): string {
-  return `mensemble:${request.ensembleKey}:${request.attempt}:${request.runId}`;
+  return `mensemble:${request.ensembleKey}:${request.attempt}:${identityText(request.runId)}`;
+}
+
+/**
+ * A run id as its identity holds it: percent-encoded, so that it has no
+ * space (the user's comment follows one) and one id is never the start of
+ * another's identity (`r` and `r x`). Ids of letters, digits and `-_.!~*'()`
+ * read as they are, as they did before ids were encoded.
+ */
+function identityText(runId: string): string {
+  return encodeURIComponent(runId);
 }
 
 /** The identity of a job array: every task carries it. */

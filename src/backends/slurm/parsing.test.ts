@@ -41,6 +41,18 @@ test('a job is recognised by the identity in its comment, not by its id alone', 
   assert.equal(hasIdentity({ raw: `JobId=1 Comment=${id} StdErr=/x` }, id), true);
 });
 
+test('a run id is never the start of another run\'s identity: run `r` does not take the job of run `r x` (issue 31, item 6)', () => {
+  const r = jobIdentity({ ensembleKey: 'k', attempt: 1, runId: 'r' });
+  const rx = jobIdentity({ ensembleKey: 'k', attempt: 1, runId: 'r x' });
+  assert.equal(rx, 'mensemble:k:1:r%20x', 'ids with spaces are encoded');
+  assert.equal(jobIdentity({ ensembleKey: 'k', attempt: 1, runId: 'co2-280_s1.b' }), 'mensemble:k:1:co2-280_s1.b', 'plain ids read as before');
+  assert.equal(hasIdentity({ comment: rx }, r), false, 'before: the comment of `r x` started with `r`\'s identity and a space');
+  assert.equal(hasIdentity({ comment: `${rx} user text` }, r), false);
+  assert.equal(hasIdentity({ raw: `JobId=2 Comment=${rx} StdErr=/x` }, r), false);
+  assert.equal(hasIdentity({ comment: `${r} user text` }, r), true, 'the user\'s own comment still follows the identity');
+  assert.notEqual(jobIdentity({ ensembleKey: 'k', attempt: 1, runId: 'r%20x' }), rx, 'the encoding tells a literal % apart');
+});
+
 test('transient SLURM errors are told apart from permanent ones', () => {
   assert.equal(isTransientMessage('sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)'), true);
   assert.equal(isTransientMessage('squeue: error: Socket timed out on send/recv operation'), true);
