@@ -4,6 +4,7 @@ import type { Backend } from '../backends/types.js';
 import type { TaskSpec } from '../config/types.js';
 import type { ComputedPlan } from '../plan/compute.js';
 import { ensembleKey, sessionFileOf } from '../state/ensemble-folder.js';
+import { removedRunsFolder } from '../state/removed-runs.js';
 import { runTask, TaskFailure } from '../tasks/index.js';
 import { RunDirectoryGone, isActive, latestAttempt, runStatePath, taskFiles } from '../state/run-state.js';
 import { LockLost, type Lock } from '../state/lock.js';
@@ -130,7 +131,7 @@ export async function executePlan(computed: ComputedPlan, backend: Backend, opti
       report({ kind: 'batch-started', batch: batch.name, runs: entries.length, maxruns: batch.maxruns, maxjobs: batch.maxjobs, arrays: arrays !== undefined });
       for (const task of batch.tasks.pre_batch) await ensembleTask(task, scope, `batch${batch.index}.`, batch.basedir);
       const capacity = arrays ? new ArrayCapacity(arrays) : new PerJobCapacity(backend, batch.maxjobs, submitGate);
-      const ctx = { backend, watcher, capacity, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext, lock: options.lock, usage, budget };
+      const ctx = { backend, watcher, capacity, report, ensembleKey: ensembleKey(spec), noWait: options.noWait, taskContext, lock: options.lock, usage, budget, removedRuns: removedRunsFolder(spec.dir) };
       let pendingHere = 0;
       await pool(entries, batch.maxruns, async (entry) => {
         let outcome: RunOutcome;

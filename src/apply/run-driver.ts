@@ -1,7 +1,9 @@
 import { BackendUnavailableError, type Backend, type JobStatus, type SchedulerRetry, type SubmitRequest, type SubmitResult } from '../backends/types.js';
 import { schedulerOptionsFor, type TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
-import { attemptsFor, flushRunState, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
+import fs from 'node:fs';
+import { forgetRemovedRecord, writeRemovedRecord } from '../state/removed-runs.js';
+import { RunDirectoryGone, attemptsFor, flushRunState, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
 import { crashPoint } from '../util/test-hooks.js';
 import type { BatchCapacity } from './capacity/index.js';
@@ -31,6 +33,8 @@ export interface RunDriverContext {
   usage?: UsageCollector;
   /** `--max-core-hours`: what the attempts that ended here have spent. */
   budget?: CoreHourBudget;
+  /** Where the records of runs that removed their own folder go (state/removed-runs.ts). */
+  removedRuns: string;
 }
 
 /** An event about this run: the run's batch and id are added. */
@@ -96,9 +100,15 @@ class RunDriver {
     }
     const mine = this.attempts();
     const final = mine[mine.length - 1]!;
-    for (const task of this.run.batch.tasks.post_run) await this.task(task, ledger);
-    this.state.completed = { inputHash: this.run.inputHash, at: now(), outcome: final.state };
-    await this.flush();
+    const completed = { inputHash: this.run.inputHash, at: now(), outcome: final.state };
+    let removed = false;
+    for (const task of this.run.batch.tasks.post_run) {
+      // Tasks after the one that removed the run's folder have no folder to run in.
+      if (task.name === 'remove' && (removed = await this.removingTask(task, ledger, completed))) break;
+      await this.task(task, ledger);
+    }
+    this.state.completed = completed;
+    if (!removed) await this.flush();
     this.say({ kind: 'finished', state: final.state, exitCode: final.exitCode, reason: final.reason, attempts: mine.length });
     return final.state === 'completed' ? 'completed' : 'failed';
   }
@@ -112,6 +122,7 @@ class RunDriver {
       this.say({ kind: 'job-cancelled', jobId: running.jobId });
     }
     this.state = writeRun(this.run, this.state);
+    forgetRemovedRecord(this.ctx.removedRuns, this.run.dir);
     crashPoint('after-render');
     this.say({ kind: 'rendered', files: this.run.files.filter((f) => f.kind !== 'dir').length, action });
   }
@@ -234,6 +245,26 @@ class RunDriver {
       this.say({ kind: 'intent-dropped', attempt: intent.attempt });
     }
     this.save();
+  }
+
+  /**
+   * A `remove` in post_run may delete the run's own folder, and its state
+   * with it: the run's record, as it will be once complete, is first kept
+   * beside the configuration (state/removed-runs.ts). Says whether the folder
+   * is gone; if it survived, the record is dropped again.
+   */
+  private async removingTask(task: TaskSpec, ledger: TaskLedger, completed: NonNullable<RunState['completed']>): Promise<boolean> {
+    const folder = this.ctx.removedRuns;
+    writeRemovedRecord(folder, this.run.dir, { ...this.state!, completed });
+    try {
+      await this.task(task, ledger);
+    } catch (err) {
+      // The task's result could not be saved in a folder it removed.
+      if (!(err instanceof RunDirectoryGone) || fs.existsSync(this.run.dir)) throw err;
+    }
+    if (!fs.existsSync(this.run.dir)) return true;
+    forgetRemovedRecord(folder, this.run.dir);
+    return false;
   }
 
   private task(task: TaskSpec, ledger: TaskLedger): Promise<void> {

@@ -8,12 +8,13 @@ import { buildDesiredState, type DesiredState } from './desired.js';
 import { diff } from './diff.js';
 import { estimateCost } from './cost.js';
 import { RenderMemo } from './render-memo.js';
-import { FolderListings, findOrphans, observeRuns, refreshJobs } from './observe.js';
+import { FolderListings, findOrphans, observeRuns, refreshJobs, takeRemovedRecords } from './observe.js';
 import { pendingSessionTasks } from './session-tasks.js';
 import { startReadAhead, type ReadAhead } from './read-ahead.js';
 import { batchFullyTargeted, type Target } from './targets.js';
 import { readSessionFile } from '../state/session-file.js';
 import { ensembleOwner, sessionFileOf } from '../state/ensemble-folder.js';
+import { removedRunsFolder } from '../state/removed-runs.js';
 import type { Plan } from './types.js';
 
 export interface PlanOptions {
@@ -57,6 +58,7 @@ export async function desiredState(spec: EnsembleSpec, targets: readonly Target[
 export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, backends: Backends, options: PlanOptions): Promise<ComputedPlan> {
   const listings = new FolderListings();
   const observed = observeRuns(desired.runs, listings, await options.readAhead?.results());
+  takeRemovedRecords(observed, removedRunsFolder(spec.dir));
   const pruneBatches = spec.batches.filter((b) => batchFullyTargeted(options.targets, b.name));
   const orphans = findOrphans(
     pruneBatches.map((b) => b.basedir),

@@ -4,6 +4,7 @@ import { BackendUnavailableError, type JobStatus, type TrackedJob } from '../bac
 import type { Backends } from '../backends/registry.js';
 import { CorruptStateError, STATE_DIR, isActive, ownedBy, readRunState, runStatePath, type RunOwner, type RunState } from '../state/run-state.js';
 import { detectDrift } from './drift.js';
+import { readRemovedRecords } from '../state/removed-runs.js';
 import type { ReadAheadEntry } from './read-ahead.js';
 import type { DesiredRun, ObservedRun } from './types.js';
 
@@ -45,6 +46,22 @@ export function observeRuns(runs: readonly DesiredRun[], listings: FolderListing
     else out.set(run.dir, readAheadRun(readAhead?.get(run.dir)) ?? observeDir(run.dir));
   }
   return out;
+}
+
+/**
+ * A run whose folder holds no state but whose post_run removed that folder
+ * after it finished (state/removed-runs.ts): the record kept beside the
+ * configuration stands for it, so it is not planned as new.
+ */
+export function takeRemovedRecords(observed: Map<string, ObservedRun>, folder: string): void {
+  let records: Map<string, RunState> | undefined;
+  for (const [dir, seen] of observed) {
+    if (seen.state || seen.corrupt || seen.blocked) continue;
+    records ??= readRemovedRecords(folder);
+    if (records.size === 0) return;
+    const state = records.get(dir);
+    if (state) observed.set(dir, { ...seen, state, removedByTask: true });
+  }
 }
 
 function readAheadRun(found: ReadAheadEntry | undefined): ObservedRun | undefined {

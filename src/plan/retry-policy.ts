@@ -97,12 +97,18 @@ function requested(resource: EscalatedResource, last: AttemptRecord, batchOption
  * the three); a time limit replaces the short `t`.
  */
 export function escalatedOptions(batchOptions: Readonly<Record<string, SchedulerOption>>, escalated: Readonly<Record<string, string>> | undefined): Record<string, SchedulerOption> {
-  if (!escalated || Object.keys(escalated).length === 0) return { ...batchOptions };
   const out: Record<string, SchedulerOption> = { ...batchOptions };
-  if (escalated.mem !== undefined) {
+  // Only what a retry raises: a state file is data, and its other keys are never options.
+  if (escalated?.mem !== undefined) {
     delete out['mem-per-cpu'];
     delete out['mem-per-gpu'];
+    delete out.mem; // re-added last, where the escalation always stood
+    out.mem = escalated.mem;
   }
-  if (escalated.time !== undefined) delete out.t;
-  return { ...out, ...escalated };
+  if (escalated?.time !== undefined) {
+    delete out.t;
+    delete out.time;
+    out.time = escalated.time;
+  }
+  return out;
 }

@@ -38,6 +38,8 @@ export interface ObservedRun {
   blocked?: Blocked;
   /** The directory exists (with or without state). */
   exists: boolean;
+  /** The state is the record kept when the run's post_run removed its folder (state/removed-runs.ts). */
+  removedByTask?: boolean;
   /** Rendered files changed on disk since they were written, with what changed. */
   drift: Drift[];
 }

@@ -87,7 +87,10 @@ function attemptProblem(v: unknown, at: string): string | undefined {
   if (v.backendData !== undefined && !isObject(v.backendData)) return `${at}.backendData: ${describe(v.backendData)}, expected an object`;
   const usage = v.usage === undefined ? undefined : usageProblem(v.usage);
   if (usage) return `${at}.${usage}`;
-  if (v.escalated !== undefined && !(isObject(v.escalated) && Object.values(v.escalated).every((x) => typeof x === 'string'))) return `${at}.escalated: ${describe(v.escalated)}, expected an object of option values`;
+  if (v.escalated !== undefined) {
+    const problem = escalatedProblem(v.escalated);
+    if (problem) return `${at}.escalated${problem}`;
+  }
   return (
     str(v, 'inputHash', `${at}.inputHash`) ??
     str(v, 'backend', `${at}.backend`) ??
@@ -109,6 +112,23 @@ function completedProblem(v: unknown): string | undefined {
   if (!isObject(v)) return `completed: ${describe(v)}, expected an object`;
   if (!JOB_STATES.has(v.outcome as string)) return `completed.outcome: ${describe(v.outcome)}, expected a job state`;
   return str(v, 'inputHash', 'completed.inputHash') ?? str(v, 'at', 'completed.at');
+}
+
+/**
+ * What a retry raised, as mensemble writes it: `mem` (whole MiB, `12288M`)
+ * and `time` (`HH:MM:SS` or `D-HH:MM:SS`), nothing else. These reach the
+ * scheduler's command line: any other key of a state file (`output`,
+ * `chdir`, `wrap`) would become an option of its own.
+ */
+function escalatedProblem(v: unknown): string | undefined {
+  if (!isObject(v)) return `: ${describe(v)}, expected an object of option values`;
+  for (const [key, value] of Object.entries(v)) {
+    if (key !== 'mem' && key !== 'time') return `.${key}: not an option a retry raises (only mem and time)`;
+    if (typeof value !== 'string') return `.${key}: ${describe(value)}, expected a string`;
+    if (key === 'mem' && !/^\d{1,12}M$/.test(value)) return `.mem: ${describe(value)}, expected whole MiB such as "12288M"`;
+    if (key === 'time' && !/^(\d{1,5}-)?\d{2}:\d{2}:\d{2}$/.test(value)) return `.time: ${describe(value)}, expected a time limit such as "02:00:00"`;
+  }
+  return undefined;
 }
 
 function ownerProblem(v: unknown): string | undefined {

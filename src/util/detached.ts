@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { fromWorkingFolder } from './paths.js';
 import { isSameProcess, isUsablePid, processStartTime } from './process.js';
 import { shellCpuSeconds } from './shell-times.js';
 
@@ -95,7 +96,9 @@ export interface DetachedOptions {
 
 export async function startDetached(files: DetachedFiles, argv: readonly string[], options: DetachedOptions): Promise<{ pid: number; processStart?: string }> {
   forgetDetached(files);
-  const child = spawn('/bin/sh', ['-c', WRAPPER, options.name, files.pid, files.exit, files.out, options.notice ?? '', options.measure ? '1' : '', ...argv], {
+  // The wrapper opens its files relative to its working folder where it can: a job outlives a move of its ensemble.
+  const at = (p: string) => fromWorkingFolder(options.cwd, p);
+  const child = spawn('/bin/sh', ['-c', WRAPPER, options.name, at(files.pid), at(files.exit), at(files.out), options.notice ? at(options.notice) : '', options.measure ? '1' : '', ...argv], {
     cwd: options.cwd,
     detached: true,
     stdio: 'ignore',

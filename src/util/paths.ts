@@ -36,6 +36,17 @@ export function isInside(base: string, candidate: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/**
+ * A path as a process started in `cwd` should open it, for a process that may
+ * outlive a move of its folder (a job whose ensemble is renamed while it
+ * runs): relative to `cwd` when it lies inside `cwd` or its parent (the run
+ * folder, the batch's notices beside it), so that it follows the process's
+ * working folder, which moves with the folder; absolute otherwise.
+ */
+export function fromWorkingFolder(cwd: string, target: string): string {
+  return isInside(path.dirname(cwd), target) ? path.relative(cwd, target) || '.' : target;
+}
+
 /** Paths shown to the user are relative to the working directory when that is shorter. */
 export function displayPath(p: string): string {
   const rel = path.relative(process.cwd(), p);

@@ -8,7 +8,9 @@ import { desiredState, observeAndDiff } from '../plan/compute.js';
 import type { Target } from '../plan/targets.js';
 import type { Plan, PlanEntry } from '../plan/types.js';
 import type { Lock } from '../state/lock.js';
+import { readRunState, type RunState } from '../state/run-state.js';
 import { UserError, UserErrors, errorMessage } from '../util/errors.js';
+import { pausePoint } from '../util/test-hooks.js';
 import { planDelta, type PlanChange } from './plan-delta.js';
 import { isRelevant, watchPaths, type WatchPaths } from './watch-paths.js';
 
@@ -163,21 +165,44 @@ export class WatchSession {
   private async renderSafe(computed: ComputedPlan, ctx: WatchedEnsemble): Promise<void> {
     const safe = computed.plan.entries.filter(isSafeToRender);
     if (safe.length === 0) return;
+    pausePoint('watch-before-lock');
     try {
       this.lock = ctx.lock('mensemble watch --apply');
     } catch (err) {
       this.options.emit({ type: 'skipped', message: `not rendering ${safe.length} run${safe.length > 1 ? 's' : ''}: ${errorMessage(err)}` });
       return;
     }
+    const rendered: PlanEntry[] = [];
     try {
-      for (const entry of safe) writeRun(entry.desired!, entry.observed?.state);
+      // The plan was made before the lock: an apply may have rendered or submitted a run since.
+      // Each run's state is read again under the lock, and a run that changed is left alone.
+      for (const entry of safe) {
+        if (!unchangedSincePlan(entry)) continue;
+        writeRun(entry.desired!, entry.observed?.state);
+        rendered.push(entry);
+      }
     } finally {
       this.releaseLock();
     }
-    this.options.emit({ type: 'rendered', runs: safe.map((e) => ({ batch: e.batch, id: e.id })) });
+    const left = safe.length - rendered.length;
+    if (left > 0) this.options.emit({ type: 'skipped', message: `not rendering ${left} run${left > 1 ? 's' : ''}: changed on disk since this plan (another apply worked on ${left > 1 ? 'them' : 'it'})` });
+    if (rendered.length > 0) this.options.emit({ type: 'rendered', runs: rendered.map((e) => ({ batch: e.batch, id: e.id })) });
     // The baseline for the next delta is the world as it is now.
     this.previous = (await this.compute(ctx)).plan;
   }
+}
+
+/** The run's state on disk is still the one the plan saw (read again, under the lock). */
+function unchangedSincePlan(entry: PlanEntry): boolean {
+  let now: RunState | undefined;
+  try {
+    now = readRunState(entry.dir);
+  } catch {
+    return false;
+  }
+  const seen = entry.observed?.state;
+  if (now === undefined || seen === undefined) return now === seen;
+  return now.attempts.length === 0 && now.inputHash === seen.inputHash && now.renderedAt === seen.renderedAt;
 }
 
 export function isSafeToRender(entry: PlanEntry): boolean {

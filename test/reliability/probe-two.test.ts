@@ -3,8 +3,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { batchYaml, cli, listTree, readState, tempDir, writeTree } from '../helpers.js';
+import { BIN, batchYaml, cli, jobUntilReleased, listTree, readState, releaseJobs, runCli, tempDir, writeTree } from '../helpers.js';
 
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
@@ -149,4 +151,98 @@ test('item 5: a changed run killed between its intent and its new job never adop
   assert.deepEqual(lines(path.join(dir, 'jobs.log')), ['r1 10', 'r1 20'], 'before: the old finished job-1 was adopted and the new inputs never ran');
   const state = readState(path.join(dir, 'runs', 'r1'));
   assert.equal(state.completed.inputHash, state.inputHash);
+});
+
+test('item 7: watch --apply re-reads each run under the lock and never overwrites a run an apply submitted since its plan', async () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
+    'tpl/job.sh.j2*': jobUntilReleased().replace('../../executions.log', '../../jobs.log'),
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+  // watch plans `+ create r1`, then waits 8 s before it takes the lock: an apply submits r1 meanwhile.
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HOME: dir, MENSEMBLE_TEST_PAUSE_AT: 'watch-before-lock:8000' };
+  delete env.FORCE_COLOR;
+  const watch = spawn(process.execPath, [BIN, 'watch', '--apply'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  watch.stdout.on('data', (d) => (out += d));
+  watch.stderr.on('data', (d) => (out += d));
+  const closed = new Promise((resolve) => watch.on('close', resolve));
+  const waitFor = async (re: RegExp, seconds = 30) => {
+    for (let i = 0; i < seconds * 10 && !re.test(out); i++) await sleep(100);
+    assert.match(out, re);
+  };
+  try {
+    await waitFor(/1 to create/);
+    const applied = await runCli(['apply', '--yes', '--no-wait'], dir);
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.equal(readState(path.join(dir, 'runs', 'r1')).attempts.length, 1);
+    await waitFor(/not rendering 1 run: changed on disk since this plan|rendered 1 run/);
+    assert.match(out, /not rendering 1 run: changed on disk since this plan/, 'before: watch rendered r1 again from its stale plan');
+  } finally {
+    watch.kill('SIGINT');
+    await closed;
+  }
+  assert.equal(readState(path.join(dir, 'runs', 'r1')).attempts.length, 1, 'the submitted attempt is still recorded');
+  releaseJobs(dir);
+  const r = await runCli(['apply', '--yes'], dir);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(lines(path.join(dir, 'jobs.log')), ['r1'], 'the job ran once');
+});
+
+test('item 8: post_run [move, remove] (model-ensembler\'s usual clean-up) finishes the runs for good: completed, and never run again', () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:
+  batches:
+${batchYaml({ n: [1, 2] })}      post_run:
+        - name: move
+          args: { dest: ../../archive }
+        - name: remove
+`,
+    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\necho result > result.txt\n',
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+  const first = cli(['apply', '--yes'], dir);
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  assert.match(first.stdout, /2 completed, 0 failed/, 'before: "0 completed ... 2 left"');
+  for (const id of ['r1', 'r2']) {
+    assert.equal(fs.existsSync(path.join(dir, 'runs', id)), false, `${id}'s folder was removed, as asked`);
+    assert.equal(fs.readFileSync(path.join(dir, 'archive', id, 'result.txt'), 'utf8'), 'result\n');
+  }
+  const plan = cli(['plan', '--detailed-exitcode'], dir);
+  assert.equal(plan.code, 0, `before: both runs were planned as + create: ${plan.stdout}`);
+  assert.match(plan.stdout, /No changes\./);
+  const status = JSON.parse(cli(['status', '--json'], dir).stdout);
+  assert.deepEqual(status.runs.map((r: { id: string; state: string }) => [r.id, r.state]), [['r1', 'completed'], ['r2', 'completed']]);
+  const again = cli(['apply', '--yes'], dir);
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.deepEqual(lines(path.join(dir, 'jobs.log')).sort(), ['r1', 'r2'], 'each job ran once');
+  // Changed inputs run again, as for any run.
+  fs.writeFileSync(path.join(dir, 'tpl', 'job.sh.j2'), '#!/bin/sh\necho "{{ run.id }} v2" >> ../../jobs.log\n', { mode: 0o755 });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  assert.deepEqual(lines(path.join(dir, 'jobs.log')).sort(), ['r1', 'r1 v2', 'r2', 'r2 v2']);
+});
+
+test('item 10: a local job that outlives a move of its ensemble records its end in the new place: completed, not lost, not run again', async () => {
+  const top = tempDir();
+  const before = path.join(top, 'ens');
+  writeTree(before, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1], attempts: 3 })}`,
+    'tpl/job.sh.j2*': jobUntilReleased().replace('../../executions.log', '../../jobs.log'),
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+  const first = cli(['apply', '--yes', '--no-wait'], before);
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  const after = path.join(top, 'moved');
+  fs.renameSync(before, after);
+  releaseJobs(after);
+  const exit = path.join(after, 'runs', 'r1', '.mensemble', 'job-1.exit');
+  for (let i = 0; i < 100 && !fs.existsSync(exit); i++) await sleep(100);
+  assert.ok(fs.existsSync(exit), 'before: the wrapper wrote its exit code to the old absolute path');
+  const r = cli(['apply', '--yes'], after);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const state = readState(path.join(after, 'runs', 'r1'));
+  assert.deepEqual(state.attempts.map((a: { state: string }) => a.state), ['completed']);
+  assert.deepEqual(lines(path.join(after, 'jobs.log')), ['r1'], 'the job ran once');
 });

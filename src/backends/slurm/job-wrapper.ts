@@ -3,6 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../state/atomic-write.js';
 import { attemptRecordFiles, preparedNotice } from '../../state/attempt-records.js';
 import { STATE_DIR } from '../../state/run-state.js';
+import { fromWorkingFolder } from '../../util/paths.js';
 import type { SubmitRequest } from '../types.js';
 import { compatibleHeaderLines, sbatchHeaderLines } from './job-file-header.js';
 
@@ -107,5 +108,7 @@ export function prepareJobWrapper(request: SubmitRequest): string[] {
   const records = attemptRecordFiles(request.runDir, request.attempt);
   // An earlier try of this attempt (an sbatch that failed) must not be read as this job's.
   for (const file of Object.values(records)) fs.rmSync(file, { force: true });
-  return [script, jobPath, records.started, records.ended, preparedNotice(request.runDir, request.attempt)];
+  // The job runs in the run folder: its records are written relative to it, so a job that outlives a move of its ensemble still records its end where the next apply looks.
+  const at = (p: string) => fromWorkingFolder(request.runDir, p);
+  return [script, jobPath, at(records.started), at(records.ended), at(preparedNotice(request.runDir, request.attempt))];
 }
