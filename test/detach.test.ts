@@ -36,3 +36,18 @@ test('apply --detach without --yes and without a terminal refuses, and starts no
   assert.equal(fs.existsSync(path.join(dir, 'runs')), false);
   assert.deepEqual(fs.existsSync(path.join(dir, '.mensemble')) ? fs.readdirSync(path.join(dir, '.mensemble')).filter((f) => f.startsWith('apply-')) : [], []);
 });
+
+test('issue 31, item 12: -yd, -dy and --detach=true detach once: one background apply, one log, every run applied', async () => {
+  for (const spelling of [['-yd'], ['-dy'], ['--detach=true', '--yes']]) {
+    const dir = tempDir();
+    sweepEnsemble(dir, { runs: 2 });
+    const r = cli(['apply', ...spelling], dir);
+    assert.equal(r.code, 0, `${spelling}: ${r.stdout}${r.stderr}`);
+    const lock = path.join(dir, '.mensemble', 'lock');
+    for (let i = 0; i < 200 && (executions(dir).length < 2 || fs.existsSync(lock)); i++) await sleep(100);
+    const logs = fs.readdirSync(path.join(dir, '.mensemble')).filter((f) => /^apply-.*\.log$/.test(f));
+    assert.equal(logs.length, 1, `${spelling}: before, each background apply detached again (${logs.length} logs)`);
+    assert.match(fs.readFileSync(path.join(dir, '.mensemble', logs[0]!), 'utf8'), /Apply complete: 2 completed, 0 failed\./);
+    assert.deepEqual(executions(dir).sort(), ['r1', 'r2']);
+  }
+});

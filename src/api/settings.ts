@@ -1,6 +1,7 @@
 import type { Backend } from '../backends/types.js';
 import type { RcSettings } from '../config/rc.js';
 import { defaultShell } from '../tasks/shell.js';
+import { MAX_INTERVAL_SECONDS } from '../util/units.js';
 import { UserError } from '../util/errors.js';
 
 /** How apply paces itself: option > .mensemblerc > the backend's default. */
@@ -38,13 +39,19 @@ const LIBRARY_NAMES: OptionNames = { pollInterval: 'pollInterval', checkInterval
 
 export function resolveSettings(rc: RcSettings, backend: Backend, overrides: SettingOverrides, names: OptionNames = LIBRARY_NAMES): ApplySettings {
   return {
-    pollInterval: positive(overrides.pollInterval, names.pollInterval) ?? rc.poll_interval ?? backend.defaultPollSeconds,
-    checkInterval: positive(overrides.checkInterval, names.checkInterval) ?? rc.check_interval ?? 30,
+    pollInterval: interval(overrides.pollInterval, names.pollInterval) ?? rc.poll_interval ?? backend.defaultPollSeconds,
+    checkInterval: interval(overrides.checkInterval, names.checkInterval) ?? rc.check_interval ?? 30,
     submitRate: positive(overrides.submitRate, names.submitRate, 'a number of submissions per second above 0') ?? rc.submit_rate ?? backend.defaultSubmitRate,
     array: overrides.array ?? rc.array ?? false,
     shell: rc.shell ?? defaultShell(),
     maxCoreHours: positive(overrides.maxCoreHours, names.maxCoreHours, 'a number of core-hours above 0') ?? rc.max_core_hours,
   };
+}
+
+function interval(value: unknown, name: string): number | undefined {
+  const n = positive(value, name);
+  if (n !== undefined && n > MAX_INTERVAL_SECONDS) throw new UserError(`${name} ${String(value)}: expected a number of seconds above 0 and at most ${MAX_INTERVAL_SECONDS} (24 days).`);
+  return n;
 }
 
 function positive(value: unknown, name: string, expected = 'a number of seconds above 0'): number | undefined {

@@ -39,6 +39,8 @@ export function openEnsemble(configArg: string | undefined, flags: OpenFlags): O
   const ensemble = readEnsemble(configPath(configArg), { backend: flags.backend, targets: asList(flags.target), vars: parseExtraVars(asList(flags.x)) });
   // A detached apply is started with its log's path (apply/detach.ts), so `status` can name it from the lock.
   const log = process.env[DETACHED_LOG_ENV] || undefined;
+  // Said to this process only: the tasks it runs (a nested `mensemble apply -d`) are not the background apply.
+  delete process.env[DETACHED_LOG_ENV];
   return Object.defineProperties(ensemble as OpenedEnsemble, {
     settings: { value: resolveSettings(ensemble.rc, ensemble.backend, flags, FLAG_NAMES), enumerable: true },
     log: { value: log, enumerable: true },

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError, UserErrors, formatLocation } from '../util/errors.js';
 import { whyUntrusted } from '../util/file-owner.js';
+import { MAX_INTERVAL_SECONDS } from '../util/units.js';
 import { didYouMean } from '../util/suggest.js';
 import { locate, readYamlFile, toValue } from './source.js';
 
@@ -27,11 +28,13 @@ export interface RcSettings {
   file?: string;
 }
 
+const isInterval = (v: unknown) => typeof v === 'number' && v > 0 && v <= MAX_INTERVAL_SECONDS;
+
 type KeyRule = { check: (v: unknown) => boolean; expected: string };
 const RULES: Record<Exclude<keyof RcSettings, 'file'>, KeyRule> = {
   backend: { check: (v) => v === 'local' || v === 'slurm', expected: '`local` or `slurm`' },
-  poll_interval: { check: (v) => typeof v === 'number' && v > 0, expected: 'a number of seconds above 0' },
-  check_interval: { check: (v) => typeof v === 'number' && v > 0, expected: 'a number of seconds above 0' },
+  poll_interval: { check: isInterval, expected: `a number of seconds above 0 and at most ${MAX_INTERVAL_SECONDS} (24 days)` },
+  check_interval: { check: isInterval, expected: `a number of seconds above 0 and at most ${MAX_INTERVAL_SECONDS} (24 days)` },
   submit_rate: { check: (v) => typeof v === 'number' && v > 0, expected: 'a number of submissions per second above 0' },
   color: { check: (v) => v === 'auto' || v === 'always' || v === 'never', expected: '`auto`, `always` or `never`' },
   shell: { check: (v) => typeof v === 'string' && v.length > 0, expected: 'the path of a shell' },

@@ -1,5 +1,14 @@
-/** Waits `ms`, or until `signal` aborts (then rejects with its reason). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Node.js fires a timer longer than this at once. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+/** Waits `ms`, or until `signal` aborts (then rejects with its reason); a wait past Node.js's longest timer is taken in parts. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  let left = ms;
+  for (; left > LONGEST_TIMER_MS; left -= LONGEST_TIMER_MS) await sleepOnce(LONGEST_TIMER_MS, signal);
+  return sleepOnce(left, signal);
+}
+
+function sleepOnce(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {

@@ -11,8 +11,22 @@ import fs from 'node:fs';
 export function whyUntrusted(stat: fs.Stats, uid = process.getuid?.()): string | undefined {
   if (uid === undefined) return undefined; // no users to tell apart (Windows)
   if (stat.uid !== uid && stat.uid !== 0) return `it is owned by ${userName(stat.uid)}, not by you (${userName(uid)}) or root`;
-  if (stat.mode & 0o022) return `it is writable by ${stat.mode & 0o002 ? 'every user' : `its group (${groupName(stat.gid)})`} (mode ${(stat.mode & 0o777).toString(8)})`;
+  const mode = `mode ${(stat.mode & 0o777).toString(8)}`;
+  if (stat.mode & 0o002) return `it is writable by every user (${mode})`;
+  if (stat.mode & 0o020 && !isPrivateGroup(stat.gid, stat.uid)) return `it is writable by its group (${groupName(stat.gid)}, ${mode})`;
   return undefined;
+}
+
+/**
+ * A user private group (Debian's default, with umask 002): named as its
+ * user, whose primary group it is. Group write there gives nobody else a way in.
+ */
+function isPrivateGroup(gid: number, uid: number): boolean {
+  const user = entryOf('/etc/passwd', uid);
+  const group = entryOf('/etc/group', gid);
+  if (!user || !group) return false;
+  const members = (group[3] ?? '').split(',').filter(Boolean);
+  return group[0] === user[0] && Number(user[3]) === gid && members.every((m) => m === user[0]);
 }
 
 /** A user's name from /etc/passwd, with the uid; the uid alone when unknown. */
@@ -25,10 +39,16 @@ function groupName(gid: number): string {
 }
 
 function nameFromDatabase(file: string, id: number): string | undefined {
+  const fields = entryOf(file, id);
+  return fields && `${fields[0]} (${id})`;
+}
+
+/** The fields of the line of /etc/passwd or /etc/group for an id; undefined when unknown or unreadable. */
+function entryOf(file: string, id: number): string[] | undefined {
   try {
     for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
       const fields = line.split(':');
-      if (fields.length > 2 && Number(fields[2]) === id) return `${fields[0]} (${id})`;
+      if (fields.length > 2 && fields[2] !== '' && Number(fields[2]) === id) return fields;
     }
   } catch {
     // Not readable: the id alone says enough.

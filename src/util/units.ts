@@ -40,6 +40,13 @@ export function parseDuration(text: string | number): number | undefined {
   return n[0]! * 3600 + n[1]! * 60 + n[2]!;
 }
 
+/**
+ * The longest interval mensemble waits between two tries or queries: 24 days.
+ * Node.js keeps no timer longer than 2^31-1 ms (24.8 days) and fires a longer
+ * one at once, so a larger interval would turn into a tight loop.
+ */
+export const MAX_INTERVAL_SECONDS = 24 * 86400;
+
 /** sacct's TotalCPU and friends: `[DD-[HH:]]MM:SS[.mmm]`, as seconds. */
 export function parseCpuTime(text: string): number | undefined {
   const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$/.exec(text.trim());

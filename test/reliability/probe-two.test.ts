@@ -48,17 +48,29 @@ test('item 2: a settings file another user could write is refused with its path,
   const evil = path.join(top, 'evil.sh');
   fs.writeFileSync(evil, `#!/bin/sh\ntouch ${path.join(top, 'PWNED')}\nexec /bin/sh "$@"\n`, { mode: 0o755 });
   fs.writeFileSync(rc, `shell: ${evil}\n`);
-  fs.chmodSync(rc, 0o664);
+  fs.chmodSync(rc, 0o646);
   const before = listTree(top);
-  for (const args of [['apply', '--yes'], ['plan']]) {
-    const r = cli(args, dir);
-    assert.equal(r.code, 1, `${args[0]}: ${r.stdout}${r.stderr}`);
-    assert.match(r.stderr, new RegExp(`settings file ${rc.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not used: it is writable by its group`));
-  }
-  assert.deepEqual(listTree(top), before, 'nothing written');
-  assert.equal(fs.existsSync(path.join(top, 'PWNED')), false);
+  const refused = (why: RegExp) => {
+    for (const args of [['apply', '--yes'], ['plan']]) {
+      const r = cli(args, dir);
+      assert.equal(r.code, 1, `${args[0]}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`settings file ${rc.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not used: ${why.source}`));
+    }
+    assert.deepEqual(listTree(top), before, 'nothing written');
+    assert.equal(fs.existsSync(path.join(top, 'PWNED')), false);
+  };
+  refused(/it is writable by every user \(mode 646\)/);
 
   if (process.getuid?.() === 0) {
+    // Writable by a group of other users.
+    fs.chmodSync(rc, 0o664);
+    fs.chownSync(rc, 0, 65534);
+    refused(/it is writable by its group \((nogroup \(65534\)|gid 65534), mode 664\)/);
+    // Group-writable in the user's own private group (umask 002) gives nobody else a way in: used.
+    fs.writeFileSync(rc, 'poll_interval: 0.1\n');
+    fs.chownSync(rc, 0, 0);
+    assert.equal(cli(['plan'], dir).code, 0);
+    fs.writeFileSync(rc, `shell: ${evil}\n`);
     // Owned by another user (nobody), not writable by others: still refused, naming the owner.
     fs.chmodSync(rc, 0o644);
     fs.chownSync(rc, 65534, 65534);
@@ -245,4 +257,27 @@ test('item 10: a local job that outlives a move of its ensemble records its end 
   const state = readState(path.join(after, 'runs', 'r1'));
   assert.deepEqual(state.attempts.map((a: { state: string }) => a.state), ['completed']);
   assert.deepEqual(lines(path.join(after, 'jobs.log')), ['r1'], 'the job ran once');
+});
+
+test('item 13: an interval Node.js cannot keep (above 24 days) is refused, from a flag, a settings file or a check task, before anything is written', () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}      pre_run:\n        - name: check\n          args: { cmd: "false", interval: 2592000 }\n`,
+    'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n',
+  });
+  const before = listTree(dir);
+  let r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /mensemble\.yaml:\d+:\d+: .*interval/);
+  fs.writeFileSync(path.join(dir, 'mensemble.yaml'), fs.readFileSync(path.join(dir, 'mensemble.yaml'), 'utf8').replace('interval: 2592000', 'interval: 1'));
+  const fixed = listTree(dir);
+  assert.deepEqual(fixed, before);
+  r = cli(['apply', '--yes', '--poll-interval', '3000000'], dir);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /--poll-interval 3000000: expected a number of seconds above 0 and at most 2073600 \(24 days\)/);
+  fs.writeFileSync(path.join(dir, '.mensemblerc'), 'check_interval: 2592000\n');
+  r = cli(['plan'], dir);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /\.mensemblerc:1:17: check_interval: expected a number of seconds above 0 and at most 2073600/);
+  assert.deepEqual(listTree(dir), [...fixed, '.mensemblerc'].sort());
 });

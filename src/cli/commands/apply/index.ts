@@ -1,5 +1,5 @@
 import readline from 'node:readline/promises';
-import { DetachFailed, detachApply } from '../../../apply/detach.js';
+import { DETACHED_LOG_ENV, DetachFailed, detachApply } from '../../../apply/detach.js';
 import { apply } from '../../../api/apply.js';
 import { ApplyCancelled, refuseForeignJobs, refuseOverBudget } from '../../../api/apply-checks.js';
 import { desiredState, observeAndDiff } from '../../../plan/compute.js';
@@ -29,9 +29,12 @@ export interface ApplyFlags extends CommonFlags {
 export async function applyCommand(config: string | undefined, flags: ApplyFlags): Promise<number> {
   // A program reading the JSON cannot answer a prompt (and a prompt on stdout would corrupt the JSON): as Terraform does, --json needs --yes.
   if (flags.json && !flags.yes) throw new UserError('`apply --json` needs --yes: a program reading the JSON cannot answer the confirmation prompt. Read the plan first with `mensemble plan --json`, then run `mensemble apply --json --yes`. Nothing was changed.');
+  // The background apply is started with its log's path: it is the detached apply, and never detaches again,
+  // however its arguments spelled the flag (`-yd`, `--detach=true`).
+  const inBackground = Boolean(process.env[DETACHED_LOG_ENV]);
   const ensemble = openEnsemble(config, flags);
   const view = applyView(ensemble.output);
-  if (flags.detach) return detach(ensemble, view, flags);
+  if (flags.detach && !inBackground) return detach(ensemble, view, flags);
   // The lock goes with the process: its exit handler (state/lock.ts) removes it.
   const onSignal = (signal: NodeJS.Signals) => {
     view.stopped(signal);
