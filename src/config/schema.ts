@@ -7,6 +7,9 @@ import { embedded } from '../util/embedded.js';
 import { didYouMean } from '../util/suggest.js';
 import { PRECOMPILED_VALIDATOR, SCHEMA_AJV_OPTIONS } from './schema-options.js';
 import { formatKeyPath, locate, type KeyPath, type YamlSource } from './source.js';
+import { RETRY_CAUSES } from './retry-rules.js';
+
+const RETRY_CAUSE_NAMES: readonly string[] = RETRY_CAUSES;
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema/mensemble.schema.json', import.meta.url));
 
@@ -54,7 +57,7 @@ export function schemaProblems(source: YamlSource, value: unknown): string[] {
   const { validate, schema } = compiled();
   if (validate(value)) return [];
   // A bad key name is reported once, by propertyNames, not again by the pattern inside it.
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && !(e.keyword === 'pattern' && e.schemaPath.includes('/propertyNames/')));
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && !((e.keyword === 'pattern' || e.keyword === 'enum') && e.schemaPath.includes('/propertyNames/')));
   const seen = new Set<string>();
   const problems: string[] = [];
   for (const error of errors) {
@@ -110,6 +113,9 @@ function describe(source: YamlSource, schema: JsonSchema, value: unknown, error:
     case 'propertyNames':
       if (path[path.length - 1] === 'slurm') {
         return `${formatLocation(locate(source, [...path, params.propertyName], true))}: ${at}: \`${params.propertyName}\` is not an sbatch option name (lower-case letters, digits and -, as in \`cpus-per-task\`).`;
+      }
+      if (path[path.length - 1] === 'escalate') {
+        return `${formatLocation(locate(source, [...path, params.propertyName], true))}: ${at}: \`${params.propertyName}\` is not a cause a retry knows; the causes are ${RETRY_CAUSE_NAMES.join(', ')}.${didYouMean(String(params.propertyName), RETRY_CAUSE_NAMES)}`;
       }
       return `${where}: ${at}: the key \`${params.propertyName}\` is not a valid name (letters, digits and _ only, not starting with a digit).`;
     default:

@@ -281,3 +281,15 @@ test('item 13: an interval Node.js cannot keep (above 24 days) is refused, from 
   assert.match(r.stderr, /\.mensemblerc:1:17: check_interval: expected a number of seconds above 0 and at most 2073600/);
   assert.deepEqual(listTree(dir), [...fixed, '.mensemblerc'].sort());
 });
+
+test('item 25: -x __proto__=3 is refused as the same key in a configuration is, not silently dropped', () => {
+  const dir = tempDir();
+  writeTree(dir, { 'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`, 'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n' });
+  const before = listTree(dir);
+  for (const command of ['plan', 'apply']) {
+    const r = cli([command, '--yes', '-x', '__proto__=3'].filter((a) => command === 'apply' || a !== '--yes'), dir);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /-x `__proto__=3`: the name `__proto__` is not one mensemble can hold/);
+  }
+  assert.deepEqual(listTree(dir), before);
+});
