@@ -293,3 +293,21 @@ test('item 25: -x __proto__=3 is refused as the same key in a configuration is, 
   }
   assert.deepEqual(listTree(dir), before);
 });
+
+test('item 20: the local backend runs a job file as the kernel (and SLURM) do: `#!interpreter -u -B` passes `-u -B` as one argument', () => {
+  for (const executable of [true, false]) {
+    const dir = tempDir();
+    const show = path.join(dir, 'show-args');
+    writeTree(dir, {
+      'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
+      [`tpl/job.sh.j2${executable ? '*' : ''}`]: `#!${show} -u -B\nthe job's body\n`,
+      'show-args*': '#!/bin/sh\n{ echo "$#"; for a in "$@"; do echo "[$a]"; done; } > args.txt\n',
+      '.mensemblerc': 'poll_interval: 0.1\n',
+    });
+    const r = cli(['apply', '--yes'], dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const args = fs.readFileSync(path.join(dir, 'runs', 'r1', 'args.txt'), 'utf8').split('\n');
+    assert.deepEqual(args.slice(0, 2), ['2', '[-u -B]'], `executable ${executable}: before, the line was split into -u and -B`);
+    assert.match(args[2]!, /runs\/r1\/job\.sh\]$/);
+  }
+});

@@ -8,7 +8,7 @@ import { Launcher } from '../../util/launcher.js';
 import { isProcessAlive, isUsablePid, processStartTime } from '../../util/process.js';
 import type { Backend, BackendNotice, JobStatus, SubmitRequest, SubmitResult, TrackedJob } from '../types.js';
 import { localLogOf, localProcessOf, type LocalJobData } from './job-data.js';
-import { interpreterOf, localJobFiles } from './job-files.js';
+import { jobCommand, localJobFiles } from './job-files.js';
 
 export class LocalBackend implements Backend {
   readonly name = 'local';
@@ -30,7 +30,7 @@ export class LocalBackend implements Backend {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const files = localJobFiles(request.runDir, request.attempt);
     const jobPath = path.join(request.runDir, request.jobFile);
-    const { pid, processStart } = await this.launcher.start(files, [...interpreterOf(jobPath), jobPath], {
+    const { pid, processStart } = await this.launcher.start(files, jobCommand(jobPath), {
       cwd: request.runDir,
       name: 'mensemble-job',
       notice: preparedNotice(request.runDir, request.attempt),

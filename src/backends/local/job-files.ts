@@ -12,14 +12,35 @@ export function localJobFiles(runDir: string, attempt: number): DetachedFiles {
   };
 }
 
-/** The interpreter named by the job file's `#!` line, as SLURM would use it; /bin/sh without one. */
-export function interpreterOf(jobPath: string): string[] {
+/**
+ * How the job file is run, as the kernel runs it and as the SLURM job wrapper
+ * does (backends/slurm/job-wrapper.ts): an executable file is executed, and
+ * the kernel reads its `#!` line; otherwise the `#!` line is read as the
+ * kernel reads it, the interpreter and at most one argument, the rest of
+ * the line as it stands (`#!/usr/bin/python3 -u -B` passes `-u -B` as one
+ * argument, as on the cluster); without one, /bin/sh runs it.
+ */
+export function jobCommand(jobPath: string): string[] {
+  try {
+    if (fs.statSync(jobPath).isFile()) {
+      fs.accessSync(jobPath, fs.constants.X_OK);
+      return [jobPath];
+    }
+  } catch {
+    // Not executable (or missing: reported when the job runs): read as below.
+  }
+  return [...interpreterOf(jobPath), jobPath];
+}
+
+function interpreterOf(jobPath: string): string[] {
   try {
     const head = fs.readFileSync(jobPath, { encoding: 'utf8', flag: 'r' }).slice(0, 512);
     const first = head.split('\n')[0] ?? '';
     if (first.startsWith('#!')) {
-      const parts = first.slice(2).trim().split(/\s+/).filter(Boolean);
-      if (parts.length > 0) return parts;
+      const rest = first.slice(2).trim();
+      const interpreter = rest.split(/[ \t]/, 1)[0]!;
+      const argument = rest.slice(interpreter.length).trim();
+      if (interpreter) return argument ? [interpreter, argument] : [interpreter];
     }
   } catch {
     // Missing job files are reported when the job runs.
