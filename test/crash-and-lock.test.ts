@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { BIN, cli, cliAsync, countBy, executions, jobUntilReleased, readState, releaseJobs, sweepEnsemble, tempDir } from './helpers.js';
+import { processStartTime } from '../src/util/process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -236,9 +237,53 @@ test('mensemble unlock names the holder and removes the lock only with --yes; a 
   assert.equal(fs.existsSync(lock), false);
   assert.match(cli(['unlock'], dir).stdout, /The ensemble is not locked/);
   // This test's own process, alive on this host.
-  fs.writeFileSync(lock, `${JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: 'mensemble apply' })}\n`);
+  fs.writeFileSync(lock, `${JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: 'mensemble apply', processStart: processStartTime(process.pid) })}\n`);
   const live = cli(['unlock', '--yes'], dir);
   assert.equal(live.code, 1);
   assert.match(live.stderr, new RegExp(`Not unlocking: pid ${process.pid} on this host .* is running`));
   assert.equal(fs.existsSync(lock), true);
+});
+
+test('issue 31, item 22: a lock without a process start time whose pid is now another program: nobody is told to kill it, and unlock --yes removes the lock', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 1 });
+  const lock = path.join(dir, '.mensemble', 'lock');
+  fs.mkdirSync(path.dirname(lock));
+  const unrelated = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    fs.writeFileSync(lock, `${JSON.stringify({ pid: unrelated.pid, host: os.hostname(), startedAt: '2026-12-01T10:00:00.000Z', command: 'mensemble apply --yes' })}\n`);
+    const apply = cli(['apply', '--yes'], dir);
+    assert.equal(apply.code, 1, apply.stdout + apply.stderr);
+    assert.match(apply.stderr, /cannot tell whether it is that apply or another program that got the same pid/);
+    const removed = cli(['unlock', '--yes'], dir);
+    assert.equal(removed.code, 0, removed.stdout + removed.stderr);
+    for (const out of [apply.stderr, removed.stdout, removed.stderr]) assert.doesNotMatch(out, /\bkill\b|stop it/i, 'before: unlock said `kill <pid>` of an unrelated process');
+    assert.equal(fs.existsSync(lock), false);
+    assert.equal(unrelated.exitCode, null, 'the unrelated process still runs');
+  } finally {
+    unrelated.kill();
+  }
+});
+
+test('issue 31, item 21: a folder or a dangling link at the lock\'s path is named by apply, and unlock --yes removes it', () => {
+  for (const kind of ['folder', 'dangling link']) {
+    const dir = tempDir();
+    sweepEnsemble(dir, { runs: 1 });
+    const lock = path.join(dir, '.mensemble', 'lock');
+    fs.mkdirSync(path.dirname(lock));
+    if (kind === 'folder') fs.mkdirSync(path.join(lock, 'inside'), { recursive: true });
+    else fs.symlinkSync(path.join(dir, 'nowhere'), lock);
+    const apply = cli(['apply', '--yes'], dir);
+    assert.equal(apply.code, 1, apply.stdout + apply.stderr);
+    assert.match(apply.stderr, kind === 'folder' ? /\.mensemble\/lock is a folder, not a lock mensemble wrote/ : /\.mensemble\/lock is a symbolic link \(to .*nowhere, which does not exist\), not a lock mensemble wrote/);
+    assert.doesNotMatch(apply.stderr, /keep taking it/, `${kind}: before, "other processes keep taking it"`);
+    const asked = cli(['unlock'], dir);
+    assert.equal(asked.code, 1, `${kind}: before, unlock said "not locked": ${asked.stdout}`);
+    assert.match(asked.stderr, /not a lock mensemble wrote.*`mensemble unlock --yes`/);
+    const removed = cli(['unlock', '--yes'], dir);
+    assert.equal(removed.code, 0, removed.stdout + removed.stderr);
+    assert.match(removed.stdout, /Removed .*\.mensemble\/lock: it was a (folder|symbolic link)/);
+    assert.equal(fs.lstatSync(lock, { throwIfNoEntry: false }), undefined);
+    assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  }
 });

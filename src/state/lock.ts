@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
 import { displayPath } from '../util/paths.js';
+import { userName } from '../util/file-owner.js';
 import { isSameProcess, processStartTime, sleepSync } from '../util/process.js';
 import { pausePoint } from '../util/test-hooks.js';
 
@@ -108,7 +109,11 @@ export function acquireLock(ensembleStateDir: string, command: string, options: 
       return lock;
     }
     const seen = readText(file);
-    if (seen === undefined) continue; // released meanwhile: try again
+    if (seen === undefined) {
+      const odd = notALockFile(file);
+      if (odd) throw new UserError(`Cannot take the ensemble's lock: ${displayPath(file)} is ${odd}, not a lock mensemble wrote. \`mensemble unlock --yes\` removes it, if no other apply runs.`);
+      continue; // released meanwhile: try again
+    }
     const holder = parseHolder(seen);
     if (holder && holderIsAlive(holder, file)) {
       const elsewhere = holder.host !== os.hostname();
@@ -116,7 +121,9 @@ export function acquireLock(ensembleStateDir: string, command: string, options: 
         `The ensemble is locked by another mensemble process: pid ${holder.pid} on ${holder.host}, running \`${holder.command}\` since ${holder.startedAt}. ` +
           (elsewhere && holder.heartbeat
             ? `Wait for it to finish or stop it there; a holder on another host whose heartbeat stops for ${Math.round(STALE_AFTER_MS / 1000)} s is taken over.`
-            : `Wait for it to finish or stop it; if that process is gone, \`mensemble unlock\` removes its lock.`),
+            : !elsewhere && holder.processStart === undefined
+              ? `A process with that pid runs, but the lock records no process start time, so mensemble cannot tell whether it is that apply or another program that got the same pid. Wait for the apply to finish; if none runs, \`mensemble unlock --yes\` removes the lock.`
+              : `Wait for it to finish or stop it; if that process is gone, \`mensemble unlock\` removes its lock.`),
       );
     }
     if (holder && holder.host !== os.hostname()) tookOver = { holder, silentSeconds: Math.round((ageMs(file) ?? 0) / 1000) };
@@ -164,6 +171,28 @@ function takeOver(file: string, dead: string, mine: string): void {
   } finally {
     fs.rmSync(mutex, { force: true });
   }
+}
+
+/**
+ * What stands at the lock's path when it is not a lock file mensemble can
+ * read (a folder, a link, another user's private file), in words; undefined
+ * for a readable file or nothing at all.
+ */
+export function notALockFile(file: string): string | undefined {
+  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!stat) return undefined;
+  if (stat.isSymbolicLink()) {
+    const target = fs.readlinkSync(file);
+    return `a symbolic link (to ${target}${fs.existsSync(file) ? '' : ', which does not exist'})`;
+  }
+  if (stat.isDirectory()) return 'a folder';
+  if (!stat.isFile()) return 'a special file (not a regular file)';
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch {
+    return `a file mensemble cannot read (owned by ${userName(stat.uid)}, mode ${(stat.mode & 0o777).toString(8)})`;
+  }
+  return undefined;
 }
 
 function readText(file: string): string | undefined {
@@ -222,7 +251,7 @@ function aliveHere(holder: LockHolder): boolean {
   return isSameProcess(holder.pid, holder.processStart);
 }
 
-export type UnlockOutcome = { removed: LockHolder | undefined } | { refused: 'alive-here'; holder: LockHolder };
+export type UnlockOutcome = { removed: LockHolder | undefined } | { refused: 'alive-here'; holder: LockHolder } | { removedOdd: string };
 
 /**
  * `mensemble unlock`: removes the ensemble's lock whoever holds it, except a
@@ -230,10 +259,18 @@ export type UnlockOutcome = { removed: LockHolder | undefined } | { refused: 'al
  */
 export function removeLock(ensembleStateDir: string): UnlockOutcome {
   const file = path.join(ensembleStateDir, 'lock');
+  const odd = notALockFile(file);
+  if (odd) {
+    // Not a lock an apply holds (none could write it there): it only stands in every apply's way.
+    fs.rmSync(file, { recursive: true, force: true });
+    return { removedOdd: odd };
+  }
   const seen = readText(file);
   if (seen === undefined) return { removed: undefined };
   const holder = parseHolder(seen);
-  if (holder && holder.host === os.hostname() && aliveHere(holder)) return { refused: 'alive-here', holder };
+  // Only a holder provably alive here is refused: a lock without a process start time cannot tell its
+  // apply from another program that got the same pid, and the user who asked with --yes is not told to kill that.
+  if (holder && holder.host === os.hostname() && holder.processStart !== undefined && aliveHere(holder)) return { refused: 'alive-here', holder };
   // Only the lock read above: one taken meanwhile by a new apply stays.
   if (readText(file) === seen) fs.rmSync(file, { force: true });
   return { removed: holder ?? { pid: 0, host: '?', startedAt: '?', command: '(a lock file mensemble cannot read)' } };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { STATE_DIR } from '../../../state/run-state.js';
-import { readHolder, removeLock } from '../../../state/lock.js';
+import { notALockFile, readHolder, removeLock } from '../../../state/lock.js';
 import { UserError } from '../../../util/errors.js';
 import { displayPath } from '../../../util/paths.js';
 import { configPath } from '../../options.js';
@@ -17,10 +17,12 @@ export async function unlockCommand(config: string | undefined, flags: { yes?: b
   const file = configPath(config);
   const stateDir = path.join(fs.realpathSync(path.dirname(file)), STATE_DIR);
   const lockFile = path.join(stateDir, 'lock');
-  if (!fs.existsSync(lockFile)) {
+  if (!fs.lstatSync(lockFile, { throwIfNoEntry: false })) {
     process.stdout.write(`The ensemble is not locked (no ${displayPath(lockFile)}).\n`);
     return 0;
   }
+  const odd = notALockFile(lockFile);
+  if (odd && !flags.yes) throw new UserError(`${displayPath(lockFile)} is ${odd}, not a lock mensemble wrote, and it keeps every apply out. Run \`mensemble unlock --yes\` to remove it.`);
   if (!flags.yes) {
     const h = readHolder(lockFile);
     const holder = h ? `pid ${h.pid} on ${h.host} (\`${h.command}\`, since ${h.startedAt})` : 'a lock file mensemble cannot read';
@@ -29,6 +31,10 @@ export async function unlockCommand(config: string | undefined, flags: { yes?: b
   const outcome = removeLock(stateDir);
   if ('refused' in outcome) {
     throw new UserError(`Not unlocking: pid ${outcome.holder.pid} on this host (\`${outcome.holder.command}\`, since ${outcome.holder.startedAt}) holds the lock and is running. Stop it (Ctrl-C where it runs, or \`kill ${outcome.holder.pid}\`): it releases its lock as it stops.`);
+  }
+  if ('removedOdd' in outcome) {
+    process.stdout.write(`Removed ${displayPath(lockFile)}: it was ${outcome.removedOdd}, not a lock an apply holds.\n`);
+    return 0;
   }
   const h = outcome.removed;
   process.stdout.write(h ? `Removed the lock held by pid ${h.pid} on ${h.host} (\`${h.command}\`, since ${h.startedAt}).\n` : 'The ensemble is not locked.\n');
