@@ -4,6 +4,7 @@ import path from 'node:path';
 import { UserError } from '../util/errors.js';
 import { displayPath } from '../util/paths.js';
 import { userName } from '../util/file-owner.js';
+import { readTextIfExists } from '../util/read-text.js';
 import { isSameProcess, processStartTime, sleepSync } from '../util/process.js';
 import { pausePoint } from '../util/test-hooks.js';
 
@@ -100,7 +101,7 @@ export function acquireLock(ensembleStateDir: string, command: string, options: 
           clearInterval(beat);
           process.off('exit', releaseOnExit);
           try {
-            if (fs.readFileSync(file, 'utf8') === mine) fs.rmSync(file, { force: true });
+            if (readText(file) === mine) fs.rmSync(file, { force: true });
           } catch {
             // Nothing to release.
           }
@@ -197,7 +198,8 @@ export function notALockFile(file: string): string | undefined {
 
 function readText(file: string): string | undefined {
   try {
-    return fs.readFileSync(file, 'utf8');
+    // Never waits on a FIFO put at the lock's path (notALockFile names it).
+    return readTextIfExists(file);
   } catch {
     return undefined;
   }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { NotAFileError } from './read-text.js';
 import xxhash from 'xxhash-wasm';
 
 type Hasher = Awaited<ReturnType<typeof xxhash>>;
@@ -25,8 +26,10 @@ const CHUNK = 1 << 20;
 /** Hashes a file in 1 MiB chunks, so multi-gigabyte data files cost no memory. */
 export function hashFile(file: string): string {
   const state = h().create64();
-  const fd = fs.openSync(file, 'r');
+  // Without waiting for a writer, and only a regular file: a FIFO would hang the plan, a device never end.
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
+    if (!fs.fstatSync(fd).isFile()) throw new NotAFileError(file);
     const buffer = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       const n = fs.readSync(fd, buffer, 0, CHUNK, null);

@@ -7,16 +7,32 @@ import fs from 'node:fs';
 // not kept: the shared one never grows.
 const shared = Buffer.allocUnsafe(64 * 1024);
 
-/** A file's text (UTF-8), read whole; undefined if it does not exist. Other errors are thrown. */
+/** Opened without waiting: a FIFO put where a file should be would otherwise block the open until a writer comes. */
+const READ_NOW = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+
+export class NotAFileError extends Error {
+  readonly code = 'ENOTFILE';
+  constructor(readonly file: string) {
+    super(`${file} is not a regular file (a FIFO, a device or a folder stands there); mensemble does not read it`);
+  }
+}
+
+/**
+ * A file's text (UTF-8), read whole; undefined if it does not exist. Only a
+ * regular file is read: anything else (a FIFO, /dev/zero behind a link, a
+ * folder) throws NotAFileError instead of hanging or reading forever. Other
+ * errors are thrown.
+ */
 export function readTextIfExists(file: string): string | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = fs.openSync(file, READ_NOW);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
   try {
+    if (!fs.fstatSync(fd).isFile()) throw new NotAFileError(file);
     let buffer = shared;
     let length = 0;
     for (;;) {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { BIN, batchYaml, cli, jobUntilReleased, listTree, readState, releaseJobs, runCli, tempDir, writeTree } from '../helpers.js';
@@ -310,4 +310,34 @@ test('item 20: the local backend runs a job file as the kernel (and SLURM) do: `
     assert.deepEqual(args.slice(0, 2), ['2', '[-u -B]'], `executable ${executable}: before, the line was split into -u and -B`);
     assert.match(args[2]!, /runs\/r1\/job\.sh\]$/);
   }
+});
+
+test('item 18: a FIFO at a run\'s state.json (or at the lock) hangs no command: that run is damaged, the others go on', () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
+    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const state = path.join(dir, 'runs', 'r1', '.mensemble', 'state.json');
+  fs.rmSync(state);
+  assert.equal(spawnSync('mkfifo', [state]).status, 0);
+  // Edited: both runs have work, r2 must still get it done.
+  fs.writeFileSync(path.join(dir, 'tpl', 'job.sh.j2'), '#!/bin/sh\necho "{{ run.id }} v2" >> ../../jobs.log\n', { mode: 0o755 });
+  for (const args of [['plan'], ['status'], ['apply', '--yes'], ['report', '--output', 'report.html']]) {
+    const started = Date.now();
+    const r = cli(args, dir, {});
+    assert.notEqual(r.code, 137, `${args[0]} was killed`);
+    assert.ok(Date.now() - started < 60_000, `${args[0]}: before, it hung on the FIFO`);
+    assert.doesNotMatch(r.stderr, /internal error/i, `${args[0]}: ${r.stderr}`);
+    if (args[0] === 'plan') assert.match(r.stdout, /r1[\s\S]*not a regular file/);
+  }
+  assert.deepEqual(lines(path.join(dir, 'jobs.log')), ['r1', 'r2', 'r2 v2'], 'r2 was applied; r1 left alone');
+  // A FIFO at the lock's path.
+  const lock = path.join(dir, '.mensemble', 'lock');
+  assert.equal(spawnSync('mkfifo', [lock]).status, 0);
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /lock is a special file \(not a regular file\), not a lock mensemble wrote/);
 });
