@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BackendUnavailableError, type JobStatus, type TrackedJob } from '../backends/types.js';
+import { BackendUnavailableError, type Backend, type JobStatus, type TrackedJob } from '../backends/types.js';
+import { UserError } from '../util/errors.js';
 import type { Backends } from '../backends/registry.js';
 import { CorruptStateError, STATE_DIR, isActive, ownedBy, readRunState, runStatePath, type RunOwner, type RunState } from '../state/run-state.js';
 import { detectDrift } from './drift.js';
@@ -147,9 +148,21 @@ export async function refreshJobs(backends: Backends, observed: Iterable<Observe
   }
   const warnings: string[] = [];
   for (const [name, tracked] of byBackend) {
+    let backend: Backend;
+    try {
+      backend = backends.get(name);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      // A state file naming a backend this mensemble does not know: that run is damaged, the others go on.
+      for (const t of tracked) {
+        t.run.corrupt = `${runStatePath(t.run.dir)}: attempt ${t.job.record.attempt} names a backend this mensemble does not have (${err.message})`;
+        delete t.run.state;
+      }
+      continue;
+    }
     let statuses: Map<TrackedJob, JobStatus>;
     try {
-      statuses = await backends.get(name).refresh(tracked.map((t) => t.job));
+      statuses = await backend.refresh(tracked.map((t) => t.job));
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       warnings.push(`could not ask the ${name} scheduler about ${tracked.length} job${tracked.length > 1 ? 's' : ''} (${err.message}); their states are as last recorded`);

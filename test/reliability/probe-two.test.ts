@@ -341,3 +341,29 @@ test('item 18: a FIFO at a run\'s state.json (or at the lock) hangs no command: 
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /lock is a special file \(not a regular file\), not a lock mensemble wrote/);
 });
+
+test('item 17: an in-flight attempt naming an unknown backend damages that run only: plan, status and apply go on, repair fixes it', () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
+    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const file = path.join(dir, 'runs', 'r1', '.mensemble', 'state.json');
+  const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+  Object.assign(state.attempts[0], { state: 'running', backend: 'pbs' });
+  fs.writeFileSync(file, JSON.stringify(state));
+  const plan = cli(['plan'], dir);
+  assert.equal(plan.code, 0, `before: "Unknown backend \`pbs\`" for the whole ensemble: ${plan.stderr}`);
+  assert.match(plan.stdout, /1 damaged/);
+  const status = cli(['status'], dir);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /r1 .* damaged .*attempt 1 names a backend this mensemble does not have \(Unknown backend `pbs`/);
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  const repaired = cli(['repair'], dir);
+  assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);
+  assert.match(repaired.stdout, /repaired b\/r1/);
+  assert.match(cli(['plan'], dir).stdout, /No changes\. 2 runs up to date/);
+  assert.deepEqual(lines(path.join(dir, 'jobs.log')).sort(), ['r1', 'r2'], 'no job ran again');
+});
