@@ -2,6 +2,8 @@ import { BackendUnavailableError, type Backend, type JobStatus, type SchedulerRe
 import { schedulerOptionsFor, type TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import fs from 'node:fs';
+import path from 'node:path';
+import { isInside } from '../util/paths.js';
 import { forgetRemovedRecord, writeRemovedRecord } from '../state/removed-runs.js';
 import { RunDirectoryGone, attemptsFor, flushRunState, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
@@ -347,5 +349,13 @@ export function submitRequest(run: DesiredRun, attempt: number, backend: string,
 export function rehomeRun(entry: PlanEntry): RunState {
   const run = entry.desired!;
   const moved = entry.moved!;
-  return writeRun(run, rekeyRunState(entry.observed!.state!, moved.previousHash, run.inputHash));
+  const state = rekeyRunState(entry.observed!.state!, moved.previousHash, run.inputHash);
+  // The output file an attempt recorded (`log`) in the old folder now lies in the new one. Other recorded
+  // paths stay as they were: they identify the job to the scheduler (SLURM's working folder, as sacct keeps it).
+  state.attempts = state.attempts.map((a) => {
+    const log = a.backendData?.log;
+    if (typeof log !== 'string' || !path.isAbsolute(log) || !isInside(moved.from, log)) return a;
+    return { ...a, backendData: { ...a.backendData, log: path.join(run.dir, path.relative(moved.from, log)) } };
+  });
+  return writeRun(run, state);
 }

@@ -367,3 +367,21 @@ test('item 17: an in-flight attempt naming an unknown backend damages that run o
   assert.match(cli(['plan'], dir).stdout, /No changes\. 2 runs up to date/);
   assert.deepEqual(lines(path.join(dir, 'jobs.log')).sort(), ['r1', 'r2'], 'no job ran again');
 });
+
+test('item 19: logs after a move read the new place, before and after the next apply carries the records over', () => {
+  const top = tempDir();
+  writeTree(path.join(top, 'ens'), {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
+    'tpl/job.sh.j2*': '#!/bin/sh\necho "output of {{ run.id }}"\n',
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+  assert.equal(cli(['apply', '--yes'], path.join(top, 'ens')).code, 0);
+  const moved = path.join(top, 'moved');
+  fs.renameSync(path.join(top, 'ens'), moved);
+  for (const when of ['before', 'after']) {
+    if (when === 'after') assert.equal(cli(['apply', '--yes'], moved).code, 0);
+    const r = cli(['logs', 'r1'], moved);
+    assert.equal(r.code, 0, `${when} the apply: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /output of r1/, `${when}: before the fix, logs looked in the old folder`);
+  }
+});
