@@ -33,6 +33,7 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
   const files: Record<string, FileRecord> = {};
   for (const file of run.files) {
     const target = path.join(run.dir, file.path);
+    if (!fresh) makeRoomFor(run.dir, file.path, file.kind === 'dir', previous);
     let stat: fs.Stats;
     switch (file.kind) {
       case 'dir':
@@ -123,6 +124,48 @@ function refuseLinkedFolders(run: DesiredRun): void {
         );
       }
     }
+  }
+}
+
+/**
+ * A template folder's folder that became a file, or a file that became a
+ * folder: what stands in the run directory is of the other kind. What an
+ * earlier render wrote there is removed (a folder only once it holds nothing
+ * else); anything else is the user's, and the run is refused with its name
+ * instead of failing on it (EISDIR, EEXIST, ENOTDIR) or deleting it.
+ */
+function makeRoomFor(runDir: string, rel: string, wantFolder: boolean, previous: RunState | undefined): void {
+  const target = path.join(runDir, rel);
+  const stat = fs.lstatSync(target, { throwIfNoEntry: false });
+  if (!stat || stat.isDirectory() === wantFolder) return;
+  if (!wantFolder) {
+    // Ours first, deepest first; then the folder itself, if nothing else is left in it.
+    const ours = Object.keys(previous?.files ?? {}).filter((p) => p.startsWith(`${rel}/`)).sort((a, b) => b.length - a.length);
+    for (const p of ours) {
+      const full = path.join(runDir, p);
+      if (previous!.files[p]!.kind === 'dir') removeEmptyFolder(full);
+      else removeFileInside(runDir, full);
+    }
+    if (removeEmptyFolder(target)) return;
+    throw new UserError(
+      `${rel} in the run directory ${runDir} is a folder holding files mensemble did not write, where the templates now have a file; mensemble will not delete them. Move the folder away, then apply again.`,
+    );
+  }
+  if (previous?.files[rel] && previous.files[rel]!.kind !== 'dir') {
+    removeFileInside(runDir, target);
+    return;
+  }
+  throw new UserError(`${rel} in the run directory ${runDir} is a file mensemble did not write, where the templates now have a folder; mensemble will not delete it. Move it away, then apply again.`);
+}
+
+/** Removes a folder that holds nothing; says whether it did. */
+function removeEmptyFolder(folder: string): boolean {
+  try {
+    fs.rmdirSync(folder);
+    return true;
+  } catch (err) {
+    if (['ENOTEMPTY', 'EEXIST', 'ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return false;
+    throw err;
   }
 }
 

@@ -78,6 +78,11 @@ poll_interval: 1      # seconds between job status queries
  * nothing, when any of its files already exists: init never overwrites.
  */
 export function scaffold(dir: string): string[] {
+  const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (stat?.isSymbolicLink() && !fs.existsSync(dir)) {
+    throw new UserError(`Not initialising ${dir}: it is a symbolic link to ${fs.readlinkSync(dir)}, which does not exist. Make that folder first, or choose another one.`);
+  }
+  if (stat && !stat.isSymbolicLink() && !stat.isDirectory()) throw new UserError(`Not initialising ${dir}: it is a file, not a folder. Choose a folder, for example \`mensemble init my-ensemble\`.`);
   const existing = [...SCAFFOLD.map((f) => f.path), SCHEMA_FILE].map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
   if (existing.length > 0) {
     throw new UserError(`Not initialising ${dir}: ${existing.map((f) => path.relative(dir, f)).join(', ')} already exist${existing.length === 1 ? 's' : ''}. mensemble init never overwrites files; choose an empty folder, for example \`mensemble init my-ensemble\`.`);

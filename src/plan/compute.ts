@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { UserErrors, formatLocation } from '../util/errors.js';
 import type { Backends } from '../backends/registry.js';
 import type { EnsembleSpec } from '../config/types.js';
 import { HashCache } from '../state/hash-cache.js';
@@ -47,11 +49,36 @@ export async function desiredState(spec: EnsembleSpec, targets: readonly Target[
   const cache = new HashCache(path.join(ensembleStateDir(spec), 'hash-cache.json'));
   // `renderAll` (validate) renders every run: the memo would skip runs that rendered before.
   const memo = options.renderAll ? undefined : new RenderMemo(path.join(ensembleStateDir(spec), 'render-memo.json'));
+  refuseUnusableBasedirs(spec);
   const desired = buildDesiredState(spec, targets, cache, memo, options.meanwhile);
   // Both are only caches: a read-only file system (a snapshot, a colleague's copy) or a full disk must not stop a plan.
   saveIfWritable(() => cache.save());
   saveIfWritable(() => memo?.save());
   return desired;
+}
+
+/**
+ * A basedir that is a file, or a link to nothing (a scratch purge took its
+ * folder), can hold no runs: refused, naming the batch, before anything is
+ * planned or written.
+ */
+function refuseUnusableBasedirs(spec: EnsembleSpec): void {
+  const problems: string[] = [];
+  for (const batch of spec.batches) {
+    const link = fs.lstatSync(batch.basedir, { throwIfNoEntry: false });
+    if (!link) continue;
+    let what: string | undefined;
+    try {
+      if (!fs.statSync(batch.basedir).isDirectory()) what = 'a file, not a folder';
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') what = `a symbolic link to ${fs.readlinkSync(batch.basedir)}, which does not exist`;
+      else if (code === 'ENOTDIR') what = 'below a file, not a folder';
+      else throw err;
+    }
+    if (what) problems.push(`${formatLocation(batch.location)}: ${batch.where}.basedir: ${batch.basedir} is ${what}; the batch's runs cannot be placed there. Move it away, or point basedir elsewhere.`);
+  }
+  if (problems.length > 0) throw new UserErrors(problems);
 }
 
 /** desired state + what is on disk and in the backend -> plan. Reads only. */

@@ -70,26 +70,54 @@ function readAheadRun(found: ReadAheadEntry | undefined): ObservedRun | undefine
 }
 
 export function observeDir(dir: string): ObservedRun {
-  // The state file first: for an applied ensemble that is one read per run, no extra stat.
+  // The state file first: for an applied ensemble that is one read, and one lstat of its folder, per run.
   try {
     const state = readRunState(dir);
-    if (state) return { dir, exists: true, state, drift: detectDrift(dir, state) };
+    if (state) return linkedStateFolder(dir) ?? { dir, exists: true, state, drift: detectDrift(dir, state) };
   } catch (err) {
     if (err instanceof CorruptStateError) return notADirectory(dir) ?? { dir, exists: true, corrupt: err.message, drift: [] };
     throw err;
   }
-  return { dir, exists: fs.existsSync(dir), drift: [] };
+  return notADirectory(dir) ?? { dir, exists: fs.existsSync(dir), drift: [] };
 }
 
-/** A file (or a link to one) where the run directory, or its `.mensemble` folder, should be: nothing may be written there. */
+/**
+ * Something other than a folder where the run directory, or its `.mensemble`
+ * folder, should be: a file, a link to one, a dangling link (a scratch purge
+ * took what it pointed to), or a `.mensemble` that is a link (state and job
+ * files would be written, and same-named files deleted, wherever it leads).
+ * Nothing is written there. A run directory that is a link to a folder is
+ * used as before.
+ */
 function notADirectory(dir: string): ObservedRun | undefined {
-  for (const place of [dir, path.join(dir, STATE_DIR)]) {
-    const stat = fs.statSync(place, { throwIfNoEntry: false });
-    if (stat && !stat.isDirectory()) {
-      return { dir, exists: true, drift: [], blocked: { place, what: place === dir ? 'run-directory' : 'state-folder' } };
-    }
+  const runFolder = lstatOrUndefined(dir);
+  if (runFolder && !runFolder.isDirectory()) {
+    const followed = fs.statSync(dir, { throwIfNoEntry: false });
+    if (!runFolder.isSymbolicLink() || !followed?.isDirectory()) return blockedAt(dir, dir, 'run-directory', runFolder.isSymbolicLink());
   }
+  return runFolder ? linkedStateFolder(dir) : undefined;
+}
+
+function linkedStateFolder(dir: string): ObservedRun | undefined {
+  const place = path.join(dir, STATE_DIR);
+  const stat = lstatOrUndefined(place);
+  if (stat && !stat.isDirectory()) return blockedAt(dir, place, 'state-folder', stat.isSymbolicLink());
   return undefined;
+}
+
+function blockedAt(dir: string, place: string, what: 'run-directory' | 'state-folder', isLink: boolean): ObservedRun {
+  const link = isLink ? { link: fs.readlinkSync(place), dangling: !fs.existsSync(place) } : {};
+  return { dir, exists: true, drift: [], blocked: { place, what, ...link } };
+}
+
+function lstatOrUndefined(place: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(place);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
 }
 
 /**

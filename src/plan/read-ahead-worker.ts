@@ -34,6 +34,8 @@ async function main(input: ReadAheadInput & { port: MessagePort }): Promise<void
         const file = runStatePath(dir);
         const text = readTextIfExists(file);
         if (text === undefined) continue;
+        // A `.mensemble` that is a link is blocked: the main thread looks at the run itself.
+        if (!fs.lstatSync(path.dirname(file)).isDirectory()) continue;
         batch.push({ dir, text, drift: detectDrift(dir, parseRunState(text, file)) });
       } catch {
         continue;

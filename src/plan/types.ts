@@ -55,6 +55,10 @@ export interface Drift {
 export interface Blocked {
   place: string;
   what: 'run-directory' | 'state-folder';
+  /** Set when a symbolic link stands there: where it points. */
+  link?: string;
+  /** The link points to nothing. */
+  dangling?: boolean;
 }
 
 /** How a job ended, as a plan reason or note carries it. */

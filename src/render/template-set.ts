@@ -51,6 +51,12 @@ export function loadTemplateSet(batch: BatchSpec, cache: HashCache): TemplateSet
     const names = fs.readdirSync(path.join(dir, rel)).sort();
     for (const name of names) {
       const childRel = rel ? path.join(rel, name) : name;
+      if (childRel === STATE_DIR && !templates.has(childRel)) {
+        // Copied into each run, it would stand where mensemble keeps the run's state.
+        throw new UserError(
+          `${formatLocation(batch.location)}: ${batch.where}.templatedir: ${displayPath(path.join(dir, childRel))} would be copied into each run directory as \`${STATE_DIR}\`, where mensemble keeps the run's state; rename or remove it.`,
+        );
+      }
       const full = path.join(dir, childRel);
       const stat = fs.lstatSync(full);
       if (stat.isSymbolicLink()) {

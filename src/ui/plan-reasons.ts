@@ -93,6 +93,9 @@ export function describeDrift(d: Drift): string {
 
 export function describeBlocked(b: Blocked): string {
   const what = b.what === 'run-directory' ? 'the run directory' : "the run directory's .mensemble folder";
+  if (b.link !== undefined) {
+    return `${b.place} is a symbolic link (to ${b.link}${b.dangling ? ', which does not exist' : ''}) where ${what} should be; mensemble will not write or delete anything through it. Remove the link (what it points to is not touched), then apply again.`;
+  }
   return `${b.place} is a file, not a folder, where ${what} should be; mensemble will not overwrite or delete it. Move it away (or delete it), then apply again.`;
 }
 

@@ -385,3 +385,99 @@ test('item 19: logs after a move read the new place, before and after the next a
     assert.match(r.stdout, /output of r1/, `${when}: before the fix, logs looked in the old folder`);
   }
 });
+
+test('item 14: a run\'s .mensemble that is a link outside the ensemble is blocked: nothing written or deleted there', () => {
+  const top = tempDir();
+  const dir = path.join(top, 'ens');
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
+    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+  const outside = path.join(top, 'outside');
+  fs.mkdirSync(outside);
+  fs.writeFileSync(path.join(outside, 'job-1.pid'), 'precious\n');
+  fs.mkdirSync(path.join(dir, 'runs', 'r1'), { recursive: true });
+  fs.symlinkSync(outside, path.join(dir, 'runs', 'r1', '.mensemble'));
+  const plan = cli(['plan'], dir);
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.match(plan.stdout, /r1[\s\S]*\.mensemble is a symbolic link \(to .*outside\) where the run directory's \.mensemble folder should be/);
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(fs.readdirSync(outside), ['job-1.pid'], 'before: state and pid files were written there, same-named files deleted first');
+  assert.equal(fs.readFileSync(path.join(outside, 'job-1.pid'), 'utf8'), 'precious\n');
+  assert.deepEqual(lines(path.join(dir, 'jobs.log')), ['r2'], 'the other run went on');
+});
+
+test('item 15: a template folder\'s folder that becomes a file (and back), and a .mensemble in the template folder, end in no internal error', () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
+    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
+    'tpl/conf/a.txt': 'a\n',
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+  assert.equal(cli(['apply', '--yes'], dir).code, 0);
+  // conf/ becomes a file.
+  fs.rmSync(path.join(dir, 'tpl', 'conf'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'tpl', 'conf'), 'now a file\n');
+  // r2's job left a result in conf/: that folder is not only mensemble's.
+  fs.writeFileSync(path.join(dir, 'runs', 'r2', 'conf', 'result.dat'), 'result\n');
+  let r = cli(['apply', '--yes'], dir);
+  assert.doesNotMatch(r.stderr, /internal error/, `before: EISDIR: ${r.stderr}`);
+  assert.equal(r.code, 3, `the run that cannot be rendered failed, named: ${r.stdout}${r.stderr}`);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs', 'r1', 'conf'), 'utf8'), 'now a file\n', 'r1: the folder mensemble wrote became the file');
+  assert.match(r.stdout + r.stderr, /conf in the run directory .*r2 is a folder holding files mensemble did not write/);
+  assert.equal(fs.readFileSync(path.join(dir, 'runs', 'r2', 'conf', 'result.dat'), 'utf8'), 'result\n', 'r2: the result is kept');
+  // And back: conf becomes a folder again.
+  fs.rmSync(path.join(dir, 'runs', 'r2', 'conf'), { recursive: true });
+  fs.rmSync(path.join(dir, 'tpl', 'conf'));
+  writeTree(dir, { 'tpl/conf/b.txt': 'b\n' });
+  r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 0, `before: EEXIST/ENOTDIR: ${r.stdout}${r.stderr}`);
+  for (const id of ['r1', 'r2']) assert.equal(fs.readFileSync(path.join(dir, 'runs', id, 'conf', 'b.txt'), 'utf8'), 'b\n');
+  // A file named .mensemble in the template folder is refused by name, before anything is written.
+  fs.writeFileSync(path.join(dir, 'tpl', '.mensemble'), 'x\n');
+  const before = listTree(dir);
+  r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /mensemble\.yaml:\d+:\d+: .*templatedir: .*tpl\/\.mensemble would be copied into each run directory as `\.mensemble`/);
+  assert.deepEqual(listTree(dir), before);
+});
+
+test('item 16: a run folder that is a dangling link (a scratch purge) is blocked, and a basedir that is a file is refused with file and line; nothing written', () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
+    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+  fs.mkdirSync(path.join(dir, 'runs'));
+  fs.symlinkSync('/scratch/purged/r1', path.join(dir, 'runs', 'r1'));
+  const plan = cli(['plan'], dir);
+  assert.match(plan.stdout, /r1 is a symbolic link \(to \/scratch\/purged\/r1, which does not exist\) where the run directory should be/, `before: + create, then an internal error: ${plan.stdout}`);
+  const r = cli(['apply', '--yes'], dir);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(lines(path.join(dir, 'jobs.log')), ['r2']);
+  assert.equal(fs.lstatSync(path.join(dir, 'runs', 'r1')).isSymbolicLink(), true, 'the link is left as it was');
+
+  const other = tempDir();
+  writeTree(other, { 'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`, 'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n', runs: 'a file\n' });
+  const before = listTree(other);
+  for (const command of ['plan', 'apply']) {
+    const refused = cli(command === 'apply' ? ['apply', '--yes'] : ['plan'], other);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /mensemble\.yaml:\d+:\d+: ensemble\.batches\[0\]\.basedir: .*runs is a file, not a folder/);
+    assert.doesNotMatch(refused.stderr, /internal error/);
+  }
+  assert.deepEqual(listTree(other), before, 'before: .mensemble/ was written anyway');
+});
+
+test('item 23: init into a dangling link says so, without an internal error', () => {
+  const dir = tempDir();
+  fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dl'));
+  const r = cli(['init', 'dl'], dir);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /Not initialising .*dl: it is a symbolic link to .*nowhere, which does not exist/);
+  assert.doesNotMatch(r.stderr, /internal error/);
+});
