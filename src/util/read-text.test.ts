@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,5 +20,12 @@ test('readTextIfExists reads small and large files whole, in any order, and says
   fs.writeFileSync(small, '');
   assert.equal(readTextIfExists(small), '');
   assert.equal(readTextIfExists(path.join(dir, 'missing.json')), undefined);
-  assert.throws(() => readTextIfExists(dir), /EISDIR/);
+  assert.throws(() => readTextIfExists(dir), /is not a regular file/);
+});
+
+test('readTextIfExists never waits on a FIFO (issue 31, item 18): it is refused at once, not read', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mensemble-read-text-'));
+  const fifo = path.join(dir, 'state.json');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  assert.throws(() => readTextIfExists(fifo), /is not a regular file \(a FIFO/);
 });
