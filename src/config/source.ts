@@ -153,7 +153,58 @@ export function parseYamlText(file: string, text: string): YamlSource {
   checkAliasExpansion(source);
   checkKeys(source);
   applyPythonScalars(doc);
+  flattenMerges(doc);
   return source;
+}
+
+/**
+ * Merge keys as PyYAML's constructor applies them (flatten_mapping), not as
+ * the yaml library does: the merged pairs come first, those of a list of
+ * mappings from the last mapping to the first, then the mapping's own
+ * pairs; a later pair with the same key sets the value and keeps the first
+ * one's place, as a Python dict does. `{<<: [*a, *b], w: 0}` with a = {x, y}
+ * and b = {y, z} is {y: a's, z, x, w}. Key order shows in printed dicts,
+ * `|list`, `.keys()` and loops. Like PyYAML, a merged mapping is flattened
+ * in place, once.
+ */
+function flattenMerges(doc: Document): void {
+  const anchors = new Map<string, unknown>();
+  const flattened = new Set<unknown>();
+  visit(doc, {
+    Node(_key, node) {
+      if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  const resolve = (node: unknown): unknown => (isAlias(node) ? anchors.get(node.source) : node);
+  const isMergeKey = (key: unknown) => isScalar(key) && typeof key.value === 'symbol' && (key as { source?: string }).source === '<<';
+  const flatten = (map: unknown): void => {
+    if (!isMap(map) || flattened.has(map)) return;
+    flattened.add(map);
+    if (!map.items.some((pair) => isMergeKey(pair.key))) return;
+    const merged: typeof map.items = [];
+    const own: typeof map.items = [];
+    for (const pair of map.items) {
+      if (!isMergeKey(pair.key)) {
+        own.push(pair);
+        continue;
+      }
+      const value = resolve(pair.value);
+      if (isMap(value)) {
+        flatten(value);
+        merged.push(...value.items);
+      } else if (isSeq(value)) {
+        const parts = value.items.map(resolve).filter(isMap);
+        for (const part of parts) flatten(part);
+        for (const part of parts.reverse()) merged.push(...part.items);
+      }
+    }
+    map.items = [...merged, ...own];
+  };
+  visit(doc, {
+    Map(_key, node) {
+      flatten(node);
+    },
+  });
 }
 
 /** The plain JavaScript value of the document (alias bombs were refused when it was parsed). */

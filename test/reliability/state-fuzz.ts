@@ -10,27 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { batchYaml, runCli, writeTree, type CliResult } from '../helpers.js';
-
-/** A small, seeded random source (mulberry32): the same seed gives the same cases. */
-export class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-}
+import { Random } from '../random.js';
 
 export const RUN_IDS = ['r1', 'r2', 'r3'] as const;
 
@@ -98,7 +78,8 @@ function fifo(place: string): void {
 
 /** A state file made invalid (never a valid record that says something else: that would rightly change the plan). */
 function damageState(file: string, random: Random): void {
-  if (!fs.existsSync(file)) return;
+  // Only a state file that is still a file: a FIFO made by another mutation would block this test's own read.
+  if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) return;
   const text = fs.readFileSync(file, 'utf8');
   const state = JSON.parse(text);
   const wrong = random.pick<unknown>([null, 42, 'x', [], {}, true]);
@@ -139,11 +120,11 @@ export const MUTATIONS: readonly Mutation[] = [
   { name: 'run folder is a file', apply: (ens, _o, g, r) => { const id = r.pick(RUN_IDS); const place = runDir(ens, id); if (fs.existsSync(place)) fs.renameSync(place, path.join(g, `${id}-${r.int(1e9)}`)); fs.writeFileSync(place, 'x'); } },
   { name: 'data/ links outside', apply: (ens, o, _g, r) => { const place = path.join(runDir(ens, r.pick(RUN_IDS)), 'data'); if (fs.lstatSync(path.dirname(place), { throwIfNoEntry: false })?.isDirectory()) replace(place, () => fs.symlinkSync(path.join(o, 'data'), place)); } },
   { name: 'rendered file links outside', apply: (ens, o, _g, r) => { const id = r.pick(RUN_IDS); const place = path.join(runDir(ens, id), 'data', 'input.nml'); if (fs.lstatSync(path.dirname(place), { throwIfNoEntry: false })?.isDirectory()) replace(place, () => fs.symlinkSync(path.join(o, 'input.nml'), place)); } },
-  { name: 'job files damaged', apply: (ens, o, _g, r) => { const dot = path.join(runDir(ens, r.pick(RUN_IDS)), '.mensemble'); if (!fs.lstatSync(dot, { throwIfNoEntry: false })?.isDirectory()) return; const file = path.join(dot, r.pick(['job-1.pid', 'job-1.exit', 'attempt-1.ended'])); const how = r.int(3); if (how === 0) fifo(file); else if (how === 1) replace(file, () => fs.symlinkSync(path.join(o, 'job-1.pid'), file)); else fs.writeFileSync(file, r.pick(['', 'garbage', '99999999 1@x', '0\n'])); } },
+  { name: 'job files damaged', apply: (ens, o, _g, r) => { const dot = path.join(runDir(ens, r.pick(RUN_IDS)), '.mensemble'); if (!fs.lstatSync(dot, { throwIfNoEntry: false })?.isDirectory()) return; const file = path.join(dot, r.pick(['job-1.pid', 'job-1.exit', 'attempt-1.ended'])); const how = r.int(3); if (how === 0) fifo(file); else if (how === 1) replace(file, () => fs.symlinkSync(path.join(o, 'job-1.pid'), file)); else replace(file, () => fs.writeFileSync(file, r.pick(['', 'garbage', '99999999 1@x', '0\n']))); } },
   { name: 'lock is odd', apply: (ens, o, _g, r) => { const lock = path.join(ens, '.mensemble', 'lock'); const how = r.int(6); if (how === 0) replace(lock, () => fs.mkdirSync(lock)); else if (how === 1) replace(lock, () => fs.symlinkSync(path.join(ens, 'nowhere'), lock)); else if (how === 2) fifo(lock); else if (how === 3) replace(lock, () => fs.writeFileSync(lock, '{not json')); else if (how === 4) replace(lock, () => fs.writeFileSync(lock, JSON.stringify({ pid: 999999, host: 'here', command: 'mensemble apply' }))); else replace(lock, () => fs.symlinkSync(path.join(o, 'lock'), lock)); } },
-  { name: 'session damaged', apply: (ens, _o, _g, r) => { const dir = path.join(ens, '.mensemble'); for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.startsWith('session-')) : []) { if (r.int(2)) fifo(path.join(dir, f)); else fs.writeFileSync(path.join(dir, f), r.pick(['', 'null', '{"version": 2, "id": 1}'])); } } },
+  { name: 'session damaged', apply: (ens, _o, _g, r) => { const dir = path.join(ens, '.mensemble'); for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.startsWith('session-')) : []) { const file = path.join(dir, f); if (r.int(2)) fifo(file); else replace(file, () => fs.writeFileSync(file, r.pick(['', 'null', '{"version": 2, "id": 1}']))); } } },
   { name: 'notices folder is a file', apply: (ens) => replace(path.join(ens, 'runs', '.mensemble', 'notices'), () => fs.writeFileSync(path.join(ens, 'runs', '.mensemble', 'notices'), 'x')) },
-  { name: 'caches damaged', apply: (ens, _o, _g, r) => { const file = path.join(ens, '.mensemble', r.pick(['hash-cache.json', 'render-memo.json'])); if (r.int(2)) fifo(file); else fs.writeFileSync(file, r.pick(['', '[1]', '{"x": null'])); } },
+  { name: 'caches damaged', apply: (ens, _o, _g, r) => { const file = path.join(ens, '.mensemble', r.pick(['hash-cache.json', 'render-memo.json'])); if (r.int(2)) fifo(file); else replace(file, () => fs.writeFileSync(file, r.pick(['', '[1]', '{"x": null']))); } },
 ];
 
 export const COMMANDS: readonly string[][] = [['plan'], ['plan', '--json'], ['status'], ['status', '--json'], ['apply', '--yes'], ['report', '-o', 'report.html'], ['repair'], ['validate'], ['logs', 'r1'], ['cancel'], ['unlock', '--yes']];

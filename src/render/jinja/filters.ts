@@ -293,13 +293,13 @@ export const FILTERS: Record<string, Filter> = {
     }
     return out;
   },
-  capitalize: (v) => {
-    const cps = codePoints(softStr(v));
-    return cps.length ? cps[0]!.toUpperCase() + cps.slice(1).join('').toLowerCase() : '';
-  },
+  // Jinja2: soft_str(s).capitalize(), whose first character is put in titlecase (Python 3.8 and later).
+  capitalize: (v) => callMethod(softStr(v), 'capitalize', []),
   center: (v, a, k) => {
     const [width] = params('center', a, k, [['width', 80n]]);
-    return callMethod(softStr(v), 'center', [width!]);
+    const centered = callMethod(softStr(v), 'center', [width!]);
+    // Markup.center is Markup (markupsafe wraps str's methods): it prints as such inside a container.
+    return v instanceof Markup ? new Markup(asStr(centered)!) : centered;
   },
   count: (v) => length(v),
   length: (v) => length(v),
@@ -347,6 +347,8 @@ export const FILTERS: Record<string, Filter> = {
     return items.length ? items[items.length - 1]! : new Undefined('|last', 'No last item, sequence was empty.');
   },
   float: (v, a, k) => {
+    // Jinja2's Undefined fails float() (UndefinedError), which the filter does not catch: no default.
+    if (v instanceof Undefined) throw v.error();
     const [fallback] = params('float', a, k, [['default', 0.0]]);
     return pyFloatOf(v) ?? fallback!;
   },
@@ -387,6 +389,8 @@ export const FILTERS: Record<string, Filter> = {
     return rv;
   },
   int: (v, a, k) => {
+    // As for float: int(Undefined) raises UndefinedError, which the filter does not catch.
+    if (v instanceof Undefined) throw v.error();
     const [fallback, base] = params('int', a, k, [['default', 0n], ['base', 10n]]);
     const s = asStr(v);
     if (s !== undefined) {
@@ -394,12 +398,12 @@ export const FILTERS: Record<string, Filter> = {
       const i = pyIntOf(s, b);
       if (i !== undefined) return i;
       const f = pyFloatOf(s);
-      if (f !== undefined && Number.isFinite(f)) return BigInt(Math.trunc(f));
+      if (f !== undefined) return floatToInt(f, fallback!);
       return fallback!;
     }
     const i = asInt(v);
     if (i !== undefined) return i;
-    if (typeof v === 'number') return Number.isFinite(v) ? BigInt(Math.trunc(v)) : fallback!;
+    if (typeof v === 'number') return floatToInt(v, fallback!);
     return fallback!;
   },
   items: (v) => {
@@ -542,13 +546,17 @@ export const FILTERS: Record<string, Filter> = {
   },
   truncate: (v, a, k) => {
     const [len, killwords, end, leeway] = params('truncate', a, k, [['length', 255n], ['killwords', false], ['end', '...'], ['leeway', null]]);
+    // Jinja2 takes len() of the value itself, before any conversion to text: a number has none.
+    if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v === null) throw new TemplateRuntimeError(`TypeError: object of type '${typeName(v)}' has no len()`);
     const s = softStr(v);
     const n = toInt(len!, 'length');
     const e = softStr(end!);
     const lw = leeway === null ? 5 : toInt(leeway!, 'leeway');
     if (n < strLength(e)) throw new TemplateRuntimeError(`AssertionError: expected length >= ${strLength(e)}, got ${n}`);
     if (lw < 0) throw new TemplateRuntimeError(`AssertionError: expected leeway >= 0, got ${lw}`);
-    if (strLength(s) <= n + lw) return s;
+    // A short value is returned as it is: Markup stays Markup. A long Markup is cut with Markup's own methods, which escape the end: refused.
+    if (strLength(s) <= n + lw) return v instanceof Markup ? v : s;
+    if (v instanceof Markup) throw new UnsupportedConstruct('truncate of Markup (the output of tojson or safe) longer than the length', 'Jinja2 cuts it with Markup\'s own methods, which escape the end');
     const head = codePoints(s).slice(0, n - strLength(e)).join('');
     if (truthy(killwords!)) return head + e;
     const cut = head.lastIndexOf(' ');
@@ -611,4 +619,15 @@ function minMax(v: Value, a: Value[], k: Map<string, Value>, which: 'min' | 'max
     if (which === 'min' ? c < 0 : c > 0) best = item;
   }
   return best;
+}
+
+/**
+ * int() of a float inside the int filter: NaN is a ValueError, which the
+ * filter turns into its default; an infinity is an OverflowError, which it
+ * does not catch.
+ */
+function floatToInt(f: number, fallback: Value): Value {
+  if (Number.isNaN(f)) return fallback;
+  if (!Number.isFinite(f)) throw new TemplateRuntimeError('OverflowError: cannot convert float infinity to integer');
+  return BigInt(Math.trunc(f));
 }

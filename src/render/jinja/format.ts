@@ -264,9 +264,8 @@ function formatFloat(x: number, spec: Spec): string {
     const m = /^(\d+)(.*)$/s.exec(body)!;
     body = group(m[1]!, spec.grouping) + m[2];
   }
-  const special = Number.isNaN(x) || !Number.isFinite(x);
+  // inf and nan are padded with zeros as numbers are ('{:010}' of nan is 0000000nan), as CPython does.
   const prefix = signOf(isNegative(x) && !Number.isNaN(x), spec.sign);
-  if (special && spec.zero && !spec.align) return padTo(body, prefix, { ...spec, zero: false, fill: ' ', align: '>' }, '>');
   return zeroPadded(body, prefix, spec);
 }
 
@@ -373,8 +372,8 @@ function percentOne(v: Value, type: string, flags: string, width: number, precis
       const x = typeof v === 'number' ? v : asInt(v) !== undefined ? Number(asInt(v)) : undefined;
       if (x === undefined) throw new TemplateRuntimeError(`TypeError: must be real number, not ${typeName(v)}`);
       const body = floatBody(x, type, precision ?? 6, alternate);
-      const special = !Number.isFinite(x);
-      return pad(signOf(isNegative(x) && !Number.isNaN(x), sign), body, !special);
+      // '%08.2f' of nan is 00000nan in CPython: inf and nan take the zero padding as numbers do.
+      return pad(signOf(isNegative(x) && !Number.isNaN(x), sign), body, true);
     }
   }
 }

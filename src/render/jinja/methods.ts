@@ -9,6 +9,7 @@ import { strFormat } from './format.js';
 import { compareValues, equals, iterate } from './operations.js';
 import { pyRepr } from './printing.js';
 import { Markup, NamedTuple, PyCallable, PyDate, PyDateTime, PyDict, PyTuple, Undefined, asInt, asStr, codePoints, isPyObject, strLength, typeName, type PyObject, type Value } from './values.js';
+import { CASEFOLD_NOT_LOWER, TITLE_NOT_UPPER } from './unicode-case.js';
 
 
 /** Python's whitespace (str.isspace), for split and strip without arguments. */
@@ -113,7 +114,13 @@ export function pyStrip(s: string, chars: Value, left: boolean, right: boolean):
 }
 
 const isCased = (c: string) => /[\p{Lu}\p{Ll}\p{Lt}]/u.test(c);
-const toTitleChar = (c: string) => (c === 'ß' ? 'Ss' : c.toUpperCase().length > 1 && /\p{Ll}/u.test(c) ? c.toUpperCase()[0]! + c.toUpperCase().slice(1).toLowerCase() : c.toUpperCase());
+let titles: Map<string, string> | undefined;
+
+/** A character in titlecase, as Python's title() and capitalize() put a word's first one: upper() but where Python's table says otherwise (ǆ -> ǅ, ß -> Ss). */
+export function toTitleChar(c: string): string {
+  titles ??= new Map(TITLE_NOT_UPPER.map(([cp, t]) => [String.fromCodePoint(cp), t]));
+  return titles.get(c) ?? c.toUpperCase();
+}
 
 /** Python's str.title(): a cased letter after an uncased character starts a word. */
 export function pyTitle(s: string): string {
@@ -183,7 +190,7 @@ function category(s: string, re: RegExp): boolean {
 const STR_METHODS: Record<string, (s: string, a: Value[], k: Map<string, Value>) => Value> = {
   upper: (s) => s.toUpperCase(),
   lower: (s) => s.toLowerCase(),
-  casefold: (s) => s.toLowerCase().replace(/ß/g, 'ss'),
+  casefold: (s) => casefold(s),
   title: (s) => pyTitle(s),
   capitalize: (s) => {
     const cps = codePoints(s);
@@ -485,4 +492,18 @@ export function attributeOf(obj: Value, name: string): Value | undefined {
   if (obj instanceof Undefined || obj === null) return undefined;
   if (isPyObject(obj)) return obj.getattr(name);
   return undefined;
+}
+
+let folds: Map<string, string> | undefined;
+
+/**
+ * Python's str.casefold(): full case folding, character by character (no
+ * final-sigma context, unlike lower()): lower() except for the characters
+ * whose folding Python's table gives otherwise (unicode-casefold.ts).
+ */
+function casefold(s: string): string {
+  folds ??= new Map(CASEFOLD_NOT_LOWER.map(([cp, f]) => [String.fromCodePoint(cp), f]));
+  let out = '';
+  for (const c of s) out += folds.get(c) ?? c.toLowerCase();
+  return out;
 }

@@ -8,6 +8,7 @@ import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
 import { percentFormat } from './format.js';
 import { attributeOf } from './methods.js';
 import { pyStr } from './printing.js';
+import { correctlyRoundedPow } from './pow.js';
 import { Markup, PyDate, PyDateTime, PyDict, PyTuple, Undefined, asInt, htmlEscape, asStr, codePoints, isPyObject, strLength, typeName, type Value } from './values.js';
 
 const typeError = (message: string) => new TemplateRuntimeError(message);
@@ -50,8 +51,12 @@ export function arithmetic(op: ArithOp, a: Value, b: Value): Value {
   const sa = asStr(a);
   const sb = asStr(b);
   if (op === 'add') {
-    // Markup + str escapes the str, as markupsafe does.
-    if (sa !== undefined && sb !== undefined) return a instanceof Markup ? new Markup(sa + (b instanceof Markup ? sb : htmlEscape(sb))) : sa + sb;
+    // Markup + str and str + Markup escape the str, as markupsafe does (__add__, __radd__).
+    if (sa !== undefined && sb !== undefined) {
+      if (a instanceof Markup) return new Markup(sa + (b instanceof Markup ? sb : htmlEscape(sb)));
+      if (b instanceof Markup) return new Markup(htmlEscape(sa) + sb);
+      return sa + sb;
+    }
     if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
     if (a instanceof PyTuple && b instanceof PyTuple) return new PyTuple([...a.items, ...b.items]);
   }
@@ -106,8 +111,25 @@ function intArithmetic(op: ArithOp, a: bigint, b: bigint): Value {
   }
 }
 
+/**
+ * C's pow() as glibc computes it, which CPython calls for floats: correctly
+ * rounded (pow.ts) where V8's Math.pow is not. The signs, zeros, infinities
+ * and NaN follow C's rules, which Math.pow shares; a result so close to
+ * halfway between two floats that glibc may round it either way is refused.
+ */
+function floatPower(a: number, b: number): number {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || a === 0 || Number.isNaN(a)) return Math.pow(a, b);
+  if (a === 1) return 1; // C: 1 ** anything, NaN too
+  const negative = a < 0 && Number.isInteger(b) && b % 2 !== 0;
+  const { value, nearTie } = correctlyRoundedPow(Math.abs(a), b);
+  if (nearTie) throw new UnsupportedConstruct(`the float power ${pyStr(a)} ** ${pyStr(b)}`, 'its exact value lies within a hair of halfway between two floats, where the C library Python calls may round either way');
+  return negative ? -value : value;
+}
+
 function floatDivmod(x: number, y: number): [number, number] {
   if (y === 0) throw new TemplateRuntimeError('ZeroDivisionError: float divmod()');
+  // An infinite dividend (or a NaN) has no remainder: Python gives nan for both.
+  if (!Number.isFinite(x) || Number.isNaN(y)) return [NaN, NaN];
   let mod = x % y;
   let div = (x - mod) / y;
   if (mod) {
@@ -137,7 +159,7 @@ function floatArithmetic(op: ArithOp, a: number, b: number): number {
     case 'pow': {
       if (a === 0 && b < 0) throw new TemplateRuntimeError('ZeroDivisionError: 0.0 cannot be raised to a negative power');
       if (a < 0 && !Number.isInteger(b) && Number.isFinite(b)) throw new UnsupportedConstruct('a negative number to a fractional power', 'Python gives a complex number');
-      const r = Math.pow(a, b);
+      const r = floatPower(a, b);
       if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b)) throw new TemplateRuntimeError('OverflowError: (34, \'Numerical result out of range\')');
       return r;
     }
@@ -315,7 +337,8 @@ function subscript(obj: Value, key: Value | PySlice): Value | undefined {
   if (seq) {
     if (key instanceof PySlice) {
       const picked = sliceIndices(seq.length, key.start, key.stop, key.step).map((i) => seq[i]!);
-      if (s !== undefined) return (picked as string[]).join('');
+      // A slice of Markup is Markup (markupsafe wraps __getitem__), and prints so inside a container.
+      if (s !== undefined) return obj instanceof Markup ? new Markup((picked as string[]).join('')) : (picked as string[]).join('');
       return obj instanceof PyTuple ? new PyTuple(picked) : picked;
     }
     const i = asInt(key);

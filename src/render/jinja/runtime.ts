@@ -152,7 +152,8 @@ export class Renderer {
         for (const n of s.nodes) {
           if (n.kind === 'data') out.push(n.text);
           else {
-            const v = this.eval(n, frame);
+            // Printed whole, arithmetic of literals is folded into text by Jinja2: inf and nan print as such.
+            const v = isConstantArithmetic(n) ? this.evalConstant(n, frame) : this.eval(n, frame);
             try {
               out.push(pyStr(v));
             } catch (err) {
@@ -421,6 +422,15 @@ export class Renderer {
     };
   }
 
+  /** Arithmetic of literals printed whole: computed as Jinja2's optimizer does, to text, so an inf or nan is no error. */
+  private evalConstant(e: Expr, frame: Frame): Value {
+    switch (e.kind) {
+      case 'neg': case 'pos': return negate(this.evalConstant(e.node, frame), e.kind);
+      case 'binop': return arithmetic(e.op, this.evalConstant(e.left, frame), this.evalConstant(e.right, frame));
+      default: return this.eval(e, frame);
+    }
+  }
+
   eval(e: Expr, frame: Frame): Value {
     try {
       return this.evalInner(e, frame);
@@ -482,8 +492,8 @@ export class Renderer {
         return truthy(left) ? left : this.eval(e.right, frame);
       }
       case 'not': return !truthy(this.eval(e.node, frame));
-      case 'neg': case 'pos': return negate(this.eval(e.node, frame), e.kind);
-      case 'binop': return arithmetic(e.op, this.eval(e.left, frame), this.eval(e.right, frame));
+      case 'neg': case 'pos': return refuseFoldedNonFinite(e, negate(this.eval(e.node, frame), e.kind));
+      case 'binop': return refuseFoldedNonFinite(e, arithmetic(e.op, this.eval(e.left, frame), this.eval(e.right, frame)));
       case 'concat': return e.nodes.map((n) => pyStr(this.eval(n, frame))).join('');
       case 'compare': {
         let left = this.eval(e.expr, frame);
@@ -505,4 +515,27 @@ class LoopCallable {
   getattr(name: string): Value | undefined {
     return this.loop.getattr(name);
   }
+}
+
+/** Arithmetic of literals only: Jinja2's optimizer computes it when it compiles the template. */
+function isConstantArithmetic(e: Expr): boolean {
+  switch (e.kind) {
+    case 'const': return true;
+    case 'neg': case 'pos': return isConstantArithmetic(e.node);
+    case 'binop': return isConstantArithmetic(e.left) && isConstantArithmetic(e.right);
+    default: return false;
+  }
+}
+
+/**
+ * Jinja2 folds arithmetic of literals when it compiles, and writes the result
+ * into its compiled code as Python source: an inf or nan becomes the name
+ * `inf` or `nan`, a NameError where the code uses it (a `set`, an argument)
+ * and plain text where it is printed whole. Such a template is refused.
+ */
+function refuseFoldedNonFinite(e: Expr, value: Value): Value {
+  if (typeof value === 'number' && !Number.isFinite(value) && isConstantArithmetic(e)) {
+    throw new UnsupportedConstruct('arithmetic of literals that gives inf or nan', 'Jinja2 computes it when it compiles the template and writes it into its code as the name `inf` or `nan`, which fails in some places and prints in others');
+  }
+  return value;
 }
