@@ -8,6 +8,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { BIN, batchYaml, cli, jobUntilReleased, listTree, readState, releaseJobs, runCli, tempDir, writeTree } from '../helpers.js';
 
+/** An ensemble whose runs `r<n>` append their id to `jobs.log` in its folder. */
+function loggingEnsemble(dir: string, n: number[]): void {
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n })}`,
+    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+}
+
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
 test('item 1: a stale file is never deleted through a folder of the run that became a link', () => {
@@ -314,11 +323,7 @@ test('item 20: the local backend runs a job file as the kernel (and SLURM) do: `
 
 test('item 18: a FIFO at a run\'s state.json (or at the lock) hangs no command: that run is damaged, the others go on', () => {
   const dir = tempDir();
-  writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
-    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
-    '.mensemblerc': 'poll_interval: 0.1\n',
-  });
+  loggingEnsemble(dir, [1, 2]);
   assert.equal(cli(['apply', '--yes'], dir).code, 0);
   const state = path.join(dir, 'runs', 'r1', '.mensemble', 'state.json');
   fs.rmSync(state);
@@ -344,11 +349,7 @@ test('item 18: a FIFO at a run\'s state.json (or at the lock) hangs no command: 
 
 test('item 17: an in-flight attempt naming an unknown backend damages that run only: plan, status and apply go on, repair fixes it', () => {
   const dir = tempDir();
-  writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
-    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
-    '.mensemblerc': 'poll_interval: 0.1\n',
-  });
+  loggingEnsemble(dir, [1, 2]);
   assert.equal(cli(['apply', '--yes'], dir).code, 0);
   const file = path.join(dir, 'runs', 'r1', '.mensemble', 'state.json');
   const state = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -389,11 +390,7 @@ test('item 19: logs after a move read the new place, before and after the next a
 test('item 14: a run\'s .mensemble that is a link outside the ensemble is blocked: nothing written or deleted there', () => {
   const top = tempDir();
   const dir = path.join(top, 'ens');
-  writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
-    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
-    '.mensemblerc': 'poll_interval: 0.1\n',
-  });
+  loggingEnsemble(dir, [1, 2]);
   const outside = path.join(top, 'outside');
   fs.mkdirSync(outside);
   fs.writeFileSync(path.join(outside, 'job-1.pid'), 'precious\n');
@@ -447,11 +444,7 @@ test('item 15: a template folder\'s folder that becomes a file (and back), and a
 
 test('item 16: a run folder that is a dangling link (a scratch purge) is blocked, and a basedir that is a file is refused with file and line; nothing written', () => {
   const dir = tempDir();
-  writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
-    'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
-    '.mensemblerc': 'poll_interval: 0.1\n',
-  });
+  loggingEnsemble(dir, [1, 2]);
   fs.mkdirSync(path.join(dir, 'runs'));
   fs.symlinkSync('/scratch/purged/r1', path.join(dir, 'runs', 'r1'));
   const plan = cli(['plan'], dir);
