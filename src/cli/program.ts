@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
 
   withCommon(cli.command('apply [config]', 'Converge the ensemble: render, submit, wait, run tasks'))
     .option('-y, --yes', 'Apply without asking (required without a terminal)')
-    .option('--no-wait', 'Submit and return without waiting for jobs')
+    .option('--no-wait', 'Submit and return without waiting for jobs; if that would pass maxjobs, maxruns or the order of batches, the apply goes on in the background instead (as -d)')
     .option('--prune', 'Delete run directories the configuration no longer has')
     .option('--replace-running', 'Cancel and replace runs whose job is queued or running when their inputs changed')
     .option('--replace-moved', 'Run afresh the runs whose folder moved, instead of carrying their record over')

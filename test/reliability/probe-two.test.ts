@@ -474,3 +474,38 @@ test('item 23: init into a dangling link says so, without an internal error', ()
   assert.match(r.stderr, /Not initialising .*dl: it is a symbolic link to .*nowhere, which does not exist/);
   assert.doesNotMatch(r.stderr, /internal error/);
 });
+
+/** The most jobs that ran at once, from the `start <id> <t>` and `end <id> <t>` lines the jobs wrote. */
+function mostAtOnce(log: string): number {
+  const events = lines(log).map((l) => l.split(' ')).map(([what, , t]) => ({ t: Number(t), d: what === 'start' ? 1 : -1 }));
+  events.sort((a, b) => a.t - b.t || a.d - b.d);
+  let now = 0;
+  let most = 0;
+  for (const e of events) most = Math.max(most, (now += e.d));
+  return most;
+}
+
+test('item 11: apply --no-wait keeps maxjobs: 6 runs with maxjobs 2 never run more than 2 at once, and all complete without another command (local)', async () => {
+  const dir = tempDir();
+  writeTree(dir, {
+    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2, 3, 4, 5, 6], maxjobs: 2 })}`,
+    'tpl/job.sh.j2*': '#!/bin/sh\necho "start {{ run.id }} $(date +%s.%N)" >> ../../times.log\nsleep 0.6\necho "end {{ run.id }} $(date +%s.%N)" >> ../../times.log\n',
+    '.mensemblerc': 'poll_interval: 0.1\n',
+  });
+  const r = cli(['apply', '--yes', '--no-wait'], dir);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /--no-wait: batch b has 6 runs to submit or follow and runs at most 2 at once \(maxjobs, maxruns\); so that no limit is passed, the apply goes on in the background/);
+  assert.match(r.stdout, /Applying in the background: pid \d+/);
+  const lock = path.join(dir, '.mensemble', 'lock');
+  for (let i = 0; i < 300 && (lines(path.join(dir, 'times.log')).length < 12 || fs.existsSync(lock)); i++) await sleep(100);
+  assert.equal(mostAtOnce(path.join(dir, 'times.log')), 2, 'before: all 6 started in the same second');
+  assert.deepEqual(lines(path.join(dir, 'times.log')).filter((l) => l.startsWith('start')).map((l) => l.split(' ')[1]).sort(), ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'], 'each ran once');
+  const status = JSON.parse(cli(['status', '--json'], dir).stdout);
+  assert.deepEqual(status.summary, { completed: 6 });
+  // What fits goes out and returns as before: nothing in the background.
+  const small = tempDir();
+  loggingEnsemble(small, [1, 2]);
+  const fits = cli(['apply', '--yes', '--no-wait'], small);
+  assert.equal(fits.code, 0, fits.stderr);
+  assert.doesNotMatch(fits.stdout, /background/);
+});

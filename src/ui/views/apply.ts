@@ -2,6 +2,7 @@ import type { Detached } from '../../apply/detach.js';
 import type { ApplyEvent, ApplyWarning, Reporter } from '../../apply/events.js';
 import type { ApplyResult } from '../../apply/executor.js';
 import type { Plan } from '../../plan/types.js';
+import type { WaitNeeded } from '../../plan/no-wait.js';
 import { displayPath } from '../../util/paths.js';
 import type { Colors } from '../color.js';
 import { describeEvent, describeWarning, eventSubject, eventTone } from '../apply-events.js';
@@ -44,7 +45,8 @@ export interface ApplyView {
   result(result: ApplyResult): void;
   /** A plan without changes: nothing was carried out. */
   nothingToDo(): void;
-  detached(child: Detached): void;
+  /** The apply went on in the background: asked for (--detach), or because --no-wait could not keep a limit (`why`). */
+  detached(child: Detached, why?: WaitNeeded): void;
   /** Stopped by a signal; jobs keep running. */
   stopped(signal: NodeJS.Signals): void;
   /** Something to know before the jobs go out (ApplyWarning), outside any run. */
@@ -84,7 +86,8 @@ function applyTextView(output: Output): ApplyView {
     },
     result: (result) => output.out(`\n${resultLine(result, c)}\n`),
     nothingToDo() {},
-    detached(child) {
+    detached(child, why) {
+      if (why) output.out(`\n--no-wait: ${describeWaitNeeded(why)}; so that no limit is passed, the apply goes on in the background instead of returning with part of it undone.\n`);
       if (child.finished) output.out(`\nThe background apply already finished; its log: ${displayPath(child.log)}\n`);
       else output.out(`\nApplying in the background: pid ${child.pid}, log ${displayPath(child.log)}\n\`mensemble status\` shows progress; it is safe to log out.\n`);
     },
@@ -95,4 +98,9 @@ function applyTextView(output: Output): ApplyView {
 
 function stoppedText(signal: NodeJS.Signals): string {
   return `\nmensemble: stopped by ${signal}. Jobs already submitted keep running; run \`mensemble apply\` again to follow them.\n`;
+}
+
+function describeWaitNeeded(why: WaitNeeded): string {
+  if (why.kind === 'batches') return `batches ${why.batches.join(', ')} have work, and each waits for the one before it`;
+  return `batch ${why.batch} has ${why.runs} runs to submit or follow and runs at most ${why.limit} at once (maxjobs, maxruns)`;
 }

@@ -3,7 +3,8 @@ import { DETACHED_LOG_ENV, DetachFailed, detachApply } from '../../../apply/deta
 import { apply } from '../../../api/apply.js';
 import { ApplyCancelled, refuseForeignJobs, refuseOverBudget } from '../../../api/apply-checks.js';
 import { desiredState, observeAndDiff } from '../../../plan/compute.js';
-import { hasChanges } from '../../../plan/types.js';
+import { hasChanges, type Plan } from '../../../plan/types.js';
+import { whyNoWaitMustWait, type WaitNeeded } from '../../../plan/no-wait.js';
 import { applyView, type ApplyView } from '../../../ui/views/apply.js';
 import { UserError } from '../../../util/errors.js';
 import { openEnsemble, type OpenedEnsemble } from '../../open-ensemble.js';
@@ -34,7 +35,12 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
   const inBackground = Boolean(process.env[DETACHED_LOG_ENV]);
   const ensemble = openEnsemble(config, flags);
   const view = applyView(ensemble.output);
-  if (flags.detach && !inBackground) return detach(ensemble, view, flags);
+  if (!inBackground && (flags.detach || flags.wait === false)) {
+    const planned = await planHere(ensemble, flags);
+    // --no-wait returns at once only when nothing is left for a waiting process to hold back (plan/no-wait.ts).
+    const why = flags.detach ? undefined : whyNoWaitMustWait(planned, ensemble.spec, await arraysHoldLimit(ensemble));
+    if (flags.detach || why) return detach(ensemble, view, flags, planned, why);
+  }
   // The lock goes with the process: its exit handler (state/lock.ts) removes it.
   const onSignal = (signal: NodeJS.Signals) => {
     view.stopped(signal);
@@ -47,6 +53,8 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
     const { result } = await apply(ensemble, {
       // The flags as typed (openEnsemble checked them): apply resolves them over .mensemblerc as ensemble.settings did.
       ...flags,
+      // A background apply waits: that is what it is for, with --no-wait too (the one that started it returned).
+      wait: inBackground ? true : flags.wait,
       holder: commandLine('apply'),
       log: ensemble.log,
       onPlan: (plan) => view.plan(plan, { detach: false }),
@@ -72,10 +80,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
  * background process that takes the lock itself; its output goes to a log
  * in `.mensemble/`, and `status` shows that it runs.
  */
-async function detach(ensemble: OpenedEnsemble, view: ApplyView, flags: ApplyFlags): Promise<number> {
-  await ensemble.backend.preflight();
-  const desired = await desiredState(ensemble.spec, ensemble.targets);
-  const { plan } = await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved });
+async function detach(ensemble: OpenedEnsemble, view: ApplyView, flags: ApplyFlags, plan: Plan, why?: WaitNeeded): Promise<number> {
   refuseForeignJobs(plan, ensemble.backend.name);
   view.plan(plan, { detach: true });
   refuseOverBudget(plan, ensemble.settings.maxCoreHours);
@@ -85,12 +90,26 @@ async function detach(ensemble: OpenedEnsemble, view: ApplyView, flags: ApplyFla
   const args = process.argv.slice(2).filter((a) => a !== '--detach' && a !== '-d');
   if (!args.includes('--yes') && !args.includes('-y')) args.push('--yes');
   try {
-    view.detached(await detachApply(process.argv[1]!, args, ensemble.stateDir, process.cwd()));
+    view.detached(await detachApply(process.argv[1]!, args, ensemble.stateDir, process.cwd()), why);
     return 0;
   } catch (err) {
     if (err instanceof DetachFailed) throw new UserError(err.message);
     throw err;
   }
+}
+
+/** The plan, computed here before the apply chooses where to run (the background apply plans again under its lock). */
+async function planHere(ensemble: OpenedEnsemble, flags: ApplyFlags): Promise<Plan> {
+  await ensemble.backend.preflight();
+  const desired = await desiredState(ensemble.spec, ensemble.targets);
+  return (await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved })).plan;
+}
+
+/** Whether a batch goes out as job arrays that the scheduler throttles to maxjobs (then it holds the rest, not a process). */
+async function arraysHoldLimit(ensemble: OpenedEnsemble): Promise<(batch: string) => boolean> {
+  const arrays = ensemble.backend.arrays;
+  const available = arrays !== undefined && (await arrays.available());
+  return (name) => available && (ensemble.spec.batches.find((b) => b.name === name)?.array ?? ensemble.settings.array);
 }
 
 /** The confirmation prompt; anything but `yes` cancels with nothing changed. */
