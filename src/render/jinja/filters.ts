@@ -12,6 +12,7 @@ import { PY_WHITESPACE, attributeOf, pySort, pyStrip } from './methods.js';
 import { arithmetic, compareValues, equals, getitem, intToFloat, iterate, length } from './operations.js';
 import { pyRepr, pyStr } from './printing.js';
 import { wrap } from './textwrap.js';
+import { PyIterator } from './objects.js';
 import { Markup, NamedTuple, PyCallable, PyDict, htmlEscape, PyTuple, Undefined, asInt, asStr, codePoints, hashKey, strLength, truthy, typeName, type Value } from './values.js';
 
 export interface FilterContext {
@@ -291,7 +292,7 @@ export const FILTERS: Record<string, Filter> = {
       if (fill !== null && tmp.length < n) while (tmp.length < n) tmp.push(fill!);
       out.push(tmp);
     }
-    return out;
+    return new PyIterator('generator', out);
   },
   // Jinja2: soft_str(s).capitalize(), whose first character is put in titlecase (Python 3.8 and later).
   capitalize: (v) => callMethod(softStr(v), 'capitalize', []),
@@ -407,9 +408,9 @@ export const FILTERS: Record<string, Filter> = {
     return fallback!;
   },
   items: (v) => {
-    if (v instanceof Undefined) return [];
+    if (v instanceof Undefined) return new PyIterator('generator', []);
     if (!(v instanceof PyDict)) throw new TemplateRuntimeError(`TypeError: Can only get item pairs from a mapping, not ${typeName(v)}`);
-    return v.items().map(([key, x]) => new PyTuple([key, x]));
+    return new PyIterator('generator', v.items().map(([key, x]) => new PyTuple([key, x])));
   },
   join: (v, a, k) => {
     const [sep, attribute] = params('join', a, k, [['d', ''], ['attribute', null]]);
@@ -426,12 +427,12 @@ export const FILTERS: Record<string, Filter> = {
       const attribute = k.get('attribute')!;
       const fallback = k.get('default');
       for (const key of k.keys()) if (key !== 'attribute' && key !== 'default') throw new TemplateRuntimeError(`FilterArgumentError: Unexpected keyword argument '${key}'`);
-      return items.map(attrGetter(attribute, undefined, fallback));
+      return new PyIterator('generator', items.map(attrGetter(attribute, undefined, fallback)));
     }
     if (!a.length) throw new TemplateRuntimeError('FilterArgumentError: map requires a filter argument');
     const name = asStr(a[0]!);
     if (name === undefined) throw new TemplateRuntimeError('the filter name must be a string');
-    return items.map((item) => ctx.callFilter(name, item, a.slice(1), k));
+    return new PyIterator('generator', items.map((item) => ctx.callFilter(name, item, a.slice(1), k)));
   },
   max: (v, a, k) => minMax(v, a, k, 'max'),
   min: (v, a, k) => minMax(v, a, k, 'min'),
@@ -442,18 +443,22 @@ export const FILTERS: Record<string, Filter> = {
     return text;
   },
   random: refuse('random', 'its result is random, so no two renderings match'),
-  reject: (v, a, _k, ctx) => selectOrReject(v, a, ctx, false, false),
-  rejectattr: (v, a, _k, ctx) => selectOrReject(v, a, ctx, false, true),
-  select: (v, a, _k, ctx) => selectOrReject(v, a, ctx, true, false),
-  selectattr: (v, a, _k, ctx) => selectOrReject(v, a, ctx, true, true),
+  reject: (v, a, _k, ctx) => new PyIterator('generator', selectOrReject(v, a, ctx, false, false)),
+  rejectattr: (v, a, _k, ctx) => new PyIterator('generator', selectOrReject(v, a, ctx, false, true)),
+  select: (v, a, _k, ctx) => new PyIterator('generator', selectOrReject(v, a, ctx, true, false)),
+  selectattr: (v, a, _k, ctx) => new PyIterator('generator', selectOrReject(v, a, ctx, true, true)),
   replace: (v, a, k) => {
     const [old, replacement, count] = params('replace', a, k, [['old', REQUIRED], ['new', REQUIRED], ['count', null]]);
     return callMethod(softStr(v), 'replace', [softStr(old!), softStr(replacement!), count === null ? -1n : count!]);
   },
+  // Jinja2: a str reversed; else reversed(value), an iterator (list_reverseiterator of a list, dict_reversekeyiterator of
+  // a dict, `reversed` of a tuple); what reversed() refuses (a generator), a list.
   reverse: (v) => {
     const s = asStr(v);
     if (s !== undefined) return codePoints(s).reverse().join('');
-    return [...iterate(v)].reverse();
+    const reversedType = Array.isArray(v) ? 'list_reverseiterator' : v instanceof PyDict ? 'dict_reversekeyiterator' : v instanceof PyTuple ? 'reversed' : undefined;
+    const items = [...iterate(v)].reverse();
+    return reversedType ? new PyIterator(reversedType, items) : items;
   },
   round: (v, a, k) => {
     const [precision, method] = params('round', a, k, [['precision', 0n], ['method', 'common']]);
@@ -497,7 +502,7 @@ export const FILTERS: Record<string, Filter> = {
       if (fill !== null && i >= withExtra) tmp.push(fill!);
       out.push(tmp);
     }
-    return out;
+    return new PyIterator('generator', out);
   },
   sort: (v, a, k) => {
     const [reverse, caseSensitive, attribute] = params('sort', a, k, [['reverse', false], ['case_sensitive', false], ['attribute', null]]);
@@ -567,12 +572,12 @@ export const FILTERS: Record<string, Filter> = {
     const post = truthy(caseSensitive!) ? undefined : ignoreCase;
     const key = attribute !== null ? attrGetter(attribute!, post) : (post ?? ((x: Value) => x));
     const seen = new Set<string>();
-    return iterate(v).filter((item) => {
+    return new PyIterator('generator', iterate(v).filter((item) => {
       const h = hashKey(key(item));
       if (seen.has(h)) return false;
       seen.add(h);
       return true;
-    });
+    }));
   },
   urlencode: (v) => {
     const s = asStr(v);

@@ -337,9 +337,10 @@ const LIST_METHODS: Record<string, (l: Value[], a: Value[], k: Map<string, Value
     return null;
   },
   index: (l, a) => {
-    const i = l.findIndex((x) => equals(x, a[0] ?? null));
-    if (i < 0) throw new TemplateRuntimeError(`ValueError: ${pyRepr(a[0] ?? null)} is not in list`);
-    return BigInt(i);
+    // list.index(x, start, stop): the window as a slice of the list, indices from the list's start.
+    const [from, to] = [a[1], a[2]].map((v, n) => (v === undefined ? (n === 0 ? 0 : l.length) : sliceBound(needInt(v, 'slice indices'), l.length)));
+    for (let i = from!; i < to!; i++) if (equals(l[i]!, a[0] ?? null)) return BigInt(i);
+    throw new TemplateRuntimeError(`ValueError: ${pyRepr(a[0] ?? null)} is not in list`);
   },
   count: (l, a) => BigInt(l.filter((x) => equals(x, a[0] ?? null)).length),
   reverse: (l) => { l.reverse(); return null; },
@@ -437,14 +438,28 @@ function dateAttribute(value: PyDate | PyDateTime, name: string): Value | undefi
   if (simple[name]) return simple[name]!();
   const calls: Record<string, (a: Value[]) => Value> = {
     strftime: (a) => (dt ?? d).strftime(needStr(a[0] ?? null, 'strftime() argument 1')),
-    isoformat: (a) => (dt ? dt.isoformat(a[0] === undefined ? 'T' : needStr(a[0], 'sep')) : d.isoformat()),
+    isoformat: (a) => {
+      // date.isoformat() takes nothing; datetime's timespec is not reproduced.
+      if (!dt && a.length > 0) throw new TemplateRuntimeError(`TypeError: isoformat() takes no arguments (${a.length} given)`);
+      if (a.length > 1) throw new UnsupportedConstruct('`datetime.isoformat` with a timespec', 'mensemble does not implement it');
+      return dt ? dt.isoformat(a[0] === undefined ? 'T' : needStr(a[0], 'sep')) : d.isoformat();
+    },
     weekday: () => BigInt(d.weekday()),
     isoweekday: () => BigInt(d.weekday() + 1),
     toordinal: () => BigInt(d.toordinal()),
     ctime: () => (dt ?? d).strftime('%a %b %e %H:%M:%S %Y'),
   };
   if (dt) calls.date = () => dt.date();
-  if (calls[name]) return new PyCallable(`${dt ? 'datetime' : 'date'}.${name}`, (a) => calls[name]!(a));
+  if (calls[name]) {
+    return new PyCallable(`${dt ? 'datetime' : 'date'}.${name}`, (a, k) => {
+      // Python's date methods are built-ins: keyword arguments are errors or not reproduced; never silently ignored.
+      if (k.size > 0) {
+        if (!dt) throw new TemplateRuntimeError(`TypeError: ${name}() takes no keyword arguments`);
+        throw new UnsupportedConstruct(`keyword arguments to \`datetime.${name}\``, 'mensemble does not implement them');
+      }
+      return calls[name]!(a);
+    });
+  }
   if (['replace', 'timetuple', 'tzinfo', 'time', 'timestamp', 'utcoffset', 'astimezone', 'isocalendar'].includes(name)) {
     throw new UnsupportedConstruct(`\`${typeName(value)}.${name}\``, 'mensemble does not implement it');
   }
@@ -506,4 +521,10 @@ function casefold(s: string): string {
   let out = '';
   for (const c of s) out += folds.get(c) ?? c.toLowerCase();
   return out;
+}
+
+/** A start or stop of list.index as Python clamps it: negative from the end, within 0..n. */
+function sliceBound(i: number, n: number): number {
+  const j = i < 0 ? i + n : i;
+  return j < 0 ? 0 : j > n ? n : j;
 }

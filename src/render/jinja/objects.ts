@@ -1,8 +1,8 @@
 /** Jinja2's own runtime objects that templates see: loop, namespace, cycler, joiner, range, the run namedtuple, imported modules. */
-import { TemplateRuntimeError } from './errors.js';
+import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
 import { equals } from './operations.js';
 import { pyRepr } from './printing.js';
-import { PyCallable, Undefined, asInt, asStr, type PyObject, type Value } from './values.js';
+import { PyCallable, PyTuple, Undefined, asInt, asStr, type PyObject, type Value } from './values.js';
 
 const noArgs = (f: () => Value) => new PyCallable('method', () => f());
 
@@ -138,7 +138,23 @@ export class RunTuple implements PyObject {
   readonly pyType = 'Run';
   constructor(readonly fields: Map<string, Value>) {}
   getattr(name: string): Value | undefined {
-    return this.fields.get(name);
+    if (this.fields.has(name)) return this.fields.get(name);
+    // A namedtuple's own: its field names in order, and tuple's methods (names with `_` are no fields of one).
+    if (name === '_fields') return new PyTuple([...this.fields.keys()]);
+    if (name === 'index' || name === 'count') {
+      return new PyCallable(`Run.${name}`, (a) => {
+        const values = this.iterate();
+        const wanted = a[0] ?? null;
+        if (name === 'count') return BigInt(values.filter((v) => equals(v, wanted)).length);
+        const at = values.findIndex((v) => equals(v, wanted));
+        if (at < 0) throw new TemplateRuntimeError('ValueError: tuple.index(x): x not in tuple');
+        return BigInt(at);
+      });
+    }
+    return undefined;
+  }
+  repr(): string {
+    return `Run(${[...this.fields].map(([k, v]) => `${k}=${pyRepr(v)}`).join(', ')})`;
   }
   getitem(key: Value): Value | undefined {
     const i = asInt(key);
@@ -161,5 +177,33 @@ export class TemplateModule implements PyObject {
   }
   repr(): string {
     return `<TemplateModule ${pyRepr(this.name)}>`;
+  }
+}
+
+/**
+ * What Jinja2's select, reject, selectattr, rejectattr, map, batch, slice,
+ * unique and items give, and reverse of a list or dict: a Python iterator.
+ * It is always true, has no length (`|length` is a TypeError), prints as its
+ * memory address (refused: printing.ts) and is used up by its first reading.
+ * The items are computed at once here; reading them a second time, where
+ * Jinja2 would find nothing left, is refused.
+ */
+export class PyIterator implements PyObject {
+  readonly iterator = true;
+  private used = false;
+
+  constructor(
+    readonly pyType: string,
+    private readonly items: Value[],
+  ) {}
+
+  getattr(): Value | undefined {
+    return undefined;
+  }
+
+  iterate(): Value[] {
+    if (this.used) throw new UnsupportedConstruct(`reading a ${this.pyType} a second time`, 'in Jinja2 the first reading uses it up (a second finds nothing); store it with `| list` to read it twice');
+    this.used = true;
+    return this.items;
   }
 }

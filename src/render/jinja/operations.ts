@@ -194,7 +194,9 @@ export function equals(a: Value, b: Value): boolean {
   if (a instanceof PyDateTime && b instanceof PyDateTime) return a.isoformat() === b.isoformat();
   if (a instanceof PyDateTime || b instanceof PyDateTime) return false;
   if (a instanceof PyDate && b instanceof PyDate) return a.isoformat() === b.isoformat();
-  return false;
+  // Python compares ranges as the sequences they stand for: range(0, 3) == range(3), range(0) == range(2, 2).
+  if (isPyObject(a) && isPyObject(b) && a.pyType === 'range' && b.pyType === 'range') return equals(a.iterate!(), b.iterate!());
+  return a === b;
 }
 
 /** -1, 0, 1 for two numbers (int, float, bool) compared exactly, NaN as NaN. */
@@ -294,7 +296,7 @@ export function length(v: Value): bigint {
   if (v instanceof PyTuple) return BigInt(v.items.length);
   if (v instanceof PyDict) return BigInt(v.size);
   if (v instanceof Undefined) return 0n;
-  if (isPyObject(v) && v.iterate) return BigInt(v.iterate().length);
+  if (isPyObject(v) && v.iterate && !v.iterator) return BigInt(v.iterate().length);
   throw typeError(`object of type '${typeName(v)}' has no len()`);
 }
 

@@ -270,6 +270,8 @@ export interface PyObject {
   repr?(): string;
   /** Iteration, length and `in`, for objects that are sequences (the run namedtuple). */
   iterate?(): Value[];
+  /** An iterator (a generator): iterable, but without a length, and always true. */
+  readonly iterator?: boolean;
   getitem?(key: Value): Value | undefined;
 }
 
@@ -311,7 +313,7 @@ export function truthy(v: Value): boolean {
   if (v instanceof PyDict) return v.size > 0;
   if (v instanceof Undefined) return false;
   if (v instanceof Markup) return v.text.length > 0;
-  if (isPyObject(v) && v.iterate) return v.iterate().length > 0;
+  if (isPyObject(v) && v.iterate && !v.iterator) return v.iterate().length > 0;
   return true;
 }
 

@@ -55,7 +55,7 @@ const SCALARS: ReadonlyArray<readonly [string, Type]> = [
   ['hello', 'str'], ['"a b"', 'str'], ["'it''s'", 'str'], ['é', 'str'], ['"Grüße"', 'str'], ['"ǆemal"', 'str'], ['"ﬁne"', 'str'], ['"ΣΑΣ"', 'str'], ['"x y z"', 'str'], ['"  padded "', 'str'], ['""', 'str'], ['"42"', 'str'], ['"a,b,c"', 'str'], ['abc_DEF', 'str'],
   ['yes', 'bool'], ['no', 'bool'], ['on', 'bool'], ['off', 'bool'], ['true', 'bool'], ['False', 'bool'],
   ['null', 'none'], ['~', 'none'],
-  ['2020-01-02', 'date'], ['1999-12-31', 'date'],
+  ['2020-01-02', 'date'], ['1999-12-31', 'date'], ['2001-12-14t21:59:43.10-05:00', 'date'], ['2001-12-14 21:59:43.10 -5', 'date'], ['2002-12-14', 'date'], ['2020-01-02 03:04:05', 'date'],
 ];
 
 const LISTS: readonly string[] = ['[1, 2, 3]', '[3, 1, 2]', '[1.5, 2, -1]', '[a, b, c]', '[b, a, c, a]', '[]', '[1, [2, 3]]', '[0, yes, null]', '[10, 9, 100]', '["x", "Y", "z"]'];
@@ -134,6 +134,13 @@ class Expressions {
           () => n('(range(', r.pick(['3', '5', '1, 10', '10, 0, -3']), ') | list | length)'),
           () => n('(', e('list'), ' | count)'),
           () => n('(', e('str'), ' | wordcount)'),
+          () => n('((', e('list'), ').index(', e('any'), '))'),
+          () => n('((range(10) | list).index(', e('int'), ', ', r.pick(['1', '2', '-3']), '))'),
+          () => n('(run | length)'),
+          () => n('(', e('list'), " | select('odd') | length)"),
+          () => n('(', e('list'), " | map('string') | length)"),
+          () => n('((', e('date'), ' - ', e('date'), ').days)'),
+          () => n('(', e('date'), '.year)'),
         ])();
       case 'float':
         return r.pick<() => Node>([
@@ -175,6 +182,14 @@ class Expressions {
           () => n('(', e('dict'), ' | dictsort | string)'),
           () => n('(', e('bool'), " | string)"),
           () => n('(', e('str'), " if ", e('bool'), " else ", e('str'), ')'),
+          () => n('(', e(r.pick(['int', 'float'])), ' | filesizeformat', r.pick(['', '(true)']), ')'),
+          () => n('((range(', r.pick(['1, 11', '10', '0, 20, 3', '5, 0, -1']), ')[', r.pick(['1:', '::2', '2:5', '::-1']), ']) | string)'),
+          () => n('(range(', r.pick(['3', '1, 4']), ') == range(', r.pick(['3', '0, 3', '1, 4']), ')) | string'),
+          () => n('(', e('date'), '.isoformat(', r.pick(['', "sep=' '", "timespec='minutes'"]), '))'),
+          () => n('(', e('date'), '.replace(year=', r.pick(['2000', '1999']), ') | string)'),
+          () => n("(run._fields | join(','))"),
+          () => n('(', e('list'), " | select('odd') | string)"),
+          () => n('(', e('list'), ' | reverse | string)'),
         ])();
       case 'bool':
         return r.pick<() => Node>([
@@ -238,6 +253,7 @@ class Expressions {
       case 'dict':
         return n(r.pick(["{'a': 1}", "{'b': 2, 'a': 1}", '{}', "{1: 'x', 'y': [1]}"]));
       case 'date':
+        return this.variable('date') ?? n('none');
       case 'none':
         return n('none');
       default:
