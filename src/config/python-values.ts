@@ -113,7 +113,7 @@ function pyStringRepr(s: string): string {
 // the `yaml` package follows only loosely.
 const PY_INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
 const PY_FLOAT =
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const PY_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 
 /**
@@ -193,4 +193,38 @@ export function canonicalJson(value: unknown): string {
   }
   if (typeof value === 'number' && !Number.isFinite(value)) return JSON.stringify(String(value));
   return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * What PyYAML makes of a scalar with the non-specific tag `!` (`! 42`,
+ * `! "42"`): the value the text would have written plain (42, not '42').
+ * Undefined for text that is a string written plain.
+ */
+export function nonSpecificScalar(text: string): unknown {
+  if (PY_TIMESTAMP.test(text)) return new YamlTimestamp(text);
+  if (PY_FLOAT.test(text)) {
+    const t = text.replace(/_/g, '');
+    if (/inf$/i.test(t)) return new PyFloat(t.startsWith('-') ? -Infinity : Infinity);
+    if (/nan$/i.test(t)) return new PyFloat(NaN);
+    if (t.includes(':')) {
+      // Base 60, as PyYAML's construct_yaml_float: digits times 60 each, the last part a float.
+      const sign = t.startsWith('-') ? -1 : 1;
+      const parts = t.replace(/^[-+]/, '').split(':').map(Number);
+      let value = 0;
+      for (const part of parts) value = value * 60 + part;
+      return new PyFloat(sign * value);
+    }
+    return new PyFloat(Number(t));
+  }
+  if (PY_INT.test(text)) {
+    const i = pyYamlIntValue(text);
+    return Number.isSafeInteger(Number(i)) ? Number(i) : i;
+  }
+  if (PY_BOOL.test(text)) return /^(?:yes|true|on)$/i.test(text);
+  if (/^(?:~|null|Null|NULL|)$/.test(text)) return null;
+  return undefined;
+}
+
+function pyYamlIntValue(text: string): bigint {
+  return pyYamlInt(text);
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { UserError, UserErrors, formatLocation, type SourceLocation } from '../util/errors.js';
 import { displayPath } from '../util/paths.js';
-import { pythonScalar } from './python-values.js';
+import { nonSpecificScalar, pythonScalar } from './python-values.js';
 
 /** A parsed YAML file that still knows where every value came from. */
 export interface YamlSource {
@@ -149,6 +149,7 @@ export function parseYamlText(file: string, text: string): YamlSource {
   if (problems.length > 0) {
     throw new UserErrors(problems.map((e) => `${formatLocation(offsetLocation(source, e.pos[0]))}: ${yamlProblem(e.code, e.message, text.slice(e.pos[0], e.pos[1]))}`));
   }
+  refuseCollectionTags(source);
   checkDepth(source);
   checkAliasExpansion(source);
   checkKeys(source);
@@ -277,9 +278,39 @@ function configStructure(root: unknown): unknown {
   });
 }
 
+/**
+ * YAML 1.1 types PyYAML builds as Python objects mensemble does not hold:
+ * `!!set` (a set, printed in hash order), `!!omap` and `!!pairs` (lists of
+ * pairs), `!!binary` (bytes). Refused with their line, never read as
+ * something else (the yaml library reads a set as an empty mapping and
+ * bytes as a mapping of numbers).
+ */
+function refuseCollectionTags(source: YamlSource): void {
+  const refused: Record<string, string> = {
+    'tag:yaml.org,2002:set': 'a Python set',
+    'tag:yaml.org,2002:omap': 'a list of key-value pairs',
+    'tag:yaml.org,2002:pairs': 'a list of key-value pairs',
+    'tag:yaml.org,2002:binary': 'Python bytes',
+  };
+  visit(source.doc, {
+    Node(_key, node) {
+      const what = node.tag ? refused[node.tag] : undefined;
+      if (!what) return;
+      const written = `!!${node.tag!.split(':').pop()}`;
+      throw new UserError(`${formatLocation(offsetLocation(source, node.range?.[0] ?? 0))}: the YAML tag \`${written}\` makes ${what} in PyYAML, which mensemble does not reproduce; write a plain list or mapping instead.`);
+    },
+  });
+}
+
 function applyPythonScalars(doc: Document.Parsed): void {
   visit(doc, {
     Scalar(_key, node) {
+      // The non-specific tag `!`: PyYAML resolves the text as if written plain, quoted or not (`! "42"` is 42).
+      if (node.tag === '!' && typeof node.value === 'string') {
+        const resolved = nonSpecificScalar(node.value);
+        if (resolved !== undefined) node.value = resolved;
+        return;
+      }
       if (node.type === 'PLAIN' && typeof node.source === 'string') {
         node.value = pythonScalar(node.value, node.source);
       }

@@ -126,11 +126,29 @@ export function toTitleChar(c: string): string {
 export function pyTitle(s: string): string {
   let out = '';
   let previousCased = false;
-  for (const c of s) {
-    out += previousCased ? c.toLowerCase() : toTitleChar(c);
+  const cps = codePoints(s);
+  cps.forEach((c, i) => {
+    out += previousCased ? (c === 'Σ' ? sigmaAt(cps, i) : c.toLowerCase()) : toTitleChar(c);
     previousCased = isCased(c);
-  }
+  });
   return out;
+}
+
+/**
+ * Python's lowercase of a capital sigma preceded by a cased letter: final
+ * (ς) unless a cased letter follows, case-ignorable characters skipped
+ * (Unicode's Final_Sigma, as CPython's handle_capital_sigma).
+ */
+function precededByCased(cps: readonly string[], i: number): boolean {
+  let j = i - 1;
+  while (j >= 0 && /\p{Case_Ignorable}/u.test(cps[j]!)) j--;
+  return j >= 0 && isCased(cps[j]!);
+}
+
+function sigmaAt(cps: readonly string[], i: number): string {
+  let j = i + 1;
+  while (j < cps.length && /\p{Case_Ignorable}/u.test(cps[j]!)) j++;
+  return j < cps.length && isCased(cps[j]!) ? 'σ' : 'ς';
 }
 
 function justify(s: string, width: Value, fill: Value, how: 'l' | 'r' | 'c'): string {
@@ -194,9 +212,17 @@ const STR_METHODS: Record<string, (s: string, a: Value[], k: Map<string, Value>)
   title: (s) => pyTitle(s),
   capitalize: (s) => {
     const cps = codePoints(s);
-    return cps.length ? toTitleChar(cps[0]!) + cps.slice(1).join('').toLowerCase() : '';
+    if (!cps.length) return '';
+    // The rest lowered in the context of the whole string (a final sigma after the first letter is ς), as Python does.
+    const whole = s.toLowerCase();
+    return toTitleChar(cps[0]!) + whole.slice(cps[0]!.toLowerCase().length);
   },
-  swapcase: (s) => [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
+  // Python's swapcase: upper-case letters lowered (a capital sigma as lower() would, final or not), lower-case ones
+  // raised, everything else (titlecase digraphs such as ǅ, digits) as it is.
+  swapcase: (s) => {
+    const cps = codePoints(s);
+    return cps.map((c, i) => (/\p{Uppercase}/u.test(c) ? (c === 'Σ' && i > 0 && precededByCased(cps, i) ? sigmaAt(cps, i) : c.toLowerCase()) : /\p{Lowercase}/u.test(c) ? c.toUpperCase() : c)).join('');
+  },
   strip: (s, a, k) => pyStrip(s, arg(a, k, 0, 'chars', null), true, true),
   lstrip: (s, a, k) => pyStrip(s, arg(a, k, 0, 'chars', null), true, false),
   rstrip: (s, a, k) => pyStrip(s, arg(a, k, 0, 'chars', null), false, true),

@@ -64,7 +64,8 @@ export class Namespace implements PyObject {
     return k === undefined ? undefined : this.attrs.get(k);
   }
   repr(): string {
-    return `<Namespace ${[...this.attrs].map(([k, v]) => `${k}=${pyRepr(v)}`).join(', ')}>`;
+    // Jinja2's Namespace.__repr__: f"<Namespace {self.__attrs!r}>", the dict's repr.
+    return `<Namespace {${[...this.attrs].map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}>`;
   }
 }
 

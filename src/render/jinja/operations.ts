@@ -174,6 +174,14 @@ export function negate(v: Value, sign: 'neg' | 'pos'): Value {
   throw typeError(`bad operand type for unary ${sign === 'neg' ? '-' : '+'}: '${typeName(v)}'`);
 }
 
+/** Items of two containers compared: Python tries identity first, so a nan equals itself there (refused: which nan is which is unknown). */
+function itemEquals(x: Value, y: Value): boolean {
+  if (typeof x === 'number' && typeof y === 'number' && Number.isNaN(x) && Number.isNaN(y)) {
+    throw new UnsupportedConstruct('comparing containers that hold nan', 'Python counts the same nan object as equal and another as not, which mensemble cannot tell apart');
+  }
+  return equals(x, y);
+}
+
 /** Python's `==`. */
 export function equals(a: Value, b: Value): boolean {
   if (a === b) return true;
@@ -185,8 +193,8 @@ export function equals(a: Value, b: Value): boolean {
   const sa = asStr(a);
   const sb = asStr(b);
   if (sa !== undefined || sb !== undefined) return sa === sb;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equals(x, b[i]!));
-  if (a instanceof PyTuple && b instanceof PyTuple) return a.items.length === b.items.length && a.items.every((x, i) => equals(x, b.items[i]!));
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => itemEquals(x, b[i]!));
+  if (a instanceof PyTuple && b instanceof PyTuple) return a.items.length === b.items.length && a.items.every((x, i) => itemEquals(x, b.items[i]!));
   if (a instanceof PyDict && b instanceof PyDict) {
     if (a.size !== b.size) return false;
     return a.items().every(([k, v]) => b.has(k) && equals(v, b.get(k)!));
@@ -274,7 +282,12 @@ export function contains(container: Value, item: Value): boolean {
   }
   if (container instanceof PyDict) return container.has(item);
   if (container instanceof Undefined) return false;
-  return iterate(container).some((x) => equals(x, item));
+  const items = iterate(container);
+  // Python's `in` tries identity before ==: a nan finds itself, not another nan; mensemble cannot tell which is which.
+  if (typeof item === 'number' && Number.isNaN(item) && items.some((x) => typeof x === 'number' && Number.isNaN(x))) {
+    throw new UnsupportedConstruct('`in` with nan', 'Python finds the same nan object and not another, which mensemble cannot tell apart');
+  }
+  return items.some((x) => equals(x, item));
 }
 
 /** Python's `iter()`: lists, tuples, str (by code point), dict keys, Undefined (empty). */
