@@ -72,20 +72,54 @@ function explainEndOfTemplate(err: TemplateError, source: string): void {
   err.position = { line: open.line, column: open.column };
 }
 
-/** Jinja2 refuses unknown filters and tests when it compiles a template, even in branches never taken: so do we. */
+/**
+ * Jinja2 refuses an unknown filter or test when it compiles a template,
+ * except where its compiler works in a "soft" frame: an `if` (its tests and
+ * branches) and an inline if-expression. There the error waits until the
+ * filter runs, so a branch never taken may name one (`{% if false %}{{ x |
+ * nosuch }}{% endif %}` renders). Loop, macro, call, filter, with and block
+ * bodies open frames of their own, which are not soft again. So do we.
+ */
 function checked(ast: TemplateAst): TemplateAst {
-  const visit = (node: unknown): void => {
+  const visit = (node: unknown, soft: boolean): void => {
     if (!node || typeof node !== 'object') return;
     if (Array.isArray(node)) {
-      node.forEach(visit);
+      for (const item of node) visit(item, soft);
       return;
     }
     const n = node as Expr | Stmt;
-    if (n.kind === 'filter' && !Object.hasOwn(FILTERS, n.name)) throw new TemplateSyntaxError(`unknown filter \`${n.name}\` (Jinja2 has no filter of that name)`, n.at);
-    if (n.kind === 'test' && !Object.hasOwn(TESTS, n.name)) throw new TemplateSyntaxError(`unknown test \`${n.name}\` (Jinja2 has no test of that name)`, n.at);
-    for (const [key, value] of Object.entries(node)) if (key !== 'at') visit(value);
+    if (!soft && n.kind === 'filter' && !Object.hasOwn(FILTERS, n.name)) throw new TemplateSyntaxError(`unknown filter \`${n.name}\` (Jinja2 has no filter of that name)`, n.at);
+    if (!soft && n.kind === 'test' && !Object.hasOwn(TESTS, n.name)) throw new TemplateSyntaxError(`unknown test \`${n.name}\` (Jinja2 has no test of that name)`, n.at);
+    switch (n.kind) {
+      case 'if':
+      case 'condexpr':
+        for (const [key, value] of Object.entries(n)) if (key !== 'at') visit(value, true);
+        return;
+      case 'for':
+        visit(n.iter, soft);
+        visit(n.else_, soft);
+        visit(n.body, false);
+        visit(n.test, false);
+        return;
+      case 'with':
+        visit(n.values, soft);
+        visit(n.body, false);
+        return;
+      case 'callblock':
+        visit(n.call, soft);
+        visit(n.defaults, false);
+        visit(n.body, false);
+        return;
+      case 'macro':
+      case 'filterblock':
+      case 'assignblock':
+      case 'block':
+        for (const [key, value] of Object.entries(n)) if (key !== 'at') visit(value, false);
+        return;
+    }
+    for (const [key, value] of Object.entries(node)) if (key !== 'at') visit(value, soft);
   };
-  visit(ast.body);
+  visit(ast.body, false);
   return ast;
 }
 
