@@ -74,7 +74,7 @@ function pyFloatOf(v: Value): number | undefined {
   if (i !== undefined) return intToFloat(i);
   const s = asStr(v);
   if (s === undefined) return undefined;
-  const t = pyStrip(s, null, true, true).replace(/(\d)_(?=\d)/g, '$1');
+  const t = asciiDigits(pyStrip(s, null, true, true)).replace(/(\d)_(?=\d)/g, '$1');
   if (/^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?)$/i.test(t)) return Number(t);
   if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (/^[+-]?nan$/i.test(t)) return NaN;
@@ -84,7 +84,7 @@ function pyFloatOf(v: Value): number | undefined {
 
 /** Python's int(text, base). */
 function pyIntOf(text: string, base: number): bigint | undefined {
-  let t = pyStrip(text, null, true, true);
+  let t = asciiDigits(pyStrip(text, null, true, true));
   let sign = 1n;
   if (t.startsWith('-') || t.startsWith('+')) {
     if (t[0] === '-') sign = -1n;
@@ -635,4 +635,20 @@ function floatToInt(f: number, fallback: Value): Value {
   if (Number.isNaN(f)) return fallback;
   if (!Number.isFinite(f)) throw new TemplateRuntimeError('OverflowError: cannot convert float infinity to integer');
   return BigInt(Math.trunc(f));
+}
+
+/**
+ * Python's int() and float() read any Unicode decimal digit (`'٣'` is 3).
+ * Decimal digits come in runs of ten, 0 to 9, so a digit's value is its
+ * distance from the start of its run, modulo ten.
+ */
+function asciiDigits(s: string): string {
+  if (!/[^\x00-\x7f]/.test(s)) return s;
+  return s.replace(/\p{Nd}/gu, (d) => {
+    const cp = d.codePointAt(0)!;
+    if (cp < 0x80) return d;
+    let start = cp;
+    while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+    return String((cp - start) % 10);
+  });
 }
