@@ -199,7 +199,9 @@ export function equals(a: Value, b: Value): boolean {
     if (a.size !== b.size) return false;
     return a.items().every(([k, v]) => b.has(k) && equals(v, b.get(k)!));
   }
-  if (a instanceof PyDateTime && b instanceof PyDateTime) return a.isoformat() === b.isoformat();
+  // Aware datetimes are equal when they are the same instant, whatever their offsets; naive ones by their fields;
+  // an aware one never equals a naive one.
+  if (a instanceof PyDateTime && b instanceof PyDateTime) return (a.offsetMinutes === null) === (b.offsetMinutes === null) && a.instant() === b.instant();
   if (a instanceof PyDateTime || b instanceof PyDateTime) return false;
   if (a instanceof PyDate && b instanceof PyDate) return a.isoformat() === b.isoformat();
   // Python compares ranges as the sequences they stand for: range(0, 3) == range(3), range(0) == range(2, 2).
@@ -252,8 +254,10 @@ export function compareValues(a: Value, b: Value, op = '<'): number {
     }
     return la.length - lb.length;
   }
-  if (a instanceof PyDateTime && b instanceof PyDateTime && (a.offsetMinutes === null) === (b.offsetMinutes === null) && a.offsetMinutes === b.offsetMinutes) {
-    return compareStrings(a.isoformat(), b.isoformat());
+  if (a instanceof PyDateTime && b instanceof PyDateTime) {
+    if ((a.offsetMinutes === null) !== (b.offsetMinutes === null)) throw typeError("can't compare offset-naive and offset-aware datetimes");
+    const [x, y] = [a.instant(), b.instant()];
+    return x < y ? -1 : x > y ? 1 : 0;
   }
   if (a instanceof PyDate && b instanceof PyDate && !(a instanceof PyDateTime) && !(b instanceof PyDateTime)) return compareStrings(a.isoformat(), b.isoformat());
   throw typeError(`'${op}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);

@@ -65,7 +65,9 @@ export function hashKey(v: Value): string {
   if (typeof v === 'string') return `s${v}`;
   if (v instanceof Markup) return `s${v.text}`;
   if (v instanceof PyTuple) return `t(${v.items.map(hashKey).join(',')})`;
-  if (v instanceof PyDate || v instanceof PyDateTime) return `d${v.isoformat()}`;
+  // An aware datetime hashes by its instant, as Python's does: equal ones find each other in a dict.
+  if (v instanceof PyDateTime) return v.offsetMinutes === null ? `dn${v.isoformat()}` : `da${v.instant()}`;
+  if (v instanceof PyDate) return `d${v.isoformat()}`;
   if (v instanceof Undefined) throw new TemplateRuntimeError(`${v.describe()} cannot be a dictionary key`);
   throw new TemplateRuntimeError(`unhashable type: '${typeName(v)}'`);
 }
@@ -172,6 +174,16 @@ export class PyDateTime {
   }
   date(): PyDate {
     return new PyDate(this.year, this.month, this.day);
+  }
+  /**
+   * Microseconds from day one: of the UTC instant for an aware datetime,
+   * of the wall clock for a naive one. Python compares and hashes aware
+   * datetimes by their instant (21:59-05:00 == 02:59+00:00 the next day).
+   */
+  instant(): bigint {
+    const days = BigInt(this.date().toordinal());
+    const seconds = days * 86400n + BigInt(this.hour * 3600 + this.minute * 60 + this.second) - BigInt((this.offsetMinutes ?? 0) * 60);
+    return seconds * 1_000_000n + BigInt(this.microsecond);
   }
   isoformat(sep = 'T'): string {
     const frac = this.microsecond ? `.${pad(this.microsecond, 6)}` : '';
