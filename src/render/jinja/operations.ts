@@ -9,7 +9,7 @@ import { percentFormat } from './format.js';
 import { attributeOf } from './methods.js';
 import { pyStr } from './printing.js';
 import { correctlyRoundedPow } from './pow.js';
-import { Markup, PyDate, PyDateTime, PyDict, PyTuple, Undefined, asInt, htmlEscape, asStr, codePoints, isPyObject, strLength, typeName, type Value } from './values.js';
+import { Markup, PyDate, PyDateTime, PyDict, PyTimedelta, PyTuple, Undefined, asInt, htmlEscape, asStr, codePoints, isPyObject, strLength, typeName, type Value } from './values.js';
 
 const typeError = (message: string) => new TemplateRuntimeError(message);
 
@@ -42,6 +42,7 @@ const SAFE = 2n ** 53n;
 
 export function arithmetic(op: ArithOp, a: Value, b: Value): Value {
   checkDefined(a, b);
+  if (op === 'sub' && (a instanceof PyDate || a instanceof PyDateTime) && (b instanceof PyDate || b instanceof PyDateTime)) return dateDifference(a, b);
   const ia = asInt(a);
   const ib = asInt(b);
   if (ia !== undefined && ib !== undefined) return intArithmetic(op, ia, ib);
@@ -126,6 +127,16 @@ function floatPower(a: number, b: number): number {
   return negative ? -value : value;
 }
 
+/** date - date and datetime - datetime: a timedelta, as Python gives it; a date and a datetime do not subtract. */
+function dateDifference(a: PyDate | PyDateTime, b: PyDate | PyDateTime): Value {
+  if (a instanceof PyDateTime && b instanceof PyDateTime) {
+    if ((a.offsetMinutes === null) !== (b.offsetMinutes === null)) throw typeError("can't subtract offset-naive and offset-aware datetimes");
+    return new PyTimedelta(a.instant() - b.instant()) as unknown as Value;
+  }
+  if (a instanceof PyDateTime || b instanceof PyDateTime) throw typeError(`unsupported operand type(s) for -: '${typeName(a)}' and '${typeName(b)}'`);
+  return new PyTimedelta(BigInt(a.toordinal() - b.toordinal()) * 86_400_000_000n) as unknown as Value;
+}
+
 function floatDivmod(x: number, y: number): [number, number] {
   if (y === 0) throw new TemplateRuntimeError('ZeroDivisionError: float divmod()');
   // An infinite dividend (or a NaN) has no remainder: Python gives nan for both.
@@ -206,6 +217,7 @@ export function equals(a: Value, b: Value): boolean {
   if (a instanceof PyDate && b instanceof PyDate) return a.isoformat() === b.isoformat();
   // Python compares ranges as the sequences they stand for: range(0, 3) == range(3), range(0) == range(2, 2).
   if (isPyObject(a) && isPyObject(b) && a.pyType === 'range' && b.pyType === 'range') return equals(a.iterate!(), b.iterate!());
+  if (a instanceof PyTimedelta && b instanceof PyTimedelta) return a.total === b.total;
   return a === b;
 }
 
@@ -254,6 +266,7 @@ export function compareValues(a: Value, b: Value, op = '<'): number {
     }
     return la.length - lb.length;
   }
+  if (a instanceof PyTimedelta && b instanceof PyTimedelta) return a.total < b.total ? -1 : a.total > b.total ? 1 : 0;
   if (a instanceof PyDateTime && b instanceof PyDateTime) {
     if ((a.offsetMinutes === null) !== (b.offsetMinutes === null)) throw typeError("can't compare offset-naive and offset-aware datetimes");
     const [x, y] = [a.instant(), b.instant()];
@@ -367,7 +380,8 @@ function subscript(obj: Value, key: Value | PySlice): Value | undefined {
     if (index < 0n || index >= n) return undefined;
     return seq[Number(index)]!;
   }
-  if (key instanceof PySlice) return undefined;
+  // A range slices into a range; other objects have no slices.
+  if (key instanceof PySlice) return isPyObject(obj) && obj.pyType === 'range' && obj.getitem ? obj.getitem(key as unknown as Value) : undefined;
   if (obj instanceof PyDict) {
     try {
       return obj.get(key);

@@ -13,6 +13,7 @@ export function pyStr(v: Value): string {
   }
   if (v instanceof PyDateTime) return v.isoformat(' ');
   if (v instanceof PyDate) return v.isoformat();
+  if (isPyObject(v) && v.str) return v.str();
   return pyRepr(v);
 }
 

@@ -280,6 +280,8 @@ export interface PyObject {
   /** Namespace and friends accept `set ns.attr = ...`. */
   setattr?(name: string, value: Value): void;
   repr?(): string;
+  /** `str()`, where it is not the repr (a timedelta). */
+  str?(): string;
   /** Iteration, length and `in`, for objects that are sequences (the run namedtuple). */
   iterate?(): Value[];
   /** An iterator (a generator): iterable, but without a length, and always true. */
@@ -325,6 +327,7 @@ export function truthy(v: Value): boolean {
   if (v instanceof PyDict) return v.size > 0;
   if (v instanceof Undefined) return false;
   if (v instanceof Markup) return v.text.length > 0;
+  if (v instanceof PyTimedelta) return v.total !== 0n;
   if (isPyObject(v) && v.iterate && !v.iterator) return v.iterate().length > 0;
   return true;
 }
@@ -355,4 +358,52 @@ export function codePoints(s: string): string[] {
 
 export function strLength(s: string): number {
   return /[\uD800-\uDFFF]/.test(s) ? Array.from(s).length : s.length;
+}
+
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/**
+ * Python's datetime.timedelta, what subtracting two dates or datetimes
+ * gives: days, seconds and microseconds normalized as Python does (only
+ * `days` may be negative), printed as `46 days, 0:00:00` by str() and as
+ * `datetime.timedelta(days=46)` inside containers.
+ */
+export class PyTimedelta implements PyObject {
+  readonly pyType = 'timedelta';
+  readonly days: bigint;
+  readonly seconds: bigint;
+  readonly microseconds: bigint;
+
+  constructor(readonly total: bigint) {
+    const days = total >= 0n ? total / MICROS_PER_DAY : -((-total + MICROS_PER_DAY - 1n) / MICROS_PER_DAY);
+    const rest = total - days * MICROS_PER_DAY;
+    this.days = days;
+    this.seconds = rest / 1_000_000n;
+    this.microseconds = rest % 1_000_000n;
+  }
+
+  getattr(name: string): Value | undefined {
+    if (name === 'days') return this.days;
+    if (name === 'seconds') return this.seconds;
+    if (name === 'microseconds') return this.microseconds;
+    if (name === 'total_seconds') return new PyCallable('timedelta.total_seconds', () => Number(this.total) / 1e6);
+    return undefined;
+  }
+
+  str(): string {
+    const h = this.seconds / 3600n;
+    const m = (this.seconds % 3600n) / 60n;
+    const s = this.seconds % 60n;
+    const clock = `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}${this.microseconds ? `.${String(this.microseconds).padStart(6, '0')}` : ''}`;
+    if (this.days === 0n) return clock;
+    return `${this.days} day${this.days === 1n || this.days === -1n ? '' : 's'}, ${clock}`;
+  }
+
+  repr(): string {
+    const parts: string[] = [];
+    if (this.days) parts.push(`days=${this.days}`);
+    if (this.seconds) parts.push(`seconds=${this.seconds}`);
+    if (this.microseconds) parts.push(`microseconds=${this.microseconds}`);
+    return `datetime.timedelta(${parts.length ? parts.join(', ') : '0'})`;
+  }
 }

@@ -140,6 +140,7 @@ class Expressions {
           () => n('(', e('list'), " | select('odd') | length)"),
           () => n('(', e('list'), " | map('string') | length)"),
           () => n('((', e('date'), ' - ', e('date'), ').days)'),
+          () => n('((', e('date'), ' - ', e('date'), ').seconds)'),
           () => n('(', e('date'), '.year)'),
         ])();
       case 'float':
@@ -187,6 +188,8 @@ class Expressions {
           () => n('(range(', r.pick(['3', '1, 4']), ') == range(', r.pick(['3', '0, 3', '1, 4']), ')) | string'),
           () => n('(', e('date'), '.isoformat(', r.pick(['', "sep=' '", "timespec='minutes'"]), '))'),
           () => n('(', e('date'), '.replace(year=', r.pick(['2000', '1999']), ') | string)'),
+          () => n('((', e('date'), ' - ', e('date'), ') | string)'),
+          () => n('([', e('date'), ' - ', e('date'), '] | string)'),
           () => n("(run._fields | join(','))"),
           () => n('(', e('list'), " | select('odd') | string)"),
           () => n('(', e('list'), ' | reverse | string)'),
@@ -205,6 +208,8 @@ class Expressions {
           () => n('(', e('str'), ".startswith(", e('str'), '))'),
           () => n('(', e('float'), ' == ', e('int'), ')'),
           () => n('(', e('list'), ' == ', e('list'), ')'),
+          () => n('(', e('date'), r.pick([' == ', ' != ', ' < ', ' >= ']), e('date'), ')'),
+          () => n('(', e('date'), ' in [', e('date'), '])'),
         ])();
       case 'list':
         return r.pick<() => Node>([

@@ -18,5 +18,6 @@ const cases = option('cases', 2000);
 process.stderr.write(`fuzz: seed ${seed}, ${cases} cases\n`);
 const result = await fuzz(seed, cases, (done) => process.stderr.write(`fuzz: ${done} of ${cases}\n`));
 for (const d of result.different) process.stdout.write(`${describeDifference(d)}\n\n`);
+process.stdout.write(`fuzz: of the refused, ${result.refusedWhereJinja2Renders} rendered in Jinja2; the others fail in both\n`);
 process.stdout.write(`${summaryLine(result)}\n`);
 process.exitCode = result.different.length > 0 ? 1 : 0;

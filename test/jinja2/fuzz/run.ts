@@ -89,6 +89,8 @@ export interface FuzzResult {
   cases: number;
   identical: number;
   refused: number;
+  /** Of the refused: where Jinja2 rendered (the rest are errors in both). */
+  refusedWhereJinja2Renders: number;
   different: Difference[];
 }
 
@@ -97,7 +99,7 @@ export async function fuzz(seed: number, cases: number, onProgress?: (done: numb
   const oracle = new Jinja2Oracle();
   const ours = new MensembleRenderer();
   const random = new Random(seed);
-  const result: FuzzResult = { cases, identical: 0, refused: 0, different: [] };
+  const result: FuzzResult = { cases, identical: 0, refused: 0, refusedWhereJinja2Renders: 0, different: [] };
   const compare = async (c: Pick<Case, 'fields' | 'prelude' | 'body'>) => {
     const vars = varsText(c);
     const template = c.body.text();
@@ -110,7 +112,10 @@ export async function fuzz(seed: number, cases: number, onProgress?: (done: numb
       const c = generate(random);
       const first = await compare(c);
       if (first.verdict === 'identical') result.identical++;
-      else if (first.verdict === 'refused') result.refused++;
+      else if (first.verdict === 'refused') {
+        result.refused++;
+        if (first.j.ok) result.refusedWhereJinja2Renders++;
+      }
       else {
         const small = await shrink(c, async (candidate) => (await compare(candidate)).verdict === 'different');
         const again = await compare(small);
