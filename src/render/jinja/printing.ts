@@ -1,6 +1,7 @@
 /** Python's `str()` and `repr()` of template values: what `{{ x }}` writes into a run directory. */
 import { pyFloatRepr } from '../../config/python-values.js';
 import { UnsupportedConstruct } from './errors.js';
+import { NOT_PRINTABLE } from './unicode-case.js';
 import { Markup, PyCallable, PyDate, PyDateTime, PyDict, PyTuple, Undefined, isPyObject, type Value } from './values.js';
 
 /** `str(value)`: how `{{ value }}`, `~` and `|string` print. */
@@ -47,7 +48,24 @@ export function pyRepr(v: Value): string {
   throw new UnsupportedConstruct(`printing a ${isPyObject(v) ? v.pyType : 'value'} object`, 'Python prints a memory address that mensemble cannot reproduce');
 }
 
-const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+/**
+ * Whether Python's repr() escapes a character: str.isprintable() of the
+ * tests' Python (its Unicode version, from unicode-case.ts), not Node's,
+ * whose Unicode is newer (U+0C5C was unassigned in Python's, and escaped).
+ */
+function notPrintable(cp: number): boolean {
+  if (cp >= 0x20 && cp < 0x7f) return false;
+  let lo = 0;
+  let hi = NOT_PRINTABLE.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [first, last] = NOT_PRINTABLE[mid]!;
+    if (cp < first) hi = mid - 1;
+    else if (cp > last) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
 
 /** Python's repr of a str: its choice of quotes and its escapes. */
 export function strRepr(s: string): string {
@@ -58,7 +76,7 @@ export function strRepr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (ch !== ' ' && NON_PRINTABLE.test(ch)) {
+    else if (notPrintable(ch.codePointAt(0)!)) {
       const cp = ch.codePointAt(0)!;
       out += cp < 0x100 ? `\\x${cp.toString(16).padStart(2, '0')}` : cp < 0x10000 ? `\\u${cp.toString(16).padStart(4, '0')}` : `\\U${cp.toString(16).padStart(8, '0')}`;
     } else out += ch;
