@@ -7,7 +7,7 @@ import { tempDir } from '../helpers.js';
 import { runCase } from './state-fuzz.js';
 
 const SEED = Number(process.env.MENSEMBLE_STATE_FUZZ_SEED ?? 20261207);
-const CASES = Number(process.env.MENSEMBLE_STATE_FUZZ_CASES ?? 8);
+const CASES = Number(process.env.MENSEMBLE_STATE_FUZZ_CASES ?? 12);
 
 test(`state-fuzz: ${CASES} cases from seed ${SEED}: no internal error, no hang, nothing changed outside the ensemble, no run started twice`, async () => {
   const failures: string[] = [];
