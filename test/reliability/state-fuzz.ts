@@ -63,8 +63,17 @@ type Mutation = { name: string; apply: (ens: string, outside: string, graveyard:
 const runDir = (ens: string, id: string) => path.join(ens, 'runs', id);
 const stateFile = (ens: string, id: string) => path.join(runDir(ens, id), '.mensemble', 'state.json');
 
+/** The ensemble of the case being made: a mutation never reaches outside it through a link an earlier one made. */
+let ensembleRoot = '';
+
+function insideEnsemble(place: string): boolean {
+  const parent = fs.existsSync(path.dirname(place)) ? fs.realpathSync(path.dirname(place)) : path.dirname(place);
+  return `${parent}/`.startsWith(`${fs.realpathSync(ensembleRoot)}/`);
+}
+
 /** Replaces whatever stands at `place` (a file, a folder, a link) with what `make` makes. */
 function replace(place: string, make: () => void): void {
+  if (!insideEnsemble(place)) throw new Error(`${place} lies outside the ensemble through a link`);
   fs.rmSync(place, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(place), { recursive: true });
   make();
@@ -78,8 +87,9 @@ function fifo(place: string): void {
 
 /** A state file made invalid (never a valid record that says something else: that would rightly change the plan). */
 function damageState(file: string, random: Random): void {
-  // Only a state file that is still a file: a FIFO made by another mutation would block this test's own read.
-  if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) return;
+  // Only a state file that is still a file (a FIFO made by another mutation would block this test's own read),
+  // and inside the ensemble (an earlier mutation may have made its folder a link to outside).
+  if (!fs.lstatSync(file, { throwIfNoEntry: false })?.isFile() || !insideEnsemble(file)) return;
   const text = fs.readFileSync(file, 'utf8');
   const state = JSON.parse(text);
   const wrong = random.pick<unknown>([null, 42, 'x', [], {}, true]);
@@ -144,6 +154,7 @@ export async function runCase(root: string, seed: number): Promise<CaseResult> {
   fs.mkdirSync(graveyard, { recursive: true });
   writeEnsemble(ens);
   writeOutside(outside);
+  ensembleRoot = ens;
   const problems: string[] = [];
   const first = await runCli(['apply', '--yes'], ens);
   if (first.code !== 0) return { seed, mutations: [], problems: [`the first apply failed: ${first.stdout}${first.stderr}`] };
