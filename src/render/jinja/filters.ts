@@ -254,9 +254,14 @@ function sortedRepr(v: Value): string {
   return pyRepr(v);
 }
 
-/** Calls a Python method of a str (the filters that are its methods under another name). */
-function callMethod(s: string, name: string, args: Value[]): Value {
+/** Calls a Python method of a str or of Markup (the filters that are its methods under another name). */
+function callMethod(s: string | Markup, name: string, args: Value[]): Value {
   return (attributeOf(s, name) as PyCallable).call(args, new Map());
+}
+
+/** Jinja2's soft_str: Markup stays Markup (so `soft_str(s).upper()` is Markup, as markupsafe's methods return it); anything else is str(). */
+function softText(v: Value): string | Markup {
+  return v instanceof Markup ? v : softStr(v);
 }
 
 const refuse = (name: string, why: string): Filter => () => {
@@ -295,12 +300,10 @@ export const FILTERS: Record<string, Filter> = {
     return new PyIterator('generator', out);
   },
   // Jinja2: soft_str(s).capitalize(), whose first character is put in titlecase (Python 3.8 and later).
-  capitalize: (v) => callMethod(softStr(v), 'capitalize', []),
+  capitalize: (v) => callMethod(softText(v), 'capitalize', []),
   center: (v, a, k) => {
     const [width] = params('center', a, k, [['width', 80n]]);
-    const centered = callMethod(softStr(v), 'center', [width!]);
-    // Markup.center is Markup (markupsafe wraps str's methods): it prints as such inside a container.
-    return v instanceof Markup ? new Markup(asStr(centered)!) : centered;
+    return callMethod(softText(v), 'center', [width!]);
   },
   count: (v) => length(v),
   length: (v) => length(v),
@@ -419,8 +422,8 @@ export const FILTERS: Record<string, Filter> = {
     return items.map(softStr).join(softStr(sep!));
   },
   list: (v) => [...iterate(v)],
-  lower: (v) => softStr(v).toLowerCase(),
-  upper: (v) => softStr(v).toUpperCase(),
+  lower: (v) => callMethod(softText(v), 'lower', []),
+  upper: (v) => callMethod(softText(v), 'upper', []),
   map: (v, a, k, ctx) => {
     const items = iterate(v);
     if (k.has('attribute')) {
@@ -547,7 +550,7 @@ export const FILTERS: Record<string, Filter> = {
   },
   trim: (v, a, k) => {
     const [chars] = params('trim', a, k, [['chars', null]]);
-    return callMethod(softStr(v), 'strip', [chars!]);
+    return callMethod(softText(v), 'strip', [chars!]);
   },
   truncate: (v, a, k) => {
     const [len, killwords, end, leeway] = params('truncate', a, k, [['length', 255n], ['killwords', false], ['end', '...'], ['leeway', null]]);

@@ -492,6 +492,23 @@ function dateAttribute(value: PyDate | PyDateTime, name: string): Value | undefi
   return undefined;
 }
 
+/** str methods markupsafe's Markup does not wrap: they return a plain str (markupsafe 2.1). */
+const MARKUP_RETURNS_STR = new Set(['casefold', 'removeprefix', 'removesuffix']);
+
+/**
+ * What a method of Markup returns: Markup where markupsafe wraps the method
+ * (the text, and each part of split, rsplit, splitlines, partition and
+ * rpartition), a plain str where it does not. Markup escapes a method's
+ * arguments; none is used for its escaping here.
+ */
+function asMarkupResult(name: string, r: Value): Value {
+  if (MARKUP_RETURNS_STR.has(name)) return r;
+  if (typeof r === 'string') return new Markup(r);
+  if (Array.isArray(r) && ['split', 'rsplit', 'splitlines'].includes(name)) return r.map((x) => (typeof x === 'string' ? new Markup(x) : x));
+  if (r instanceof PyTuple && ['partition', 'rpartition'].includes(name)) return new PyTuple(r.items.map((x) => (typeof x === 'string' ? new Markup(x) : x)));
+  return r;
+}
+
 /** The Python attribute `name` of `obj`, or undefined if Python has none (then Jinja2 tries obj['name']). */
 export function attributeOf(obj: Value, name: string): Value | undefined {
   const s = asStr(obj);
@@ -500,8 +517,7 @@ export function attributeOf(obj: Value, name: string): Value | undefined {
       const fn = STR_METHODS[name]!;
       return new PyCallable(`str.${name}`, (a, k) => {
         const r = fn(s, a, k);
-        // Methods of Markup return Markup (escaping their arguments); none is used for its escaping here.
-        return obj instanceof Markup && typeof r === 'string' ? new Markup(r) : r;
+        return obj instanceof Markup ? asMarkupResult(name, r) : r;
       }, undefined, `<built-in method ${name} of str object>`);
     }
     if (UNSUPPORTED_STR.has(name)) throw new UnsupportedConstruct(`\`str.${name}\``, 'it deals in bytes or translation tables, which templates cannot print the same');
