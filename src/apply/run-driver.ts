@@ -2,8 +2,7 @@ import { BackendUnavailableError, type Backend, type JobStatus, type SchedulerRe
 import { schedulerOptionsFor, type TaskSpec } from '../config/types.js';
 import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import fs from 'node:fs';
-import path from 'node:path';
-import { isInside } from '../util/paths.js';
+import { movedPath } from '../util/paths.js';
 import { forgetRemovedRecord, writeRemovedRecord } from '../state/removed-runs.js';
 import { RunDirectoryGone, attemptsFor, flushRunState, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
@@ -354,8 +353,7 @@ export function rehomeRun(entry: PlanEntry): RunState {
   // paths stay as they were: they identify the job to the scheduler (SLURM's working folder, as sacct keeps it).
   state.attempts = state.attempts.map((a) => {
     const log = a.backendData?.log;
-    if (typeof log !== 'string' || !path.isAbsolute(log) || !isInside(moved.from, log)) return a;
-    return { ...a, backendData: { ...a.backendData, log: path.join(run.dir, path.relative(moved.from, log)) } };
+    return typeof log === 'string' ? { ...a, backendData: { ...a.backendData, log: movedPath(log, moved.from, run.dir) } } : a;
   });
   return writeRun(run, state);
 }

@@ -217,14 +217,10 @@ export function nonSpecificScalar(text: string): unknown {
     return new PyFloat(Number(t));
   }
   if (PY_INT.test(text)) {
-    const i = pyYamlIntValue(text);
+    const i = pyYamlInt(text);
     return Number.isSafeInteger(Number(i)) ? Number(i) : i;
   }
   if (PY_BOOL.test(text)) return /^(?:yes|true|on)$/i.test(text);
   if (/^(?:~|null|Null|NULL|)$/.test(text)) return null;
   return undefined;
-}
-
-function pyYamlIntValue(text: string): bigint {
-  return pyYamlInt(text);
 }

@@ -152,9 +152,10 @@ export function parseYamlText(file: string, text: string): YamlSource {
   refuseCollectionTags(source);
   checkDepth(source);
   checkAliasExpansion(source);
-  checkKeys(source);
+  const targets = aliasTargets(source);
+  checkKeys(source, targets);
   applyPythonScalars(doc);
-  flattenMerges(doc);
+  flattenMerges(doc, targets);
   return source;
 }
 
@@ -168,15 +169,9 @@ export function parseYamlText(file: string, text: string): YamlSource {
  * `|list`, `.keys()` and loops. Like PyYAML, a merged mapping is flattened
  * in place, once.
  */
-function flattenMerges(doc: Document): void {
-  const anchors = new Map<string, unknown>();
+function flattenMerges(doc: Document, targets: AliasTargets): void {
   const flattened = new Set<unknown>();
-  visit(doc, {
-    Node(_key, node) {
-      if (node.anchor) anchors.set(node.anchor, node);
-    },
-  });
-  const resolve = (node: unknown): unknown => (isAlias(node) ? anchors.get(node.source) : node);
+  const resolve = (node: unknown): unknown => (isAlias(node) ? targets.get(node) : node);
   const isMergeKey = (key: unknown) => isScalar(key) && typeof key.value === 'symbol' && (key as { source?: string }).source === '<<';
   const flatten = (map: unknown): void => {
     if (!isMap(map) || flattened.has(map)) return;
@@ -322,19 +317,29 @@ function applyPythonScalars(doc: Document.Parsed): void {
  * Keys mensemble cannot read as written, refused with their line: `<<: 5` (or a list holding a non-mapping;
  * `<<` merges mappings, as PyYAML refuses it) and `__proto__`.
  */
-function checkKeys(source: YamlSource): void {
-  // An alias names the last anchor of that name before it, and the walk is in document order, so the anchors
-  // seen so far resolve it. (The yaml library's alias.resolve(doc) walks the whole document for each alias:
-  // 3,000 runs merging one anchor took 12 s.)
+type AliasTargets = Map<unknown, unknown>;
+
+/**
+ * Each alias's node, found in one walk in document order. (The yaml
+ * library's alias.resolve(doc) walks the whole document for each alias:
+ * 3,000 runs merging one anchor took 12 s.) An alias names the last
+ * anchor of its name before it.
+ */
+function aliasTargets(source: YamlSource): AliasTargets {
   const anchors = new Map<string, unknown>();
-  const isMapping = (node: unknown): boolean => {
-    if (isAlias(node)) return isMapping(anchors.get(node.source));
-    return isMap(node);
-  };
+  const targets: AliasTargets = new Map();
   visit(source.doc, {
     Node(_key, node) {
-      if (node.anchor) anchors.set(node.anchor, node);
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor) anchors.set(node.anchor, node);
     },
+  });
+  return targets;
+}
+
+function checkKeys(source: YamlSource, targets: AliasTargets): void {
+  const isMapping = (node: unknown): boolean => (isAlias(node) ? isMap(targets.get(node)) : isMap(node));
+  visit(source.doc, {
     Pair(_key, pair) {
       // A JavaScript object cannot hold this key as a key (it is the object's prototype): refused, never lost.
       if (isScalar(pair.key) && pair.key.value === '__proto__') {

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { isInside } from '../util/paths.js';
+import { movedPath } from '../util/paths.js';
 import type { Backends } from '../backends/registry.js';
 import { schedulerOptionsFor } from '../config/types.js';
 import type { PlanEntry } from '../plan/types.js';
@@ -35,7 +34,7 @@ export function runLogs(entry: PlanEntry, backends: Backends, ensembleDir: strin
   if (attempt) {
     // The attempt recorded where its output went; a run whose folder moved since (the ensemble was renamed) has it in the new place.
     const from = entry.moved?.from;
-    const here = (f: string) => (from !== undefined && isInside(from, f) ? path.join(run.dir, path.relative(from, f)) : f);
+    const here = (f: string) => (from === undefined ? f : movedPath(f, from, run.dir));
     for (const f of backends.get(attempt.backend).outputFiles({ runDir: run.dir, jobFile: run.batch.jobFile, options: schedulerOptionsFor(run.batch, attempt.backend), record: attempt })) files.push({ path: here(f), kind: 'job' });
   }
   for (const task of [...run.batch.tasks.pre_run, ...run.batch.tasks.post_run]) {

@@ -47,6 +47,11 @@ export function fromWorkingFolder(cwd: string, target: string): string {
   return isInside(path.dirname(cwd), target) ? path.relative(cwd, target) || '.' : target;
 }
 
+/** A path inside the folder `from` as it is after that folder moved to `to`; any other path as it is. */
+export function movedPath(p: string, from: string, to: string): string {
+  return path.isAbsolute(p) && isInside(from, p) ? path.join(to, path.relative(from, p)) : p;
+}
+
 /** Paths shown to the user are relative to the working directory when that is shorter. */
 export function displayPath(p: string): string {
   const rel = path.relative(process.cwd(), p);

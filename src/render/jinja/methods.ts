@@ -6,7 +6,7 @@
  */
 import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
 import { strFormat } from './format.js';
-import { compareValues, equals, iterate } from './operations.js';
+import { compareValues, equals, iterate, sliceBounds } from './operations.js';
 import { pyRepr } from './printing.js';
 import { Markup, NamedTuple, PyCallable, PyDate, PyDateTime, PyDict, PyTuple, Undefined, asInt, asStr, codePoints, isPyObject, strLength, typeName, type PyObject, type Value } from './values.js';
 import { CASEFOLD_NOT_LOWER, TITLE_NOT_UPPER } from './unicode-case.js';
@@ -364,8 +364,10 @@ const LIST_METHODS: Record<string, (l: Value[], a: Value[], k: Map<string, Value
   },
   index: (l, a) => {
     // list.index(x, start, stop): the window as a slice of the list, indices from the list's start.
-    const [from, to] = [a[1], a[2]].map((v, n) => (v === undefined ? (n === 0 ? 0 : l.length) : sliceBound(needInt(v, 'slice indices'), l.length)));
-    for (let i = from!; i < to!; i++) if (equals(l[i]!, a[0] ?? null)) return BigInt(i);
+    // Unlike a slice, list.index takes no None for its bounds.
+    if (a[1] === null || a[2] === null) throw new TemplateRuntimeError('TypeError: slice indices must be integers or have an __index__ method');
+    const [from, to] = sliceBounds(l.length, a[1] ?? null, a[2] ?? null, null);
+    for (let i = from; i < to; i++) if (equals(l[i]!, a[0] ?? null)) return BigInt(i);
     throw new TemplateRuntimeError(`ValueError: ${pyRepr(a[0] ?? null)} is not in list`);
   },
   count: (l, a) => BigInt(l.filter((x) => equals(x, a[0] ?? null)).length),
@@ -563,10 +565,4 @@ function casefold(s: string): string {
   let out = '';
   for (const c of s) out += folds.get(c) ?? c.toLowerCase();
   return out;
-}
-
-/** A start or stop of list.index as Python clamps it: negative from the end, within 0..n. */
-function sliceBound(i: number, n: number): number {
-  const j = i < 0 ? i + n : i;
-  return j < 0 ? 0 : j > n ? n : j;
 }

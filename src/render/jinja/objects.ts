@@ -1,6 +1,6 @@
 /** Jinja2's own runtime objects that templates see: loop, namespace, cycler, joiner, range, the run namedtuple, imported modules. */
 import { TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
-import { PySlice, equals } from './operations.js';
+import { PySlice, equals, sliceBounds } from './operations.js';
 import { pyRepr } from './printing.js';
 import { PyCallable, PyTuple, Undefined, asInt, asStr, type PyObject, type Value } from './values.js';
 
@@ -121,7 +121,7 @@ export class PyRange implements PyObject {
   getitem(key: Value | PySlice): Value | undefined {
     if (key instanceof PySlice) {
       // A slice of a range is a range (range(0, 20, 3)[::-1] is range(18, -3, -3)), from slice.indices.
-      const [start, stop, step] = sliceBounds(BigInt(this.values.length), key);
+      const [start, stop, step] = sliceBounds(this.values.length, key.start, key.stop, key.step).map(BigInt) as [bigint, bigint, bigint];
       return new PyRange(this.start + start * this.step, this.start + stop * this.step, this.step * step) as unknown as Value;
     }
     const i = asInt(key);
@@ -212,23 +212,4 @@ export class PyIterator implements PyObject {
     this.used = true;
     return this.items;
   }
-}
-
-/** Python's slice.indices(n): start, stop and step clamped to a sequence of n items. */
-function sliceBounds(n: bigint, slice: PySlice): [bigint, bigint, bigint] {
-  const part = (v: Value, what: string): bigint | undefined => {
-    if (v === null || v instanceof Undefined) return undefined;
-    const i = asInt(v);
-    if (i === undefined) throw new TemplateRuntimeError(`TypeError: slice indices must be integers or None or have an __index__ method (${what})`);
-    return i;
-  };
-  const step = part(slice.step, 'step') ?? 1n;
-  if (step === 0n) throw new TemplateRuntimeError('ValueError: slice step cannot be zero');
-  const [lower, upper] = step < 0n ? [-1n, n - 1n] : [0n, n];
-  const clamp = (v: bigint | undefined, fallback: bigint): bigint => {
-    if (v === undefined) return fallback;
-    if (v < 0n) return v + n < lower ? lower : v + n;
-    return v > upper ? upper : v;
-  };
-  return [clamp(part(slice.start, 'start'), step < 0n ? upper : lower), clamp(part(slice.stop, 'stop'), step < 0n ? lower : upper), step];
 }

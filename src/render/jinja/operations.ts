@@ -332,6 +332,19 @@ export function length(v: Value): bigint {
 
 /** A Python slice object's indices for a sequence of `n` items (slice.indices). */
 export function sliceIndices(n: number, start: Value, stop: Value, step: Value): number[] {
+  const [a, b, st] = sliceBounds(n, start, stop, step);
+  const out: number[] = [];
+  if (st > 0) for (let i = a; i < b; i += st) out.push(i);
+  else for (let i = a; i > b; i += st) out.push(i);
+  return out;
+}
+
+/**
+ * Python's slice(start, stop, step).indices(n): start, stop and step
+ * clamped to a sequence of n items (None for a bound: from the end the
+ * step walks from). Slicing, a range's slice and list.index's window use it.
+ */
+export function sliceBounds(n: number, start: Value, stop: Value, step: Value): [number, number, number] {
   const toIndex = (v: Value): number | undefined => {
     if (v === null || v instanceof Undefined) return undefined;
     const i = asInt(v);
@@ -345,17 +358,8 @@ export function sliceIndices(n: number, start: Value, stop: Value, step: Value):
     if (v < 0) v += n;
     return Math.min(Math.max(v, lo), hi);
   };
-  const out: number[] = [];
-  if (st > 0) {
-    const a = clamp(toIndex(start), 0, 0, n);
-    const b = clamp(toIndex(stop), n, 0, n);
-    for (let i = a; i < b; i += st) out.push(i);
-  } else {
-    const a = clamp(toIndex(start), n - 1, -1, n - 1);
-    const b = clamp(toIndex(stop), -1, -1, n - 1);
-    for (let i = a; i > b; i += st) out.push(i);
-  }
-  return out;
+  if (st > 0) return [clamp(toIndex(start), 0, 0, n), clamp(toIndex(stop), n, 0, n), st];
+  return [clamp(toIndex(start), n - 1, -1, n - 1), clamp(toIndex(stop), -1, -1, n - 1), st];
 }
 
 export class PySlice {
