@@ -9,7 +9,7 @@ import { isInside } from './paths.js';
  * lies outside it as soon as `data` is a link to a shared folder. Whoever
  * deletes or writes by a path from a state file asks this first.
  */
-export function linkOnTheWay(root: string, target: string): string | undefined {
+function linkOnTheWay(root: string, target: string): string | undefined {
   if (!isInside(root, target) || target === root) return target;
   const parts = path.relative(root, path.dirname(target)).split(path.sep).filter((p) => p !== '' && p !== '.');
   let folder = root;

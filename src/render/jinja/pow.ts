@@ -15,13 +15,9 @@
 const MANTISSA_BITS = 53;
 const MIN_EXPONENT = -1074; // of the smallest subnormal's last bit
 
-/** The double nearest to num/den * 2**exp2 (num, den > 0), ties to even; Infinity past the largest. */
-export function ratioToDouble(num: bigint, den: bigint, exp2: number): number {
-  return rounded(num, den, exp2).value;
-}
-
 /**
- * ratioToDouble, and whether the exact value lies within 2**-12 of a unit in
+ * The double nearest to num/den * 2**exp2 (num, den > 0), ties to even
+ * (Infinity past the largest), and whether the exact value lies within 2**-12 of a unit in
  * the last place of the halfway point between two doubles. glibc's pow,
  * which CPython calls, is accurate to about 0.52 units in the last place,
  * not always correctly rounded: there it may round either way.
