@@ -33,12 +33,30 @@ alive() { # alive <pidfile>: the process the pid file names is running
   [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
 
+# The log a daemon that did not come up left, for the message that says so.
+log_of() { # log_of <description>
+  case "$1" in
+    slurmdbd) echo "$dir/log/slurmdbd.log" ;;
+    slurmctld) echo "$dir/log/slurmctld.log" ;;
+    node*) echo "$dir/log/slurmd.log" ;;
+    munged) echo /var/log/munge/munged.log ;;
+    *) echo "" ;;
+  esac
+}
+
 wait_for() { # wait_for <seconds> <description> <command...>
-  local limit=$(( $1 * 10 )) what="$2" i=0
+  local limit=$(( $1 * 10 )) what="$2" i=0 log
   shift 2
   until "$@" >/dev/null 2>&1; do
     i=$((i + 1))
-    [ "$i" -lt "$limit" ] || die "timed out waiting for $what"
+    if [ "$i" -ge "$limit" ]; then
+      log="$(log_of "$what")"
+      if [ -n "$log" ] && [ -s "$log" ]; then
+        echo "slurm-up: the last lines of $log:" >&2
+        tail -n 15 "$log" | sed 's/^/  /' >&2
+      fi
+      die "timed out waiting for $what${log:+ (its log: $log)}"
+    fi
     sleep 0.1
   done
 }
@@ -153,6 +171,7 @@ if [ "$mode" = accounting ]; then
   fi
   mysql -e "CREATE DATABASE IF NOT EXISTS slurm_acct_db;
             CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY '$dbpass';
+            ALTER USER 'slurm'@'localhost' IDENTIFIED BY '$dbpass';
             GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost';"
   umask 077
   cat >"$dir/slurmdbd.conf.new" <<EOF
@@ -168,7 +187,8 @@ StoragePass=$dbpass
 StorageLoc=slurm_acct_db
 EOF
   umask 022
-  if ! cmp -s "$dir/slurmdbd.conf.new" /etc/slurm/slurmdbd.conf || ! alive "$dir/slurmdbd.pid"; then
+  # A slurmdbd that runs but cannot reach its database (it started with another password) is started again too.
+  if ! cmp -s "$dir/slurmdbd.conf.new" /etc/slurm/slurmdbd.conf || ! alive "$dir/slurmdbd.pid" || ! sacctmgr -n list cluster >/dev/null 2>&1; then
     mv "$dir/slurmdbd.conf.new" /etc/slurm/slurmdbd.conf
     chmod 600 /etc/slurm/slurmdbd.conf
     if alive "$dir/slurmdbd.pid"; then kill "$(cat "$dir/slurmdbd.pid")"; sleep 1; fi

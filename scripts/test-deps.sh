@@ -24,8 +24,10 @@ declare -A GROUPS_PKGS=(
   [slurm]="slurm-wlm munge slurmdbd mariadb-server"
   [chromium]="chromium"
   [jinja2]="python3-jinja2 python3-yaml"
+  # model-ensembler's own code (../shared/model-ensembler/src) run as the specification: it also imports jsonschema and copies templates with rsync.
+  [model-ensembler]="python3-jinja2 python3-yaml python3-jsonschema rsync"
 )
-GROUP_ORDER=(slurm chromium jinja2)
+GROUP_ORDER=(slurm chromium jinja2 model-ensembler)
 
 LOG="${MENSEMBLE_TEST_DEPS_LOG:-/tmp/mensemble-test-deps-apt.log}"
 LOCK="${MENSEMBLE_TEST_DEPS_LOCK:-/tmp/mensemble-test-deps.lock}"
@@ -40,7 +42,8 @@ installed() { # installed <package>
 packages_of() { # packages_of [group]
   if [ $# -eq 0 ]; then
     local g
-    for g in "${GROUP_ORDER[@]}"; do echo ${GROUPS_PKGS[$g]}; done | tr ' ' '\n'
+    # Groups may share packages: each once.
+    for g in "${GROUP_ORDER[@]}"; do echo ${GROUPS_PKGS[$g]}; done | tr ' ' '\n' | awk '!seen[$0]++'
   else
     [ -n "${GROUPS_PKGS[$1]+x}" ] || { say "unknown group '$1' (groups: ${GROUP_ORDER[*]})"; exit 2; }
     echo ${GROUPS_PKGS[$1]} | tr ' ' '\n'

@@ -81,7 +81,7 @@ test('an unknown option is named as typed, with mensemble\'s spelling of Terrafo
   ];
   for (const [args, expected] of cases) {
     const r = cli(args, dir);
-    assert.equal(r.code, 1, args.join(' '));
+    assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, expected, args.join(' '));
   }
   assert.equal(fs.existsSync(path.join(dir, 'runs')), false, 'nothing was applied');
@@ -127,7 +127,7 @@ test('`mensemble completion bash` completes commands and each command\'s options
     return r.stdout.split('\n').filter(Boolean);
   };
   assert.deepEqual(complete('mensemble', 'pl'), ['plan']);
-  assert.deepEqual(complete('mensemble', 'apply', '--pr'), ['--prune']);
+  assert.deepEqual(complete('mensemble', 'apply', '--pr'), ['--profile', '--prune']);
   assert.deepEqual(complete('mensemble', 'plan', '--detailed'), ['--detailed-exitcode']);
   assert.match(cli(['completion', 'zsh'], dir).stdout, /bashcompinit/);
   assert.equal(cli(['completion', 'fish'], dir).code, 1);

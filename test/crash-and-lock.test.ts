@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { BIN, cli, cliAsync, countBy, executions, jobUntilReleased, readState, releaseJobs, sweepEnsemble, tempDir } from './helpers.js';
+import { BIN, cli, cliAsync, countBy, runCli, executions, jobUntilReleased, readState, releaseJobs, sweepEnsemble, tempDir } from './helpers.js';
 import { processStartTime } from '../src/util/process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,7 +55,7 @@ test('a second apply on the same ensemble is refused, naming the holder', async 
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 1, sleep: 2 });
   const first = cliAsync(['apply', '--yes'], dir);
-  const lock = path.join(dir, '.mensemble', 'lock');
+  const lock = path.join(dir, '.mensemble', 'mensemble.yaml.lock');
   for (let i = 0; i < 100 && !fs.existsSync(lock); i++) await sleep(50);
   const second = cli(['apply', '--yes'], dir);
   assert.equal(second.code, 1);
@@ -73,7 +73,7 @@ async function applyUntilFirstJob(dir: string): Promise<{ first: ReturnType<type
   const first = cliAsync(['apply', '--yes'], dir);
   for (let i = 0; i < 200 && executions(dir).length === 0; i++) await sleep(25);
   assert.equal(executions(dir).length, 1, 'the first job started');
-  return { first, lock: path.join(dir, '.mensemble', 'lock') };
+  return { first, lock: path.join(dir, '.mensemble', 'mensemble.yaml.lock') };
 }
 
 test('a lock deleted while an apply runs: the holder stops before its next submission, so no run is submitted twice', async () => {
@@ -81,10 +81,13 @@ test('a lock deleted while an apply runs: the holder stops before its next submi
   sweepEnsemble(dir, { runs: 8, maxjobs: 1, sleep: 0.4 });
   const { first, lock } = await applyUntilFirstJob(dir);
   fs.rmSync(lock); // what a user does to a lock they think is stale
+  // The run folder's lock (state/ensemble-lock.ts) still names the first apply: the second may be refused while it runs.
   const second = cli(['apply', '--yes'], dir);
   const done = await first.done;
-  assert.equal(second.code, 0, second.stdout + second.stderr);
+  if (second.code !== 0) assert.match(second.stderr, new RegExp(`The run folder runs \\(batch \`sweep\`\\) is locked by another mensemble process: pid ${first.pid}`));
   assert.equal(done.code, 1, done.stdout + done.stderr);
+  const third = cli(['apply', '--yes'], dir);
+  assert.equal(third.code, 0, third.stdout + third.stderr);
   // Which words it uses depends on whether the second apply had taken the lock when the first looked (both right):
   // the next test pins down the 'taken by' wording.
   assert.match(done.stderr, new RegExp(`lock \\S+ was (taken by pid \\d+ on ${os.hostname()} \\(\`mensemble apply --yes\`\\)|removed) while this apply ran, so it stops before submitting anything more`));
@@ -114,7 +117,7 @@ test('a lock file of the wrong shape names no holder and is taken over', () => {
   sweepEnsemble(dir, { runs: 1 });
   fs.mkdirSync(path.join(dir, '.mensemble'));
   for (const content of ['null', '{"pid": 1, "host": "' + os.hostname() + '"}', '{"pid": "x"}']) {
-    fs.writeFileSync(path.join(dir, '.mensemble', 'lock'), content);
+    fs.writeFileSync(path.join(dir, '.mensemble', 'mensemble.yaml.lock'), content);
     const r = cli(['apply', '--yes'], dir);
     assert.equal(r.code, 0, `${content}: ${r.stderr}`);
   }
@@ -126,7 +129,7 @@ test('a lock left by a dead process is taken over', () => {
   sweepEnsemble(dir, { runs: 1 });
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   fs.mkdirSync(path.join(dir, '.mensemble'));
-  fs.writeFileSync(path.join(dir, '.mensemble', 'lock'), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'mensemble apply' }));
+  fs.writeFileSync(path.join(dir, '.mensemble', 'mensemble.yaml.lock'), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'mensemble apply' }));
   const r = cli(['apply', '--yes'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(executions(dir), ['r1']);
@@ -139,7 +142,7 @@ test('applies started at the same instant, on a fresh ensemble and over a dead h
     if (round > 0) {
       const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
       fs.mkdirSync(path.join(dir, '.mensemble'));
-      fs.writeFileSync(path.join(dir, '.mensemble', 'lock'), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'mensemble apply' }));
+      fs.writeFileSync(path.join(dir, '.mensemble', 'mensemble.yaml.lock'), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'mensemble apply' }));
     }
     // Each contender pauses after judging the old holder dead, so all of them act on that judgement together.
     const contenders = Array.from({ length: 4 }, () => cliAsync(['apply', '--yes'], dir, { MENSEMBLE_TEST_PAUSE_AT: 'lock-takeover:400' }));
@@ -151,7 +154,7 @@ test('applies started at the same instant, on a fresh ensemble and over a dead h
       assert.match(r.stderr, /locked by another mensemble process: pid \d+ on /);
     }
     assert.deepEqual([...countBy(executions(dir)).values()], [1, 1]);
-    assert.deepEqual(fs.readdirSync(path.join(dir, '.mensemble')).filter((f) => f.startsWith('lock')), [], 'no lock or takeover file left behind');
+    assert.deepEqual(fs.readdirSync(path.join(dir, '.mensemble')).filter((f) => f.includes('.lock')), [], 'no lock or takeover file left behind');
   }
 });
 
@@ -189,7 +192,7 @@ test('a reader that stops reading (apply --json | head -1) stops the apply quiet
   });
   assert.match(piped.stdout, /^\{"type":"plan"/);
   assert.equal(piped.stderr, 'exit 141\n', 'no stack trace, the code a shell expects of a closed pipe');
-  assert.equal(fs.existsSync(path.join(dir, '.mensemble', 'lock')), false, 'the lock is released');
+  assert.equal(fs.existsSync(path.join(dir, '.mensemble', 'mensemble.yaml.lock')), false, 'the lock is released');
   const next = cli(['apply', '--yes'], dir);
   assert.equal(next.code, 0, next.stdout + next.stderr);
   assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1, 1, 1, 1]);
@@ -205,7 +208,7 @@ test('a lock held on another login node: refused while its heartbeat goes on, ta
     env: { ...process.env, ...env, NO_COLOR: '1' },
     stdio: 'ignore',
   });
-  const lock = path.join(dir, '.mensemble', 'lock');
+  const lock = path.join(dir, '.mensemble', 'mensemble.yaml.lock');
   for (let i = 0; i < 200 && !(fs.existsSync(lock) && fs.readFileSync(lock, 'utf8').includes('"login2"')); i++) await sleep(25);
   assert.match(fs.readFileSync(lock, 'utf8'), /"host":"login2"/);
   await sleep(600); // longer than a beat: the lock is fresh because it is refreshed, not because it is new
@@ -224,12 +227,12 @@ test('a lock held on another login node: refused while its heartbeat goes on, ta
 test('mensemble unlock names the holder and removes the lock only with --yes; a live holder on this host is never unlocked', () => {
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 1 });
-  const lock = path.join(dir, '.mensemble', 'lock');
+  const lock = path.join(dir, '.mensemble', 'mensemble.yaml.lock');
   fs.mkdirSync(path.dirname(lock));
   fs.writeFileSync(lock, `${JSON.stringify({ pid: 4242, host: 'login3', startedAt: '2026-12-01T10:00:00.000Z', command: 'mensemble apply --yes', heartbeat: true })}\n`);
   const asked = cli(['unlock'], dir);
   assert.equal(asked.code, 1);
-  assert.match(asked.stderr, /\.mensemble\/lock is held by pid 4242 on login3 \(`mensemble apply --yes`, since 2026-12-01T10:00:00\.000Z\)\. .*`mensemble unlock --yes`/);
+  assert.match(asked.stderr, /\.mensemble\/mensemble\.yaml\.lock is held by pid 4242 on login3 \(`mensemble apply --yes`, since 2026-12-01T10:00:00\.000Z\)\. .*`mensemble unlock --yes`/);
   assert.equal(fs.existsSync(lock), true, 'nothing removed without --yes');
   const removed = cli(['unlock', '--yes'], dir);
   assert.equal(removed.code, 0, removed.stderr);
@@ -247,7 +250,7 @@ test('mensemble unlock names the holder and removes the lock only with --yes; a 
 test('issue 31, item 22: a lock without a process start time whose pid is now another program: nobody is told to kill it, and unlock --yes removes the lock', async () => {
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 1 });
-  const lock = path.join(dir, '.mensemble', 'lock');
+  const lock = path.join(dir, '.mensemble', 'mensemble.yaml.lock');
   fs.mkdirSync(path.dirname(lock));
   const unrelated = spawn('sleep', ['60'], { stdio: 'ignore' });
   try {
@@ -269,21 +272,46 @@ test('issue 31, item 21: a folder or a dangling link at the lock\'s path is name
   for (const kind of ['folder', 'dangling link']) {
     const dir = tempDir();
     sweepEnsemble(dir, { runs: 1 });
-    const lock = path.join(dir, '.mensemble', 'lock');
+    const lock = path.join(dir, '.mensemble', 'mensemble.yaml.lock');
     fs.mkdirSync(path.dirname(lock));
     if (kind === 'folder') fs.mkdirSync(path.join(lock, 'inside'), { recursive: true });
     else fs.symlinkSync(path.join(dir, 'nowhere'), lock);
     const apply = cli(['apply', '--yes'], dir);
     assert.equal(apply.code, 1, apply.stdout + apply.stderr);
-    assert.match(apply.stderr, kind === 'folder' ? /\.mensemble\/lock is a folder, not a lock mensemble wrote/ : /\.mensemble\/lock is a symbolic link \(to .*nowhere, which does not exist\), not a lock mensemble wrote/);
+    assert.match(apply.stderr, kind === 'folder' ? /\.mensemble\/mensemble\.yaml\.lock is a folder, not a lock mensemble wrote/ : /\.mensemble\/mensemble\.yaml\.lock is a symbolic link \(to .*nowhere, which does not exist\), not a lock mensemble wrote/);
     assert.doesNotMatch(apply.stderr, /keep taking it/, `${kind}: before, "other processes keep taking it"`);
     const asked = cli(['unlock'], dir);
     assert.equal(asked.code, 1, `${kind}: before, unlock said "not locked": ${asked.stdout}`);
     assert.match(asked.stderr, /not a lock mensemble wrote.*`mensemble unlock --yes`/);
     const removed = cli(['unlock', '--yes'], dir);
     assert.equal(removed.code, 0, removed.stdout + removed.stderr);
-    assert.match(removed.stdout, /Removed .*\.mensemble\/lock: it was a (folder|symbolic link)/);
+    assert.match(removed.stdout, /Removed .*\.mensemble\/mensemble\.yaml\.lock: it was a (folder|symbolic link)/);
     assert.equal(fs.lstatSync(lock, { throwIfNoEntry: false }), undefined);
     assert.equal(cli(['apply', '--yes'], dir).code, 0);
   }
+});
+
+test('issue 33, item 4: two configurations of one folder apply at once; two that share a run folder are refused by name, and no run runs twice', async () => {
+  const dir = tempDir();
+  sweepEnsemble(dir, { runs: 2, jobBody: jobUntilReleased() });
+  const yaml = fs.readFileSync(path.join(dir, 'mensemble.yaml'), 'utf8');
+  // b.yaml: its own run folder; c.yaml: the same run folder as mensemble.yaml.
+  fs.writeFileSync(path.join(dir, 'b.yaml'), yaml.replace('basedir: ./runs', 'basedir: ./runs-b'));
+  fs.writeFileSync(path.join(dir, 'c.yaml'), yaml);
+  const first = cliAsync(['apply', '--yes', 'mensemble.yaml'], dir);
+  for (let i = 0; i < 200 && executions(dir).length === 0; i++) await sleep(25);
+  assert.ok(executions(dir).length > 0, 'the first apply runs a job');
+  const second = runCli(['apply', '--yes', 'b.yaml'], dir);
+  const third = cli(['apply', '--yes', 'c.yaml'], dir);
+  assert.equal(third.code, 1, third.stdout);
+  assert.match(third.stderr, new RegExp(`The run folder runs \\(batch \`sweep\`\\) is locked by another mensemble process: pid ${first.pid} on ${os.hostname()}, running \`mensemble apply --yes mensemble.yaml\` of .*mensemble\\.yaml since`));
+  assert.equal(fs.existsSync(path.join(dir, '.mensemble', 'c.yaml.lock')), false, 'the refused apply released its own lock');
+  releaseJobs(dir);
+  const [a, b] = [await first.done, await second];
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.lock')), [], 'the run folders\' locks are gone');
+  // c.yaml now finds mensemble.yaml's runs done (same ids, same inputs): nothing runs twice.
+  assert.equal(cli(['apply', '--yes', 'c.yaml'], dir).code, 0);
+  assert.deepEqual([...countBy(executions(dir)).values()], [2, 2], 'r1 and r2: once in runs/, once in runs-b/');
 });

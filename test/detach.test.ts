@@ -19,7 +19,7 @@ test('apply --detach confirms, then applies in the background with a log; status
   const status = cli(['status'], dir);
   assert.match(status.stdout, new RegExp(`An apply is running: pid ${pid} on .* since .*, log ${log!.replace(/\./g, '\\.')}`));
   releaseJobs(dir);
-  const lock = path.join(dir, '.mensemble', 'lock');
+  const lock = path.join(dir, '.mensemble', 'mensemble.yaml.lock');
   for (let i = 0; i < 200 && fs.existsSync(lock); i++) await sleep(100);
   assert.equal(fs.existsSync(lock), false, 'the background apply finished and released the lock');
   assert.match(fs.readFileSync(path.join(dir, log!), 'utf8'), /Apply complete: 2 completed, 0 failed\./);
@@ -43,7 +43,7 @@ test('issue 31, item 12: -yd, -dy and --detach=true detach once: one background 
     sweepEnsemble(dir, { runs: 2 });
     const r = cli(['apply', ...spelling], dir);
     assert.equal(r.code, 0, `${spelling}: ${r.stdout}${r.stderr}`);
-    const lock = path.join(dir, '.mensemble', 'lock');
+    const lock = path.join(dir, '.mensemble', 'mensemble.yaml.lock');
     for (let i = 0; i < 200 && (executions(dir).length < 2 || fs.existsSync(lock)); i++) await sleep(100);
     const logs = fs.readdirSync(path.join(dir, '.mensemble')).filter((f) => /^apply-.*\.log$/.test(f));
     assert.equal(logs.length, 1, `${spelling}: before, each background apply detached again (${logs.length} logs)`);

@@ -27,9 +27,9 @@ test('the configuration reference documents every key the schema accepts', () =>
 
 test('.mensemblerc.example documents every setting, and is itself a valid settings file', () => {
   const example = fs.readFileSync(path.join(ROOT, '.mensemblerc.example'), 'utf8');
-  for (const key of ['backend', 'poll_interval', 'check_interval', 'submit_rate', 'color', 'shell', 'array', 'max_config_mb', 'paths_from']) assert.match(example, new RegExp(`^${key}:`, 'm'), key);
+  for (const key of ['backend', 'poll_interval', 'check_interval', 'submit_rate', 'color', 'shell', 'array', 'max_config_mb', 'paths_from', 'profiles']) assert.match(example, new RegExp(`^${key}:`, 'm'), key);
   // Settings without a default (a budget) are shown commented out: copying the file must not set one.
-  for (const key of ['max_core_hours']) assert.match(example, new RegExp(`^# ${key}: `, 'm'), key);
+  for (const key of ['max_core_hours', 'slurm']) assert.match(example, new RegExp(`^# ${key}:`, 'm'), key);
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, '.mensemblerc'), example);
   fs.writeFileSync(path.join(dir, 'mensemble.yaml'), 'ensemble:\n  batches: []\n');

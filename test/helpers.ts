@@ -104,7 +104,8 @@ export function listTree(dir: string): string[] {
 export function sweepEnsemble(dir: string, options: { runs?: number; maxjobs?: number; sleep?: number; extraBatch?: string; jobBody?: string } = {}): void {
   const runs = options.runs ?? 4;
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:
+    'mensemble.yaml': `dialect: mensemble
+ensemble:
   vars:
     scale: 1.5
   batches:

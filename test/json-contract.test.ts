@@ -64,6 +64,6 @@ test('every command speaks the documented JSON: init, validate, plan, apply, sta
   assert.equal(diagnostic.path, 'ensemble.batches[0].maxjobs');
   assert.equal(diagnostic.category, 'input');
   const usage = cli(['plan', '--json', '--no-such-flag'], dir);
-  assert.equal(usage.code, 1);
+  assert.equal(usage.code, 2);
   assert.equal((single(usage.stdout, 'usage error').diagnostics as Array<Record<string, unknown>>)[0]!.category, 'usage');
 });

@@ -87,10 +87,12 @@ test("model-ensembler's invalid_yamls are refused with file and line, and write 
   assert.deepEqual(tree(root, () => false), before);
 });
 
-test("the copy of model-ensembler's examples in test/fixtures is still the shared one, unmodified", { skip: fs.existsSync(UPSTREAM) ? false : `no shared copy at ${UPSTREAM} to compare with` }, () => {
-  for (const part of ['examples', 'expected']) {
-    const mine = tree(path.join(SHARED, part), () => false);
-    assert.deepEqual(mine, tree(path.join(UPSTREAM, part), () => false), part);
+test("the copy of model-ensembler's examples and code in test/fixtures is still the shared one, unmodified", { skip: fs.existsSync(UPSTREAM) ? false : `no shared copy at ${UPSTREAM} to compare with` }, () => {
+  for (const part of ['examples', 'expected', 'src']) {
+    // Python's byte-code caches are not part of the copy.
+    const notCache = (rel: string) => rel.endsWith('__pycache__');
+    const mine = tree(path.join(SHARED, part), notCache);
+    assert.deepEqual(mine, tree(path.join(UPSTREAM, part), notCache), part);
     for (const rel of mine.filter((r) => fs.statSync(path.join(SHARED, part, r)).isFile())) {
       assert.equal(fs.readFileSync(path.join(SHARED, part, rel), 'utf8'), fs.readFileSync(path.join(UPSTREAM, part, rel), 'utf8'), `${part}/${rel}`);
     }

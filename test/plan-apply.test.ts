@@ -38,7 +38,7 @@ test('editing one run variable plans that run only; editing a shared template pl
   fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/matrix:\n\s+n: \[1, 2, 3\]/, 'runs:\n        - {n: 1}\n        - {n: 2}\n        - {n: 3, extra: 7}'));
   const plan = cli(['plan', '--json'], dir);
   const doc = JSON.parse(plan.stdout);
-  assert.deepEqual(doc.summary, { create: 0, update: 0, replace: 1, retry: 0, resume: 0, moved: 0, remove: 0, unchanged: 2, inflight: 0, damaged: 0, blocked: 0, tasks: 0 });
+  assert.deepEqual(doc.summary, { create: 0, update: 0, replace: 1, retry: 0, resume: 0, moved: 0, remove: 0, kept: 0, unchanged: 2, inflight: 0, damaged: 0, blocked: 0, tasks: 0 });
   const changed = doc.runs.filter((r: { action: string }) => r.action !== 'none');
   assert.equal(changed.length, 1);
   assert.equal(changed[0].id, 'r3');
@@ -165,15 +165,24 @@ test('apply --backend slurm where SLURM is not installed stops at once, naming t
   assert.deepEqual(listTree(dir), before);
 });
 
-test('runs removed from the configuration are planned for removal and only --prune deletes them', () => {
+test('issue 33, item 6: runs removed from the configuration are a note, not pending work, unless the plan is for --prune; only apply --prune deletes them', () => {
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 3 });
   assert.equal(cli(['apply', '--yes'], dir).code, 0);
   const config = path.join(dir, 'mensemble.yaml');
   fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('[1, 2, 3]', '[1, 2]'));
-  const plan = cli(['plan'], dir);
-  assert.match(plan.stdout, /- remove +sweep\/r3 +no longer in the configuration/);
-  assert.match(plan.stdout, /1 to remove; 2 unchanged/);
+  const plan = cli(['plan', '--detailed-exitcode'], dir);
+  assert.equal(plan.code, 0, 'before: 2 (changes) for ever, while apply did nothing');
+  assert.match(plan.stdout, /note +sweep\/r3 +no longer in the configuration\n +! kept: only `mensemble apply --prune` removes its folder/);
+  assert.match(plan.stdout, /No changes\. 2 runs up to date, 0 in flight\. 1 run no longer in the configuration is kept \(`mensemble apply --prune` removes it\)\./);
+  const json = JSON.parse(cli(['plan', '--json'], dir).stdout);
+  assert.deepEqual({ remove: json.summary.remove, kept: json.summary.kept }, { remove: 0, kept: 1 });
+  assert.deepEqual(json.runs.find((r: { id: string }) => r.id === 'r3').notes.map((n: { kind: string }) => n.kind), ['kept']);
+  // With --prune they are changes.
+  const pruning = cli(['plan', '--prune', '--detailed-exitcode'], dir);
+  assert.equal(pruning.code, 2);
+  assert.match(pruning.stdout, /- remove +sweep\/r3 +no longer in the configuration/);
+  assert.match(pruning.stdout, /1 to remove; 2 unchanged/);
   assert.equal(cli(['apply', '--yes'], dir).code, 0);
   assert.ok(fs.existsSync(path.join(dir, 'runs/r3')), 'apply without --prune keeps it');
   assert.equal(cli(['apply', '--yes', '--prune'], dir).code, 0);

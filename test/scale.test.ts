@@ -24,7 +24,7 @@ function cliSmallStack(args: string[], cwd: string): { code: number | null; stdo
 test('a large ensemble (22,500 runs, on a small stack): plan, plan --json, status, status --json and report all work (at 160,000 runs they died with "Maximum call stack size exceeded"); every run to create, ids unique, nothing written', { timeout: 300_000 }, () => {
   const dir = tempDir();
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:
+    'mensemble.yaml': `dialect: mensemble\nensemble:
   vars: { scale: 1.5 }
   batches:
     - name: big
@@ -69,7 +69,7 @@ test('more runs than one ensemble may have are refused before anything is read f
   const dir = tempDir();
   const values = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(', ')}]`;
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:
+    'mensemble.yaml': `dialect: mensemble\nensemble:
   batch_config: { templatedir: ../template, templates: [job.sh.j2], job_file: job.sh, maxruns: 1, maxjobs: 1 }
   batches:
     - name: one
@@ -83,6 +83,6 @@ test('more runs than one ensemble may have are refused before anything is read f
   });
   const r = cli(['plan'], dir);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /mensemble\.yaml:4:5: ensemble\.batches: the batches have 550,000 runs together \(one: 300,000, two: 250,000\); more than 500,000 runs in one ensemble is refused/);
+  assert.match(r.stderr, /mensemble\.yaml:5:5: ensemble\.batches: the batches have 550,000 runs together \(one: 300,000, two: 250,000\); more than 500,000 runs in one ensemble is refused/);
   assert.equal(fs.existsSync(path.join(dir, '.mensemble')), false);
 });

@@ -61,6 +61,15 @@ async function waitUntil(what: string, condition: () => boolean, seconds = 60): 
 
 describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }, () => {
 
+  aloneOnCluster("issue 33, item 13: a MariaDB whose `slurm` user has another password (a cluster set up before) does not keep slurmdbd out: slurm-up.sh sets the password and accounting comes up", { skip, timeout: 120_000 }, async () => {
+    const mysql = (sql: string) => spawnSync('mysql', ['-e', sql], { encoding: 'utf8' });
+    assert.equal(mysql("ALTER USER 'slurm'@'localhost' IDENTIFIED BY 'a-password-of-another-cluster'").status, 0);
+    stopDaemon('slurmdbd');
+    const up = spawnSync('bash', [path.join(ROOT, 'scripts/slurm-up.sh'), 'accounting'], { encoding: 'utf8', timeout: 100_000 });
+    assert.equal(up.status, 0, `before: "timed out waiting for slurmdbd" after 30 s, not saying why\n${up.stderr}`);
+    assert.match(slurm('sacctmgr', ['-n', '-P', 'list', 'cluster', 'format=cluster']), /\S/, 'accounting answers');
+  });
+
   // The tests that stop or reconfigure the cluster come first: each runs alone, and run here they
   // wait for nothing (declared last, each first waited for the shared tests still running).
   // Alone: its background apply polls the cluster, and beside the timing-sensitive array tests it made them flaky.
@@ -78,7 +87,7 @@ describe('the SLURM backend on the test cluster', { concurrency: TESTS_AT_ONCE }
       else assert.match(r.stdout, /--no-wait: batch sweep has 6 runs .* the apply goes on in the background/);
       const times = path.join(dir, 'times.log');
       const ended = () => (fs.existsSync(times) ? fs.readFileSync(times, 'utf8').split('\n').filter((l) => l.startsWith('end')).length : 0);
-      await waitUntil('all six jobs ended', () => ended() === 6 && !fs.existsSync(path.join(dir, '.mensemble', 'lock')), 150);
+      await waitUntil('all six jobs ended', () => ended() === 6 && !fs.existsSync(path.join(dir, '.mensemble', 'mensemble.yaml.lock')), 150);
       const events = fs.readFileSync(times, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')).map(([what, , t]) => ({ t: Number(t), d: what === 'start' ? 1 : -1 }));
       events.sort((a, b) => a.t - b.t || a.d - b.d);
       let now = 0;
@@ -248,7 +257,7 @@ echo done > output.txt
   onCluster('retries by cause with cgroup enforcement: a job past its --mem ends OUT_OF_MEMORY and its retry gets the escalated memory and completes; a job past its one-minute --time ends TIMEOUT and its retry gets the doubled time', { skip, timeout: 400_000 }, async () => {
     const dir = tempDir();
     writeTree(dir, {
-      'mensemble.yaml': `ensemble:
+      'mensemble.yaml': `dialect: mensemble\nensemble:
   batches:
     - name: b
       basedir: ./runs
@@ -491,7 +500,7 @@ echo done > output.txt
 
     const dir2 = tempDir();
     writeTree(dir2, {
-      'mensemble.yaml': `ensemble:
+      'mensemble.yaml': `dialect: mensemble\nensemble:
     batches:
       - name: sweep
         basedir: ./runs
@@ -537,7 +546,7 @@ echo done > output.txt
     // r1-r3 reach submit at once and go out as one array (%3). r4-r6 arrive 3 s later (their
     // pre_run sleeps) while r1-r3 hold all three slots. r1, r2, r3 end at different times.
     writeTree(dir, {
-      'mensemble.yaml': `ensemble:
+      'mensemble.yaml': `dialect: mensemble\nensemble:
     batches:
       - name: sweep
         basedir: ./runs
@@ -751,6 +760,22 @@ echo done > output.txt
     assert.deepEqual(status.summary, { completed: 12 });
   });
 
+  onCluster('issue 33, item 12: --profile picks a section of .mensemblerc: its backend and its sbatch defaults (the partition) reach the jobs; a batch\'s own option wins', { skip }, async () => {
+    const dir = tempDir();
+    sweepEnsemble(dir, { runs: 2, extraBatch: batchYamlOwnPartition() });
+    writeTree(dir, { '.mensemblerc': 'backend: local\npoll_interval: 0.3\nprofiles:\n  cluster:\n    backend: slurm\n    slurm: {partition: short}\n' });
+    const plain = await runCli(['plan', '--json'], dir);
+    assert.equal(plain.code, 0, plain.stderr);
+    const r = await runCli(['apply', '--yes', '--profile', 'cluster'], dir);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    for (const run of ['runs/r1', 'runs/r2', 'own/o1']) {
+      const state = readState(path.join(dir, run));
+      assert.equal(state.attempts[0].backend, 'slurm', `${run}: the profile's backend`);
+      const partition = slurm('sacct', ['-n', '-X', '-P', '-j', state.attempts[0].jobId, '-o', 'Partition']).trim();
+      assert.equal(partition, run.startsWith('own') ? 'long' : 'short', `${run}: the profile's partition, or the batch's own`);
+    }
+  });
+
   onCluster('fault injection: squeue and sacct that hang past their time limit are retried; every run completes once', { skip, timeout: 240_000 }, async () => {
     const dir = tempDir();
     slurmEnsemble(dir, { runs: 4, maxjobs: 4, sleep: 3 });
@@ -954,3 +979,19 @@ echo done > output.txt
     assert.deepEqual([...countBy(executions(dir)).values()], [1, 1, 1]);
   });
 });
+
+/** A second batch with its own partition, for sweepEnsemble's extraBatch. */
+function batchYamlOwnPartition(): string {
+  return `    - name: own
+      basedir: ./own
+      templatedir: ../template
+      templates: [job.sh.j2, params.j2]
+      job_file: job.sh
+      maxruns: 1
+      maxjobs: 1
+      run_id: "o{{ n }}"
+      slurm: {partition: long}
+      matrix:
+        n: [1]
+`;
+}

@@ -20,10 +20,12 @@ const GOOD_BATCH = `    - name: b
 test('unknown command and unknown option get a suggestion, not a stack', () => {
   const dir = tempDir();
   const r = cli(['aply'], dir);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2, 'a usage error (issue 33, item 8: it was 1)');
   assert.match(r.stderr, /Unknown command `aply`\. Did you mean `apply`\?/);
   const o = cli(['plan', '--nope'], dir);
-  assert.equal(o.code, 1);
+  assert.equal(o.code, 2, 'a usage error');
+  // Under --detailed-exitcode 2 means changes: an error there is 1.
+  assert.equal(cli(['plan', '--detailed-exitcode', '--nope'], dir).code, 1);
   assert.match(o.stderr, /Unknown option `--nope`/);
   const y = cli(['apply', '--yse'], dir);
   assert.match(y.stderr, /^mensemble: Unknown option `--yse`\. Did you mean `--yes`\?/);

@@ -1,17 +1,24 @@
 import assert from 'node:assert/strict';
 import { documents } from './json-schema.js';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { BIN, cli, executions, readState, sweepEnsemble, tempDir } from './helpers.js';
 
 /** `mensemble watch` in the background, with its output so far. */
+/** Watchers a failed test left running would keep the suite from ending. */
+const started: ChildProcess[] = [];
+after(() => {
+  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
 function startWatch(dir: string, args: string[] = []) {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HOME: dir };
   delete env.FORCE_COLOR;
   const child = spawn(process.execPath, [BIN, 'watch', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -46,7 +53,8 @@ test('watch re-plans on a rename-over save, folds a burst of saves into one re-p
   const dir = tempDir();
   sweepEnsemble(dir, { runs: 3 });
   assert.equal(cli(['apply', '--yes'], dir).code, 0);
-  const w = startWatch(dir);
+  // A debounce longer than the default: on a loaded machine five quick saves could otherwise straddle it.
+  const w = startWatch(dir, ['--debounce', '400']);
   await w.waitFor(/No changes\. 3 runs up to date/);
   const params = path.join(dir, 'template', 'params.j2');
   const original = fs.readFileSync(params, 'utf8');
@@ -75,7 +83,7 @@ test('watch re-plans on a rename-over save, folds a burst of saves into one re-p
 
   assert.equal(await w.stop(), 130, w.output());
   assert.match(w.output(), /Stopped watching\./);
-  assert.equal(fs.existsSync(path.join(dir, '.mensemble', 'lock')), false);
+  assert.equal(fs.existsSync(path.join(dir, '.mensemble', 'mensemble.yaml.lock')), false);
   assert.equal(executions(dir).length, 3, 'watch without --apply runs nothing');
 });
 

@@ -1,8 +1,10 @@
-import { executePlan, type ApplyResult } from '../apply/executor.js';
+import { executePlan, type ApplyResult, type RunFailure } from '../apply/executor.js';
 import type { ApplyEvent, ApplyWarning } from '../apply/events.js';
 import { desiredState, observeAndDiff } from '../plan/compute.js';
 import { hasChanges, type Plan } from '../plan/types.js';
-import { acquireLock, type Lock } from '../state/lock.js';
+import { lockEnsemble } from '../state/ensemble-lock.js';
+import type { Lock } from '../state/lock.js';
+import { latestAttempt, readRunState, type RunState } from '../state/run-state.js';
 import { ApplyCancelled, refuseForeignJobs, refuseOverBudget } from './apply-checks.js';
 import type { Ensemble } from './ensemble.js';
 import type { PlanOptions } from './plan.js';
@@ -11,6 +13,8 @@ import { resolveSettings, type ApplySettings, type SettingOverrides } from './se
 export interface ApplyOptions extends PlanOptions, SettingOverrides {
   /** Remove run directories no longer in the configuration (`--prune`). */
   prune?: boolean;
+  /** Run these runs again although nothing changed (`--replace <batch>/<run>`): earlier attempts and logs are kept. */
+  replace?: readonly string[];
   /** Wait for the jobs to end (default); false: submit and return (`--no-wait`). */
   wait?: boolean;
   /** Run check tasks (default); false skips them (`--no-checks`). */
@@ -49,9 +53,9 @@ export async function apply(ensemble: Ensemble, options: ApplyOptions = {}): Pro
   // Everything that can be wrong with the input fails here, before the lock or any file is written.
   const notices = await ensemble.backend.preflight();
   const desired = await desiredState(ensemble.spec, ensemble.targets);
-  const lock = acquireLock(ensemble.stateDir, options.holder ?? 'mensemble apply (library)', { log: options.log });
+  const lock = lockEnsemble(ensemble.spec, options.holder ?? 'mensemble apply (library)', { log: options.log });
   try {
-    const computed = await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved });
+    const computed = await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved, prune: options.prune, replace: options.replace });
     const { plan } = computed;
     refuseForeignJobs(plan, ensemble.backend.name);
     options.onPlan?.(plan);
@@ -67,11 +71,46 @@ export async function apply(ensemble: Ensemble, options: ApplyOptions = {}): Pro
     if (!changes && !inflight) return { plan, result: null };
     if (changes && options.confirm && !(await options.confirm(plan))) throw new ApplyCancelled();
     options.onStart?.(plan);
+    const started = new Date();
     const result = await executePlan(computed, ensemble.backend, executorOptions(settings, options, lock), (event) => options.onEvent?.(event));
-    return { plan, result };
+    return { plan, result: { ...result, ...applyTotals(plan, result, started) } };
   } finally {
     lock.release();
   }
+}
+
+/**
+ * What the end of an apply says (issue 33, item 9): its duration, the
+ * core-hours its jobs used (those measured), and for each failed run why,
+ * read from the run's record, with the command that shows its logs.
+ */
+function applyTotals(plan: Plan, result: ApplyResult, started: Date): Pick<ApplyResult, 'durationSeconds' | 'coreHours' | 'failures'> {
+  const dirs = new Map(plan.entries.map((e) => [`${e.batch}/${e.id}`, e.dir]));
+  const since = started.toISOString();
+  let coreSeconds = 0;
+  const failures: RunFailure[] = [];
+  for (const name of [...result.completed, ...result.failed, ...result.pending]) {
+    const dir = dirs.get(name);
+    let state: RunState | undefined;
+    try {
+      state = dir ? readRunState(dir) : undefined;
+    } catch {
+      state = undefined;
+    }
+    for (const a of state?.attempts ?? []) if (a.submittedAt >= since) coreSeconds += a.usage?.coreSeconds ?? 0;
+    if (!result.failed.includes(name)) continue;
+    const last = state && latestAttempt(state);
+    const task = state && Object.entries(state.tasks).filter(([, t]) => t.failedAt !== undefined && t.failedAt >= since && t.finishedAt === undefined).sort(([, a], [, b]) => (a.failedAt! < b.failedAt! ? 1 : -1))[0];
+    failures.push({
+      run: name,
+      state: task ? 'failed' : (last?.state ?? 'failed'),
+      exitCode: task ? (task[1].exitCode ?? null) : (last?.exitCode ?? null),
+      reason: task ? null : (last?.reason ?? null),
+      task: task ? task[0].replace(':', ' ') : null,
+      logs: `mensemble logs ${name}`,
+    });
+  }
+  return { durationSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10, coreHours: coreSeconds / 3600, failures };
 }
 
 function executorOptions(settings: ApplySettings, options: ApplyOptions, lock: Lock) {

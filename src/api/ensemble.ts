@@ -18,6 +18,8 @@ export interface LoadOptions {
   targets?: readonly string[];
   /** Extra variables for the templates (`-x name=value`); values are strings, as in model-ensembler. */
   vars?: Readonly<Record<string, string>>;
+  /** A section of `.mensemblerc`'s `profiles:` over its top-level settings (`--profile`). Default: MENSEMBLE_PROFILE, else none. */
+  profile?: string;
 }
 
 /**
@@ -53,10 +55,10 @@ export async function loadEnsemble(file: string, options: LoadOptions = {}): Pro
 /** `loadEnsemble` for a synchronous caller (the commands): its `key` may be read only once hashing is ready (a plan makes it so). */
 export function readEnsemble(file: string, options: LoadOptions = {}): Ensemble {
   const absolute = path.resolve(file);
-  const rc = loadRc(path.dirname(absolute));
+  const rc = loadRc(path.dirname(absolute), undefined, options.profile ?? (process.env.MENSEMBLE_PROFILE || undefined));
   const targets = parseTargets(options.targets ?? []);
   const extraVars = checkExtraVars(options.vars ?? {});
-  const spec = loadSpec(absolute, { extraVars, maxConfigMb: rc.max_config_mb, pathsFrom: rc.paths_from, cache: configCacheBeside(absolute) });
+  const spec = loadSpec(absolute, { extraVars, maxConfigMb: rc.max_config_mb, pathsFrom: rc.paths_from, slurmDefaults: rc.slurm, cache: configCacheBeside(absolute) });
   const backends = Backends.named(options.backend ?? rc.backend ?? 'local');
   return {
     file: absolute,

@@ -7,6 +7,10 @@ export interface PlanOptions {
   replaceRunning?: boolean;
   /** Run moved runs again instead of carrying their records over (`--replace-moved`). */
   replaceMoved?: boolean;
+  /** Plan the removal of runs the configuration no longer has, as `apply --prune` would (`--prune`); without it they are kept, with a note. */
+  prune?: boolean;
+  /** Plan these runs as replaced although nothing changed (`--replace <batch>/<run>`). */
+  replace?: readonly string[];
 }
 
 /**
@@ -15,6 +19,6 @@ export interface PlanOptions {
  * only: renders in memory, reads the run directories, asks the scheduler.
  */
 export async function plan(ensemble: Ensemble, options: PlanOptions = {}): Promise<Plan> {
-  const computed = await computePlan(ensemble.spec, ensemble.backends, { targets: ensemble.targets, replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved });
+  const computed = await computePlan(ensemble.spec, ensemble.backends, { targets: ensemble.targets, replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved, prune: options.prune, replace: options.replace });
   return computed.plan;
 }

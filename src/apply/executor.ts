@@ -51,6 +51,22 @@ export interface ApplyResult {
   removed: string[];
   /** Runs whose folder moved: their record was carried over, nothing ran. */
   moved: string[];
+  /** Filled in by the library's apply (api/apply.ts): how long it took, what its jobs used, and why each failed run failed. */
+  durationSeconds?: number;
+  /** Core-hours of the attempts this apply submitted whose usage is known. */
+  coreHours?: number;
+  failures?: RunFailure[];
+}
+
+/** Why a run failed: its last attempt's end, or the task that failed; and the command that shows its logs. */
+export interface RunFailure {
+  run: string;
+  state: string;
+  exitCode: number | null;
+  reason: string | null;
+  /** `pre_run[0] execute`, when a task failed rather than the job. */
+  task: string | null;
+  logs: string;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { DesiredRun, PlanEntry } from '../plan/types.js';
 import fs from 'node:fs';
 import { movedPath } from '../util/paths.js';
 import { forgetRemovedRecord, writeRemovedRecord } from '../state/removed-runs.js';
-import { RunDirectoryGone, attemptsFor, flushRunState, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
+import { RunDirectoryGone, attemptsFor, flushRunState, nextAttemptNumber, isActive, latestAttempt, rekeyRunState, taskFiles, writeRunState, type AttemptRecord, type RunState } from '../state/run-state.js';
 import { runTask, type TaskContext } from '../tasks/index.js';
 import { crashPoint } from '../util/test-hooks.js';
 import type { BatchCapacity } from './capacity/index.js';
@@ -122,7 +122,7 @@ class RunDriver {
       Object.assign(running, { state: 'cancelled', endedAt: now(), reason: 'cancelled to replace it with changed inputs' });
       this.say({ kind: 'job-cancelled', jobId: running.jobId });
     }
-    this.state = writeRun(this.run, this.state);
+    this.state = writeRun(this.run, this.state, { replace: this.entry.reasons.some((r) => r.kind === 'asked') });
     forgetRemovedRecord(this.ctx.removedRuns, this.run.dir);
     crashPoint('after-render');
     this.say({ kind: 'rendered', files: this.run.files.filter((f) => f.kind !== 'dir').length, action });
@@ -164,7 +164,7 @@ class RunDriver {
         if (ctx.budget.firstRefusal()) this.say({ kind: 'warning', warning: { kind: 'budget-spent', budgetHours: limitHours!, spentHours } });
         return 'pending';
       }
-      await this.submit(mine.length + 1, escalated);
+      await this.submit(nextAttemptNumber(this.state!, run.inputHash), escalated);
     }
   }
 

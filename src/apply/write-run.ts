@@ -15,7 +15,7 @@ import { smallCopySource } from './copy-sources.js';
  * input hash is written last, so a crash part-way leaves a run that the next
  * plan still shows as needing this render.
  */
-export function writeRun(run: DesiredRun, previous: RunState | undefined): RunState {
+export function writeRun(run: DesiredRun, previous: RunState | undefined, options: { replace?: boolean } = {}): RunState {
   // A directory that did not exist has no reader and no old content to protect: files are
   // written in place (no temp file and rename). A crash part-way leaves a directory without
   // state, which the next plan shows as `create` and which is then rewritten atomically.
@@ -92,7 +92,16 @@ export function writeRun(run: DesiredRun, previous: RunState | undefined): RunSt
     tasks: previous?.tasks ?? {},
     completed: previous?.completed,
     owner: run.owner,
+    ...(previous?.replaced ? { replaced: previous.replaced } : {}),
   };
+  if (options.replace && previous) {
+    // Asked for (`--replace`): the run starts over with the same inputs, in the same state write as its files.
+    // Its earlier attempts and their logs stay; its tasks run again; it is no longer complete.
+    const numbers = previous.attempts.filter((a) => a.inputHash === run.inputHash).map((a) => a.attempt);
+    state.replaced = { inputHash: run.inputHash, afterAttempt: Math.max(0, ...numbers), at: new Date().toISOString() };
+    state.tasks = Object.fromEntries(Object.entries(state.tasks).filter(([, t]) => t.inputHash !== run.inputHash));
+    delete state.completed;
+  }
   // The render record need not survive a power cut: lost, the run is rendered
   // again. The intent to submit, written next, is durable (run-driver.ts).
   writeRunState(run.dir, state, NOT_DURABLE);

@@ -9,6 +9,8 @@ export const EXIT = {
   error: 1,
   /** `plan --detailed-exitcode`: there are changes to apply (as Terraform's). */
   changes: 2,
+  /** A command line mensemble cannot take (an unknown command or option, a missing argument); 1 under `plan --detailed-exitcode`, where 2 means changes. */
+  usage: 2,
   /** `apply` carried out the plan and at least one run ended failed (its job, or one of its tasks). */
   runsFailed: 3,
   /** Stopped by SIGINT (Ctrl-C), SIGTERM, or a closed output pipe: 128 + the signal's number, as shells report. */

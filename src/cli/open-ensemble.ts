@@ -1,6 +1,7 @@
 import { readEnsemble, type Ensemble } from '../api/ensemble.js';
 import { resolveSettings, type ApplySettings, type OptionNames } from '../api/settings.js';
-import { acquireLock, type Lock } from '../state/lock.js';
+import { lockEnsemble } from '../state/ensemble-lock.js';
+import type { Lock } from '../state/lock.js';
 import type { Output } from '../ui/output.js';
 import { DETACHED_LOG_ENV } from '../apply/detach.js';
 import { asList, configPath, parseExtraVars, type CommonFlags } from './options.js';
@@ -36,7 +37,7 @@ const FLAG_NAMES: OptionNames = { pollInterval: '--poll-interval', checkInterval
 
 /** Loads the configuration and settings and resolves every option: flag > .mensemblerc > default. */
 export function openEnsemble(configArg: string | undefined, flags: OpenFlags): OpenedEnsemble {
-  const ensemble = readEnsemble(configPath(configArg), { backend: flags.backend, targets: asList(flags.target), vars: parseExtraVars(asList(flags.x)) });
+  const ensemble = readEnsemble(configPath(configArg), { backend: flags.backend, profile: flags.profile, targets: asList(flags.target), vars: parseExtraVars(asList(flags.x)) });
   // A detached apply is started with its log's path (apply/detach.ts), so `status` can name it from the lock.
   const log = process.env[DETACHED_LOG_ENV] || undefined;
   // Said to this process only: the tasks it runs (a nested `mensemble apply -d`) are not the background apply.
@@ -45,6 +46,6 @@ export function openEnsemble(configArg: string | undefined, flags: OpenFlags): O
     settings: { value: resolveSettings(ensemble.rc, ensemble.backend, flags, FLAG_NAMES), enumerable: true },
     log: { value: log, enumerable: true },
     output: { value: processOutput(flags, ensemble.rc.color), enumerable: true },
-    lock: { value: (command: string) => acquireLock(ensemble.stateDir, command, { log }), enumerable: true },
+    lock: { value: (command: string) => lockEnsemble(ensemble.spec, command, { log }), enumerable: true },
   });
 }

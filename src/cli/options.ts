@@ -7,6 +7,7 @@ import type { ColorFlag } from './output.js';
 /** Options every ensemble command accepts (as cac parses them). */
 export interface CommonFlags {
   backend?: string;
+  profile?: string;
   target?: string | string[];
   x?: string | string[];
   json?: boolean;
@@ -36,13 +37,47 @@ export function parseExtraVars(values: string[]): Record<string, string> {
   return out;
 }
 
-/** The configuration path: the argument, else ./mensemble.yaml. */
+/** The names looked for when no configuration is given, in order. */
+export const DEFAULT_CONFIGS = [DEFAULT_CONFIG, 'mensemble.yml'];
+
+/**
+ * The configuration path: the argument, else ./mensemble.yaml, else
+ * ./mensemble.yml. When neither is here, the error lists the YAML files here
+ * that look like ensembles (an `ensemble:` key at the top), as
+ * model-ensembler's users name theirs (`sanity-check.yml`, `test.yaml`).
+ */
 export function configPath(arg: string | undefined): string {
-  const file = path.resolve(arg ?? DEFAULT_CONFIG);
-  if (!arg && !fs.existsSync(file)) {
-    throw new UserError(`No configuration given and there is no ${DEFAULT_CONFIG} here (${process.cwd()}). Pass the configuration's path, for example \`mensemble plan path/to/mensemble.yaml\`.`);
+  if (arg) return path.resolve(arg);
+  for (const name of DEFAULT_CONFIGS) if (fs.existsSync(name)) return path.resolve(name);
+  const candidates = ensembleLikeFiles(process.cwd());
+  const listed = candidates.length > 0 ? ` The YAML files here that look like ensembles: ${candidates.slice(0, 10).join(', ')}${candidates.length > 10 ? ', ...' : ''}; for example \`mensemble plan ${candidates[0]}\`.` : ' Pass the configuration\'s path, for example `mensemble plan path/to/mensemble.yaml`, or create one with `mensemble init`.';
+  throw new UserError(`No configuration given and there is no ${DEFAULT_CONFIGS.join(' or ')} here (${process.cwd()}).${listed}`);
+}
+
+/** YAML files of a folder whose text has a top-level `ensemble:` key (read up to 64 KB each). */
+function ensembleLikeFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n)).sort();
+  } catch {
+    return [];
   }
-  return file;
+  return names.filter((name) => {
+    try {
+      // Only regular files: a FIFO named x.yaml must not hang the error.
+      if (!fs.statSync(path.join(dir, name)).isFile()) return false;
+      const fd = fs.openSync(path.join(dir, name), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      try {
+        const buffer = Buffer.alloc(65536);
+        const text = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+        return /^ensemble\s*:/m.test(text);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** How the lock names its holder: `mensemble <command> <the arguments as typed>`. */

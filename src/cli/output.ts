@@ -12,7 +12,8 @@ export function processOutput(flags: { json?: boolean; colorFlag?: ColorFlag }, 
   return {
     json,
     colors: makeColors(!json && shouldColor(setting)),
-    interactive: Boolean(process.stdout.isTTY),
+    // A dumb terminal cannot move the cursor: it gets the plain lines a log gets.
+    interactive: Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb',
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
   };

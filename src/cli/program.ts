@@ -7,6 +7,7 @@ import { UsageError, UserError } from '../util/errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { errorJson, errorText, exitCodeOf } from '../ui/views/error.js';
 import { unknownOptionMessage } from './unknown-option.js';
+import { EXIT } from './exit-codes.js';
 import { completionScript } from './completion.js';
 import { embedded } from '../util/embedded.js';
 
@@ -15,15 +16,22 @@ const COMMANDS = ['init', 'plan', 'apply', 'watch', 'status', 'logs', 'report', 
 function withCommon<T extends ReturnType<ReturnType<typeof cac>['command']>>(command: T): T {
   return command
     .option('--backend <name>', 'Backend: local or slurm (default: .mensemblerc, else local)')
+    .option('--profile <name>', 'Use this section of .mensemblerc\'s profiles: over its top-level settings (default: MENSEMBLE_PROFILE)')
     .option('--target <batch[/run]>', 'Only this batch or run (repeatable)')
     .option('-x <name=value>', 'Extra template variable, highest precedence (repeatable)')
     .option('--json', 'Machine-readable output')
-    .option('--color', 'Force colour')
+    .option('--color', 'Force colour (also --color=always|never|auto)')
     .option('--no-color', 'No colour (also: NO_COLOR)')
     .option('--verbose', 'Show stack traces of internal errors') as T;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(typed: string[]): Promise<number> {
+  let argv: string[];
+  try {
+    argv = colorWords(typed);
+  } catch (err) {
+    return report(err, false, [], typed.includes('--json'));
+  }
   const cli = cac('mensemble');
   let exit: Promise<number> | undefined;
 
@@ -31,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--detailed-exitcode', 'Exit 0 with no changes, 2 with changes, 1 on error')
     .option('--replace-running', 'Plan to cancel and replace runs whose job is queued or running when their inputs changed')
     .option('--replace-moved', 'Plan runs whose folder moved (the ensemble was renamed or moved) as replacements, run afresh, instead of carrying their record over')
+    .option('--prune', 'Plan the removal of run directories the configuration no longer has, as apply --prune (without it they are kept and only noted)')
+    .option('--replace <batch/run>', 'Plan this run to run again although nothing changed (repeatable)')
     .example('mensemble plan')
     .example('mensemble plan ensemble.yaml --target sweep --json')
     .action((config: string | undefined, flags) => {
@@ -39,8 +49,10 @@ export async function main(argv: string[]): Promise<number> {
 
   withCommon(cli.command('apply [config]', 'Converge the ensemble: render, submit, wait, run tasks'))
     .option('-y, --yes', 'Apply without asking (required without a terminal)')
+    .option('-q, --quiet', 'Print the plan\'s summary line, failures and warnings as they happen, and the result; no line per run')
     .option('--no-wait', 'Submit and return without waiting for jobs; if that would pass maxjobs, maxruns or the order of batches, the apply goes on in the background instead (as -d)')
     .option('--prune', 'Delete run directories the configuration no longer has')
+    .option('--replace <batch/run>', 'Run this run again although nothing changed: re-rendered, its tasks and job run anew; earlier attempts and logs are kept (repeatable)')
     .option('--replace-running', 'Cancel and replace runs whose job is queued or running when their inputs changed')
     .option('--replace-moved', 'Run afresh the runs whose folder moved, instead of carrying their record over')
     .option('--no-checks', 'Skip check, jobs and quota tasks (model-ensembler -c)')
@@ -166,11 +178,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!cli.matchedCommand) {
       if (parsed.options.help || parsed.options.version) return 0;
       const name = parsed.args[0];
-      if (name === undefined) {
-        cli.outputHelp();
-        return 0;
-      }
-      throw new UserError(`Unknown command \`${name}\`.${didYouMean(String(name), COMMANDS)} Commands: ${COMMANDS.join(', ')}. See \`mensemble --help\`.`);
+      if (name === undefined) throw new UsageError(`No command given. Commands: ${COMMANDS.join(', ')}. Start with \`mensemble init\`, then \`mensemble plan\`; \`mensemble help\` shows them all.`);
+      throw new UsageError(`Unknown command \`${name}\`.${didYouMean(String(name), COMMANDS)} Commands: ${COMMANDS.join(', ')}. See \`mensemble --help\`.`);
     }
     await cli.runMatchedCommand();
     return exit ? await exit : 0;
@@ -206,6 +215,24 @@ function spellBooleanFlags(argv: string[], cli: ReturnType<typeof cac>): string[
 }
 
 /**
+ * `--color=always|never|auto`, as git and npm take it: the words the parser
+ * knows (`--color`, `--no-color`, neither). Without this, cac took `never`
+ * for the configuration's path.
+ */
+function colorWords(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const out: string[] = [];
+  argv.forEach((arg, i) => {
+    const m = (end < 0 || i < end) && /^--colou?r=(.*)$/.exec(arg);
+    if (!m) return void out.push(arg);
+    if (m[1] === 'always') out.push('--color');
+    else if (m[1] === 'never') out.push('--no-color');
+    else if (m[1] !== 'auto') throw new UsageError(`\`${arg}\`: the colour is \`always\`, \`never\` or \`auto\` (\`--color\` alone is always, \`--no-color\` never).`);
+  });
+  return out;
+}
+
+/**
  * cac gives `--color` and `--no-color` one key, true by default, so neither
  * typed looks like `--color`: the words themselves decide (the last wins).
  */
@@ -230,15 +257,66 @@ function optionNames(command: { options: Array<{ rawName: string }> } | undefine
  * examples indented like the rest; no trailing spaces.
  */
 function tidyHelp(sections: Array<{ title?: string; body: string }>, command: { description: string } | undefined): Array<{ title?: string; body: string }> {
+  const width = Math.max(60, Math.min(process.stdout.columns || 80, 100));
   const out: Array<{ title?: string; body: string }> = [];
   for (const section of sections) {
     let body = section.body;
+    // The top level lists every command's --help: `mensemble help <command>` says it in one line.
+    if (!command && section.body.includes('run any command with the `--help` flag')) continue;
     if (section.title === 'Options') body = body.replace(/^(\s*--no-\S.*?) \(default: true\)$/gm, '$1');
     if (section.title === 'Examples') body = body.split('\n').map((line) => (line ? `  ${line}` : line)).join('\n');
+    if (section.title === 'Options' || section.title === 'Commands') body = wrapColumns(body, width);
     out.push({ ...section, body: body.replace(/[ \t]+$/gm, '') });
-    if (section.title === 'Usage' && command?.description) out.push({ body: `${command.description}.` });
+    if (section.title === 'Usage' && command?.description) out.push({ body: wrapColumns(`${command.description}.`, width) });
+  }
+  if (!command) {
+    out.push(
+      { title: 'Options every ensemble command takes', body: wrapColumns(COMMON_HELP, width) },
+      { title: 'Exit codes', body: wrapColumns(EXIT_HELP, width) },
+      { body: wrapColumns('`mensemble help <command>` shows a command\'s options. Documentation: README.md and docs/ in the package (`npm root -g`/mensemble/docs).', width) },
+    );
   }
   return out;
+}
+
+const COMMON_HELP = [
+  '  --target <batch[/run]>  only this batch or run (repeatable)',
+  '  -x <name=value>         extra template variable, highest precedence (repeatable)',
+  '  --backend <name>        local or slurm (default: .mensemblerc, else local)',
+  '  --profile <name>        a section of .mensemblerc\'s profiles: (a cluster\'s settings)',
+  '  --json                  machine-readable output (docs/json-output.md)',
+  '  --color[=when]          always, never or auto; --no-color (also NO_COLOR)',
+  '  --verbose               stack traces of internal errors',
+].join('\n');
+
+const EXIT_HELP = [
+  '  0         done (plan shown; apply converged, no run failed)',
+  '  1         an error: configuration, environment or a bug; the next apply resumes',
+  '  2         a command line mensemble cannot take; plan --detailed-exitcode: changes to apply',
+  '  3         apply ran and at least one run failed (mensemble status lists them)',
+  '  130, 143  stopped by Ctrl-C or SIGTERM; 141 when the reader of the output went away',
+].join('\n');
+
+/** Lines of `  name   description` wrapped to `width`, continuation lines under the description. */
+function wrapColumns(body: string, width: number): string {
+  return body
+    .split('\n')
+    .flatMap((line) => {
+      if (line.length <= width) return [line];
+      const m = /^(\s*\S.*?\s{2,})(\S.*)$/.exec(line) ?? /^(\s*)(.*)$/.exec(line)!;
+      const indent = m[1]!.length < width / 2 ? m[1]!.length : 4;
+      const lines: string[] = [];
+      let current = m[1]!;
+      for (const word of m[2]!.split(' ')) {
+        if (current.trim() && current.length + 1 + word.length > width && current.length > indent) {
+          lines.push(current);
+          current = `${' '.repeat(indent)}${word}`;
+        } else current += current.length === 0 || /\s$/.test(current) ? word : ` ${word}`;
+      }
+      lines.push(current);
+      return lines;
+    })
+    .join('\n');
 }
 
 /** The version in the package.json beside dist/ (or src/, or carried by the single file), so a release needs no edit here. */
@@ -261,5 +339,7 @@ function shortOptionNames(command: { options: Array<{ rawName: string }> } | und
 export function report(err: unknown, verbose: boolean, options: string[] = [], json = false): number {
   if (json) process.stdout.write(errorJson(err, options));
   else process.stderr.write(errorText(err, verbose, options));
-  return exitCodeOf(err);
+  const code = exitCodeOf(err);
+  // Under `plan --detailed-exitcode` 2 means changes: every error is 1 there.
+  return code === EXIT.usage && process.argv.includes('--detailed-exitcode') ? EXIT.error : code;
 }

@@ -6,7 +6,7 @@ import { embedded } from '../util/embedded.js';
 import { readRetryRules } from './retry-rules.js';
 import { displayPath, isInside, resolveInside } from '../util/paths.js';
 import { toPlain } from './python-values.js';
-import { decidePathsFrom, type PathsFromSetting } from './paths-from.js';
+import { decidePathsFrom, dialectOf, type PathsFromSetting } from './paths-from.js';
 import { schemaProblems, schemaText } from './schema.js';
 import { taskPathProblems } from './task-paths.js';
 import { formatKeyPath, lazyLocation, lazySource, locate, parseYamlBytes, readYamlBytes, toConfigValue, type KeyPath, type YamlSource } from './source.js';
@@ -19,6 +19,8 @@ const TASK_LISTS = ['pre_batch', 'pre_run', 'post_run', 'post_batch'] as const;
 const NOT_TEMPLATE_VARS = new Set<string>([...TASK_LISTS, 'runs', 'matrix', 'run_id', 'vars', 'slurm', 'retry', 'array']);
 /** model-ensembler drops these when unset rather than passing null. */
 const DROPPED_WHEN_UNSET = ['cluster', 'email', 'nodes', 'ntasks', 'length'];
+/** model-ensembler's BatchSpec fields that reach `run`, in its order (config.py; batcher.py drops tasks and `runs`). */
+const BATCH_SPEC_FIELDS = ['name', 'templates', 'templatedir', 'job_file', 'basedir', 'maxruns', 'maxjobs', 'repeat', 'cluster', 'email', 'nodes', 'ntasks', 'length'];
 const REQUIRED_AFTER_MERGE = ['templatedir', 'templates', 'job_file', 'basedir', 'maxruns', 'maxjobs'];
 
 export interface LoadOptions {
@@ -27,6 +29,8 @@ export interface LoadOptions {
   maxConfigMb?: number;
   /** Where relative paths start (.mensemblerc `paths_from`); `auto` by the configuration's vocabulary (config/paths-from.ts). */
   pathsFrom?: PathsFromSetting;
+  /** sbatch options of `.mensemblerc` (`slurm:`, or its profile's) for batches that do not set them. */
+  slurmDefaults?: Record<string, SchedulerOption>;
   /** The working directory model-ensembler's rule resolves from; the process's by default. */
   cwd?: string;
   /** Keeps validated values between commands; without it every load reads the YAML. */
@@ -107,9 +111,17 @@ function canonicalFile(file: string): string {
 function normalise(source: YamlSource, file: string, document: Obj, options: LoadOptions): EnsembleSpec {
   const configDir = path.dirname(file);
   const ensemble = document.ensemble as Obj;
-  const pathsFrom = decidePathsFrom(ensemble, options.pathsFrom);
+  const dialect = dialectOf(document);
+  const { rule: pathsFrom, by: pathsBy } = decidePathsFrom(dialect, options.pathsFrom);
   // Relative paths start here, and may not leave it.
   const dir = pathsFrom === 'working-directory' ? canonicalDir(path.resolve(options.cwd ?? process.cwd())) : configDir;
+  // For a template folder that is not there: say which rule looked where, and what would change it.
+  const pathsNote =
+    pathsFrom === 'working-directory' && dir !== configDir
+      ? pathsBy === 'rc'
+        ? `Relative paths start from the folder mensemble was run from, ${displayPath(dir)}, as .mensemblerc's \`paths_from\` says.`
+        : `Relative paths start from the folder mensemble was run from, ${displayPath(dir)}, as model-ensembler's do${dialect.declared ? '' : ' (the file declares no `dialect`)'}. Run mensemble from the folder they were written for${dialect.declared ? '' : `, or write \`dialect: mensemble\` at the top of the file to start them from its own folder, ${displayPath(configDir)}`}.`
+      : undefined;
   const globalVars = (ensemble.vars ?? {}) as Obj;
   const batchConfig = (ensemble.batch_config ?? {}) as Obj;
   const problems: string[] = [];
@@ -135,7 +147,7 @@ function normalise(source: YamlSource, file: string, document: Obj, options: Loa
       return;
     }
     try {
-      batches.push(buildBatch(source, dir, index, merged, globalVars, keyPath));
+      batches.push({ ...buildBatch(source, dir, index, merged, globalVars, keyPath, options.slurmDefaults), pathsNote });
     } catch (err) {
       if (err instanceof UserErrors) problems.push(...err.problems);
       else if (err instanceof UserError) problems.push(err.message);
@@ -157,10 +169,14 @@ function normalise(source: YamlSource, file: string, document: Obj, options: Loa
     dir: configDir,
     root: dir,
     pathsFrom,
+    pathsBy,
+    dialect: dialect.dialect,
+    dialectDeclared: dialect.declared,
     source,
     preProcess,
     postProcess,
     batches,
+    globalVars,
     extraVars: options.extraVars ?? {},
   };
 }
@@ -173,7 +189,7 @@ function canonicalDir(dir: string): string {
   }
 }
 
-function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj, globalVars: Obj, keyPath: KeyPath): BatchSpec {
+function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj, globalVars: Obj, keyPath: KeyPath, slurmDefaults: Record<string, SchedulerOption> = {}): BatchSpec {
   const name = String(merged.name);
   const at = (key: string) => `${formatLocation(locate(source, [...keyPath, key]))}: ${formatKeyPath([...keyPath, key])}`;
   const pathProblem = (key: string, fn: () => string): string => {
@@ -213,6 +229,13 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     if (DROPPED_WHEN_UNSET.includes(k) && (v === null || v === undefined)) continue;
     batchVars[k] = v;
   }
+  // model-ensembler's `run` starts with the ensemble vars, then the batch's fields in its BatchSpec's order (batcher.py).
+  const runTupleBase: Obj = { ...((merged.vars as Obj | undefined) ?? {}) };
+  for (const k of BATCH_SPEC_FIELDS) {
+    // The batch's own keys only: an ensemble var of the same name is not the batch's field.
+    if (k === 'repeat') runTupleBase[k] = merged.repeat ?? false;
+    else if (Object.hasOwn(merged, k) && !(DROPPED_WHEN_UNSET.includes(k) && (merged[k] === null || merged[k] === undefined))) runTupleBase[k] = merged[k];
+  }
 
   const batchTasks = Object.fromEntries(TASK_LISTS.map((phase) => [phase, tasks(merged[phase], phase, [...keyPath, phase])])) as BatchSpec['tasks'];
   const problems = TASK_LISTS.flatMap((phase) => taskPathProblems(source, batchTasks[phase], [...keyPath, phase], dir, basedir));
@@ -233,7 +256,9 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     runIdTemplate: typeof merged.run_id === 'string' ? merged.run_id : undefined,
     runIdLocation: lazyLocation(source, [...keyPath, 'run_id']),
     batchVars,
-    schedulerOptions: { slurm: (merged.slurm ?? {}) as Record<string, SchedulerOption> },
+    runTupleBase,
+    // The settings' defaults under the batch's own options; a changed default is a changed option of every run it reaches.
+    schedulerOptions: { slurm: { ...slurmDefaults, ...((merged.slurm ?? {}) as Record<string, SchedulerOption>) } },
     retry: readRetryRules(merged.retry, source, [...keyPath, 'retry']),
     array: typeof merged.array === 'boolean' ? merged.array : undefined,
     where: formatKeyPath(keyPath),

@@ -1,54 +1,62 @@
 /**
- * Which folder a configuration's relative paths start from.
+ * How a configuration is read: its dialect, and from it which folder its
+ * relative paths start from and which names its templates see.
  *
  * model-ensembler resolves a relative `basedir` against the folder it was
- * started from, and runs `pre_process`/`post_process` there; its own sanity
- * check only works run from its repository root. mensemble's own rule is the
- * configuration's folder, so that an ensemble is the same wherever it is
- * planned from. A configuration written only in model-ensembler's vocabulary
- * gets model-ensembler's rule, so its run directories land where
- * model-ensembler puts them; one that uses any key only mensemble knows gets
- * mensemble's. `.mensemblerc` `paths_from` overrides the choice, and `plan`
- * names every batch's base folder either way.
+ * started from, runs `pre_process`/`post_process` there, and renders each
+ * template with `run` alone; its own sanity check only works run from its
+ * repository root. That is the default, whatever other keys a file uses:
+ * adding `retry:` to a model-ensembler configuration changes retries and
+ * nothing else. `dialect: mensemble`, written at the top of the file, is the
+ * one key that changes the reading: paths start from the file's folder (an
+ * ensemble is then the same wherever it is planned from) and templates see
+ * every run variable by its name as well as `run`. `.mensemblerc`
+ * `paths_from` may set the paths rule of a file that declares no dialect.
+ * `plan` names the dialect, the rule and every batch's base folder.
  */
 export type PathsFrom = 'configuration' | 'working-directory';
 export type PathsFromSetting = PathsFrom | 'auto';
+export type Dialect = 'model-ensembler' | 'mensemble';
+
+/** The dialect a file declares, or model-ensembler's when it declares none. */
+export interface DialectChoice {
+  dialect: Dialect;
+  declared: boolean;
+}
+
+export function dialectOf(document: Record<string, unknown>): DialectChoice {
+  const written = document.dialect;
+  return written === 'mensemble' || written === 'model-ensembler' ? { dialect: written, declared: true } : { dialect: 'model-ensembler', declared: false };
+}
+
+/** Where relative paths start, and what set it (for plan's words). */
+export interface PathsRule {
+  rule: PathsFrom;
+  /** `dialect`: the file's dialect (declared or the default); `rc`: `.mensemblerc` `paths_from` for a file that declares none. */
+  by: 'dialect' | 'rc';
+}
+
+export function decidePathsFrom(choice: DialectChoice, setting: PathsFromSetting = 'auto'): PathsRule {
+  if (!choice.declared && setting !== 'auto') return { rule: setting, by: 'rc' };
+  return { rule: choice.dialect === 'mensemble' ? 'configuration' : 'working-directory', by: 'dialect' };
+}
 
 /** Batch keys model-ensembler does not have. */
 const MENSEMBLE_BATCH_KEYS = ['array', 'matrix', 'retry', 'run_id', 'slurm', 'vars'];
-/** Task arguments model-ensembler does not have. */
-const MENSEMBLE_TASK_ARGS = ['interval', 'timeout'];
 
 type Obj = Record<string, unknown>;
 
-/** The first key only mensemble knows, with where it is written; undefined for a model-ensembler configuration. */
+/**
+ * The first batch key only mensemble knows, for a hint: a file that uses
+ * them and declares no dialect was perhaps written for mensemble's paths.
+ * It changes no meaning.
+ */
 export function mensembleOnlyKey(ensemble: Obj): string | undefined {
   const batches = [...(Array.isArray(ensemble.batches) ? (ensemble.batches as Obj[]) : []), ...(ensemble.batch_config ? [ensemble.batch_config as Obj] : [])];
   for (const batch of batches) {
     if (!batch || typeof batch !== 'object') continue;
     const key = MENSEMBLE_BATCH_KEYS.find((k) => k in batch);
     if (key) return key;
-    for (const phase of ['pre_batch', 'pre_run', 'post_run', 'post_batch']) {
-      const found = taskArg(batch[phase]);
-      if (found) return found;
-    }
-  }
-  return taskArg(ensemble.pre_process) ?? taskArg(ensemble.post_process);
-}
-
-function taskArg(list: unknown): string | undefined {
-  if (!Array.isArray(list)) return undefined;
-  for (const task of list as Obj[]) {
-    const args = task?.args;
-    if (args && typeof args === 'object') {
-      const key = MENSEMBLE_TASK_ARGS.find((k) => k in (args as Obj));
-      if (key) return `${String(task.name)}.args.${key}`;
-    }
   }
   return undefined;
-}
-
-export function decidePathsFrom(ensemble: Obj, setting: PathsFromSetting = 'auto'): PathsFrom {
-  if (setting !== 'auto') return setting;
-  return mensembleOnlyKey(ensemble) === undefined ? 'working-directory' : 'configuration';
 }

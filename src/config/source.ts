@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type CollectionTag, type Node, type ScalarTag } from 'yaml';
 import { UserError, UserErrors, formatLocation, type SourceLocation } from '../util/errors.js';
 import { displayPath } from '../util/paths.js';
-import { nonSpecificScalar, pythonScalar } from './python-values.js';
+import { PyFloat, nonSpecificScalar, pythonScalar } from './python-values.js';
 
 /** A parsed YAML file that still knows where every value came from. */
 export interface YamlSource {
@@ -138,10 +138,62 @@ class LazyLocation implements SourceLocation {
   }
 }
 
+type Tags = Array<ScalarTag | CollectionTag>;
+
+/**
+ * `!!float 1` and `!!float "2"` as PyYAML's construct_yaml_float builds them
+ * (1.0, 2.0): underscores dropped, `.inf`/`.nan`, base 60, else Python's
+ * float() of the text. The yaml library resolves an explicit `!!float` only
+ * on text that already looks like a float, and refused the rest. Used for the
+ * explicit tag only; plain floats resolve as before.
+ */
+const EXPLICIT_FLOAT: ScalarTag = {
+  tag: 'tag:yaml.org,2002:float',
+  resolve(text, onError) {
+    const value = pyYamlFloat(text);
+    if (value === undefined) {
+      onError(`\`!!float ${text}\` is not a number PyYAML reads (its float() raises ValueError)`);
+      return text;
+    }
+    return new PyFloat(value);
+  },
+};
+
+function pyYamlFloat(text: string): number | undefined {
+  let t = text.replace(/_/g, '').toLowerCase();
+  if (t === '') return undefined;
+  let sign = 1;
+  if (t[0] === '-') sign = -1;
+  if (t[0] === '+' || t[0] === '-') t = t.slice(1);
+  if (t === '.inf') return sign * Infinity;
+  if (t === '.nan') return NaN;
+  const pythonFloat = (s: string): number | undefined => {
+    const m = /^\s*([+-]?)(?:(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?)|(inf|infinity)|(nan))\s*$/.exec(s);
+    if (!m) return undefined;
+    const minus = m[1] === '-' ? -1 : 1;
+    if (m[3]) return minus * Infinity;
+    if (m[4]) return NaN;
+    return minus * Number(m[2]);
+  };
+  if (t.includes(':')) {
+    let value = 0;
+    let base = 1;
+    for (const part of t.split(':').reverse()) {
+      const digit = pythonFloat(part);
+      if (digit === undefined) return undefined;
+      value += digit * base;
+      base *= 60;
+    }
+    return sign * value;
+  }
+  const value = pythonFloat(t);
+  return value === undefined ? undefined : sign * value;
+}
+
 export function parseYamlText(file: string, text: string): YamlSource {
   const lineCounter = new LineCounter();
   // YAML 1.1 with merge keys, as PyYAML reads model-ensembler configurations.
-  const doc = parseDocument(text, { version: '1.1', merge: true, lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { version: '1.1', merge: true, lineCounter, prettyErrors: false, uniqueKeys: false, customTags: (tags) => [EXPLICIT_FLOAT, ...(tags as Tags)] });
   const source: YamlSource = { file, doc, lineCounter };
   // Unknown tags (`!!python/object`...) are refused as PyYAML's safe_load refuses them, not read as plain values.
   // After the first syntax error the parser's further complaints are mostly echoes of it: show the first only.
@@ -155,6 +207,7 @@ export function parseYamlText(file: string, text: string): YamlSource {
   const targets = aliasTargets(source);
   checkKeys(source, targets);
   applyPythonScalars(doc);
+  collapseDuplicateKeys(source);
   flattenMerges(doc, targets);
   return source;
 }
@@ -360,6 +413,42 @@ function checkKeys(source: YamlSource, targets: AliasTargets): void {
       }
     },
   });
+}
+
+/**
+ * A key written twice in one mapping, as PyYAML's constructor builds its
+ * dict: the first key stays, in its place, with the last value. That holds
+ * for keys that are equal to Python without being written alike too (`1`,
+ * `1.0` and `true` are one dict key there): `{1: a, true: b}` is `{1: b}`.
+ */
+function collapseDuplicateKeys(source: YamlSource): void {
+  visit(source.doc, {
+    Map(_key, map) {
+      const first = new Map<string, (typeof map.items)[number]>();
+      const keep: typeof map.items = [];
+      for (const pair of map.items) {
+        const python = isScalar(pair.key) ? pythonKey(pair.key.value) : undefined;
+        const before = python === undefined ? undefined : first.get(python);
+        if (before) {
+          before.value = pair.value;
+          continue;
+        }
+        if (python !== undefined && !before) first.set(python, pair);
+        keep.push(pair);
+      }
+      if (keep.length !== map.items.length) map.items = keep;
+    },
+  });
+}
+
+/** A key's identity as a Python dict key: numbers and booleans by numeric value, strings apart. */
+function pythonKey(value: unknown): string | undefined {
+  if (typeof value === 'string') return `s:${value}`;
+  if (typeof value === 'boolean') return `n:${value ? 1 : 0}`;
+  if (typeof value === 'number' || typeof value === 'bigint') return `n:${String(value)}`;
+  if (value instanceof PyFloat) return `n:${Number.isInteger(value.value) ? String(value.value) : String(value.value)}`;
+  if (value === null) return 'None';
+  return undefined;
 }
 
 function checkDepth(source: YamlSource): void {

@@ -47,6 +47,15 @@ export interface BatchSpec {
   runIdLocation?: SourceLocation;
   /** Template-visible variables below the run level: ensemble vars < batch vars < batch keys. */
   batchVars: Record<string, unknown>;
+  /**
+   * What a batch adds to `run` as model-ensembler builds it, in its order:
+   * batch vars, then the batch's keys in its BatchSpec's order, with
+   * `repeat` (false when unset) and without the unset `cluster`, `email`,
+   * `nodes`, `ntasks`, `length` (plan/run-context.ts).
+   */
+  runTupleBase: Record<string, unknown>;
+  /** Why relative paths start where they do, for a template folder that is not there (config/load.ts). */
+  pathsNote?: string;
   /** Options for the scheduler each backend talks to, under the user's key for it (`slurm:`). */
   schedulerOptions: SchedulerOptions;
   /** When a failed run is tried again, and with what (config/retry-rules.ts). */
@@ -69,10 +78,22 @@ export interface EnsembleSpec {
    */
   root: string;
   pathsFrom: 'configuration' | 'working-directory';
+  /** What set the paths rule: the dialect, or `.mensemblerc` `paths_from` for a file that declares none. */
+  pathsBy: 'dialect' | 'rc';
+  /**
+   * How the file is read (config/paths-from.ts): `model-ensembler` (the
+   * default) gives templates only `run`, `mensemble` every run variable by
+   * name as well.
+   */
+  dialect: 'model-ensembler' | 'mensemble';
+  /** Whether the file writes `dialect:` itself. */
+  dialectDeclared: boolean;
   source: YamlSource;
   preProcess: TaskSpec[];
   postProcess: TaskSpec[];
   batches: BatchSpec[];
+  /** `ensemble.vars`, in the order written (the start of model-ensembler's `run`). */
+  globalVars: Record<string, unknown>;
   /** `-x name=value` variables, the highest precedence. */
   extraVars: Record<string, string>;
 }

@@ -46,7 +46,7 @@ test('a configuration value survives the cache encoding exactly: floats, -0.0, i
     yes_word: yes
     octal: 0755
     sexagesimal: 1:30
-    nested: { 1: one, true: yes, null: none, 2.5: f, z: [1, 2.0, ~] }
+    nested: { 1: one, false: no, null: none, 2.5: f, z: [1, 2.0, ~] }
   batches:
     - name: b
       basedir: ./runs

@@ -18,6 +18,7 @@ export const SCAFFOLD: ReadonlyArray<{ path: string; mode: number; content: stri
 #   mensemble plan          what would change, and why
 #   mensemble apply         render every run directory and run its job
 #   mensemble status        where every run stands
+dialect: mensemble          # paths start from this file's folder; templates see {{ param }} as well as {{ run.param }}
 ensemble:
   vars:                     # template variables shared by every run
     years: 10

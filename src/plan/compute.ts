@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserErrors, formatLocation } from '../util/errors.js';
+import { UserError, UserErrors, formatLocation } from '../util/errors.js';
+import { displayPath } from '../util/paths.js';
 import type { Backends } from '../backends/registry.js';
 import type { EnsembleSpec } from '../config/types.js';
 import { HashCache } from '../state/hash-cache.js';
@@ -13,9 +14,9 @@ import { RenderMemo } from './render-memo.js';
 import { FolderListings, findOrphans, observeRuns, refreshJobs, takeRemovedRecords } from './observe.js';
 import { pendingSessionTasks } from './session-tasks.js';
 import { startReadAhead, type ReadAhead } from './read-ahead.js';
-import { batchFullyTargeted, type Target } from './targets.js';
+import { batchFullyTargeted, replaceSet, type Target } from './targets.js';
 import { readSessionFile } from '../state/session-file.js';
-import { ensembleOwner, sessionFileOf } from '../state/ensemble-folder.js';
+import { ensembleOwner, movedByDefaultDialect, sessionFileOf } from '../state/ensemble-folder.js';
 import { removedRunsFolder } from '../state/removed-runs.js';
 import type { Plan } from './types.js';
 
@@ -25,6 +26,10 @@ export interface PlanOptions {
   readAhead?: ReadAhead;
   replaceRunning?: boolean;
   replaceMoved?: boolean;
+  /** Plan removals of runs the configuration no longer has (`--prune`). */
+  prune?: boolean;
+  /** `--replace <batch>/<run>`: run these again although nothing changed. */
+  replace?: readonly string[];
 }
 
 export interface ComputedPlan {
@@ -50,6 +55,7 @@ export async function desiredState(spec: EnsembleSpec, targets: readonly Target[
   // `renderAll` (validate) renders every run: the memo would skip runs that rendered before.
   const memo = options.renderAll ? undefined : new RenderMemo(path.join(ensembleStateDir(spec), 'render-memo.json'));
   refuseUnusableBasedirs(spec);
+  refuseMovedByDefaultDialect(spec);
   const desired = buildDesiredState(spec, targets, cache, memo, options.meanwhile);
   // Both are only caches: a read-only file system (a snapshot, a colleague's copy) or a full disk must not stop a plan.
   saveIfWritable(() => cache.save());
@@ -81,6 +87,15 @@ function refuseUnusableBasedirs(spec: EnsembleSpec): void {
   if (problems.length > 0) throw new UserErrors(problems);
 }
 
+/** A configuration applied with paths from its own folder that now, declaring no dialect, would start them elsewhere (state/ensemble-folder.ts). */
+function refuseMovedByDefaultDialect(spec: EnsembleSpec): void {
+  const before = movedByDefaultDialect(spec);
+  if (before === undefined) return;
+  throw new UserError(
+    `${displayPath(spec.configFile)}:1: this configuration was applied with its relative paths starting from its own folder, ${displayPath(before)}, but it declares no \`dialect\`, so they now start from the folder mensemble is run from, ${displayPath(spec.root)}, as model-ensembler's do, and its runs would be planned afresh there. Write \`dialect: mensemble\` at the top of the file to keep them where they are (templates then also see every run variable by name), run mensemble from ${displayPath(before)}, or write \`dialect: model-ensembler\` to mean the new place.`,
+  );
+}
+
 /** desired state + what is on disk and in the backend -> plan. Reads only. */
 export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, backends: Backends, options: PlanOptions): Promise<ComputedPlan> {
   const listings = new FolderListings();
@@ -96,7 +111,7 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
   );
   // The backend's word on every active job, in one query; applied to the states read above.
   const warnings = await refreshJobs(backends, [...observed.values(), ...orphans]);
-  const plan = diff(desired.runs, observed, orphans, { replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved });
+  const plan = diff(desired.runs, observed, orphans, { replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved, prune: options.prune, replace: replaceSet(options.replace ?? [], new Set(desired.runs.map((r) => `${r.batch.name}/${r.id}`))) });
   plan.warnings.push(...warnings);
   // Owed tasks only when the whole ensemble is in view: a targeted plan works on some runs, not on the session.
   if (options.targets.length === 0) {
@@ -104,7 +119,8 @@ export async function observeAndDiff(spec: EnsembleSpec, desired: DesiredState, 
     plan.summary.tasks = plan.tasks.length;
   }
   plan.batches = spec.batches.map((b) => ({ name: b.name, basedir: b.basedir }));
-  plan.pathsFrom = { rule: spec.pathsFrom, dir: spec.root };
+  plan.pathsFrom = { rule: spec.pathsFrom, dir: spec.root, by: spec.pathsBy };
+  plan.dialect = { name: spec.dialect, declared: spec.dialectDeclared };
   plan.cost = estimateCost(plan.entries);
   return { spec, desired, plan };
 }

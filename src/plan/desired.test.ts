@@ -36,9 +36,11 @@ test('a run\'s input hash is taken of canonicalVarsText of its variables, and th
     fs.mkdirSync(path.join(dir, 'tpl'));
     fs.writeFileSync(path.join(dir, 'tpl', 'job.sh.j2'), '#!/bin/sh\necho {{ run.a }} {{ run.a10 }}\n');
     // Names whose order depends on case and digits, values that need quoting, shared and own values.
-    fs.writeFileSync(
-      path.join(dir, 'mensemble.yaml'),
-      `ensemble:
+    // Either dialect: a template that reads only `run.<key>` renders the same, so the hash stays (plan/run-context.ts).
+    for (const dialect of ['dialect: mensemble\n', '']) {
+      fs.writeFileSync(
+        path.join(dir, 'mensemble.yaml'),
+        `${dialect}ensemble:
   vars: {a10: [1, 2.5], a9: null, B: "x\\"y ü", _b: {k: 1}}
   batches:
     - name: b1
@@ -53,20 +55,22 @@ test('a run\'s input hash is taken of canonicalVarsText of its variables, and th
         a: [1, 2]
         c: ["s p", 1.0e3]
 `,
-    );
-    const spec = loadEnsemble(path.join(dir, 'mensemble.yaml'));
-    const desired = buildDesiredState(spec, [], new HashCache(path.join(dir, 'hash-cache.json')));
-    assert.equal(desired.runs.length, 4);
-    for (const run of desired.runs) {
-      assert.equal(run.inputHash, hash64(hashInput(canonicalVarsText(run.varsCanonical), run.files, run.batch.jobFile, run.options)), run.id);
+      );
+      const spec = loadEnsemble(path.join(dir, 'mensemble.yaml'), { cwd: dir });
+      assert.equal(spec.dialect, dialect ? 'mensemble' : 'model-ensembler');
+      const desired = buildDesiredState(spec, [], new HashCache(path.join(dir, 'hash-cache.json')));
+      assert.equal(desired.runs.length, 4);
+      for (const run of desired.runs) {
+        assert.equal(run.inputHash, hash64(hashInput(canonicalVarsText(run.varsCanonical), run.files, run.batch.jobFile, run.options)), run.id);
+      }
+      // The same ensemble in another folder hashes differently (dir is a variable); so the pinned hashes
+      // below are of the variables without `dir`, as written by the code before the hash text was built inline.
+      const withoutDir = desired.runs.map((run) => {
+        const { dir: _dir, ...rest } = run.varsCanonical;
+        return `${run.id} ${hash64(hashInput(canonicalVarsText(rest), run.files, run.batch.jobFile, run.options))}`;
+      });
+      assert.deepEqual(withoutDir, PINNED, dialect || 'no dialect');
     }
-    // The same ensemble in another folder hashes differently (dir is a variable); so the pinned hashes
-    // below are of the variables without `dir`, as written by the code before the hash text was built inline.
-    const withoutDir = desired.runs.map((run) => {
-      const { dir: _dir, ...rest } = run.varsCanonical;
-      return `${run.id} ${hash64(hashInput(canonicalVarsText(rest), run.files, run.batch.jobFile, run.options))}`;
-    });
-    assert.deepEqual(withoutDir, PINNED);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import type { RunOwner } from '../state/run-state.js';
 import { UserError, UserErrors, formatLocation } from '../util/errors.js';
 import { hash64 } from '../util/hash.js';
 import type { RenderMemo } from './render-memo.js';
+import { ModelEnsemblerFields, contextKey, templateContext, type RunFields } from './run-context.js';
 import type { DesiredRun } from './types.js';
 import { targetFilter, type Target } from './targets.js';
 
@@ -61,16 +62,21 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
   const sharedCanonical = (value: unknown) => shared.canonical(value);
   const optionsByBatch = new Map(spec.batches.map((b) => [b.index, canonicalJson(b.schedulerOptions.slurm)]));
   const owner = ensembleOwner(spec);
+  // model-ensembler's `run` depends on every run before it (plan/run-context.ts): replayed over all of them, targeted or not.
+  const fieldsOf = spec.dialect === 'model-ensembler' ? new ModelEnsemblerFields(spec) : undefined;
+  let batch: BatchSpec | undefined;
   let seen = 0;
   for (const r of identities) {
     if (++seen % 1000 === 0) meanwhile?.();
-    if (!wanted(r.batch.name, r.id)) continue;
     const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };
+    if (r.batch !== batch) fieldsOf?.startBatch((batch = r.batch));
+    const fields = fieldsOf?.next(r.input, vars);
+    if (!wanted(r.batch.name, r.id)) continue;
     const set = templateSets.get(r.batch.index)!;
     const options = optionsByBatch.get(r.batch.index)!;
     const varsText = canonicalVarsText(canonicalVars(vars, sharedCanonical));
-    const renderKey = hash64(`${TEMPLATE_ENGINE_VERSION}\0${set.fingerprint}\0${r.batch.jobFile}\0${options}\0${varsText}`);
-    const run = new PlannedRun(r, vars, options, set, owner);
+    const renderKey = hash64(`${TEMPLATE_ENGINE_VERSION}\0${set.fingerprint}\0${r.batch.jobFile}\0${options}\0${varsText}\0${contextKey(fields, sharedCanonical)}`);
+    const run = new PlannedRun(r, vars, options, set, owner, fields);
     const known = memo?.get(renderKey);
     if (known !== undefined) run.inputHash = known;
     else {
@@ -105,6 +111,8 @@ class PlannedRun implements DesiredRun {
     readonly options: string,
     private readonly set: TemplateSet,
     readonly owner: RunOwner,
+    /** model-ensembler's `run` fields; undefined under `dialect: mensemble` (plan/run-context.ts). */
+    private readonly fields: RunFields | undefined,
   ) {
     this.id = identity.id;
     this.batch = identity.batch;
@@ -123,13 +131,13 @@ class PlannedRun implements DesiredRun {
   }
 
   get files(): DesiredFile[] {
-    return (this.rendered ??= renderRun(this.set, { ...this.vars, run: this.vars }));
+    return (this.rendered ??= renderRun(this.set, templateContext(this.vars, this.fields)));
   }
 
   hashAt(otherDir: string): string {
     const moved = { ...this.vars, dir: otherDir };
     const text = canonicalVarsText({ ...this.varsCanonical, dir: canonicalJson(otherDir) });
-    return hash64(hashInput(text, renderRun(this.set, { ...moved, run: moved }), this.batch.jobFile, this.options));
+    return hash64(hashInput(text, renderRun(this.set, templateContext(moved, this.fields)), this.batch.jobFile, this.options));
   }
 }
 

@@ -8,6 +8,10 @@ export interface DiffOptions {
   replaceRunning?: boolean;
   /** Plan runs whose folder moved as changed (replace), instead of carrying their record over. */
   replaceMoved?: boolean;
+  /** Plan the removal of runs the configuration no longer has (`--prune`); without it they are kept, with a note. */
+  prune?: boolean;
+  /** Runs to run again although nothing changed (`--replace <batch>/<run>`), as `batch/run`. */
+  replace?: ReadonlySet<string>;
 }
 
 /**
@@ -21,9 +25,10 @@ export function diff(desired: readonly DesiredRun[], observed: ReadonlyMap<strin
       id: orphan.state?.id ?? orphan.dir,
       batch: orphan.state?.batch ?? '',
       dir: orphan.dir,
-      action: 'remove',
+      // Without --prune, apply leaves it: not pending work, a note (issue 33, item 6).
+      action: options.prune ? 'remove' : 'none',
       reasons: [{ kind: 'orphan' }],
-      notes: orphan.state && latestAttempt(orphan.state) && isActive(latestAttempt(orphan.state)!.state) ? [{ kind: 'orphan-job-active' }] : [],
+      notes: [...(orphan.state && latestAttempt(orphan.state) && isActive(latestAttempt(orphan.state)!.state) ? [{ kind: 'orphan-job-active' } as const] : []), ...(options.prune ? [] : [{ kind: 'kept' } as const])],
       observed: orphan,
     });
   }
@@ -87,6 +92,10 @@ function decideInPlace(run: DesiredRun, seen: ObservedRun, options: DiffOptions)
 
   const last = latestAttempt(state);
   const running = last !== undefined && isActive(last.state);
+  if (options.replace?.has(`${run.batch.name}/${run.id}`)) {
+    // Asked for by name: its queued or running job goes first.
+    return entry('replace', [{ kind: 'asked' }, ...(running ? [{ kind: 'will-cancel', jobId: last.jobId } as const] : [])]);
+  }
   if (state.inputHash !== run.inputHash) {
     const changes = describeChanges(run, state);
     if (running) {
@@ -105,7 +114,8 @@ function decideInPlace(run: DesiredRun, seen: ObservedRun, options: DiffOptions)
     if (last.state === 'submitting') return entry('resume', [{ kind: 'submit-unrecorded' }], driftNotes);
     return entry('inflight', [{ kind: 'job-active', jobId: last.jobId, state: last.state }], driftNotes);
   }
-  if (!current) return entry('resume', [{ kind: 'not-submitted' }], driftNotes);
+  // A failed pre_run task is said until the next apply runs it again (issue 33, item 2).
+  if (!current) return entry('resume', [failedTask(state, run.inputHash, 'pre_run') ?? { kind: 'not-submitted' }], driftNotes);
   const decision = decideRetry(run.batch.retry, mine, schedulerOptionsFor(run.batch, current.backend));
   if (decision.kind === 'retry') {
     const { attempt, maxAttempts, free, freeRetry, escalations } = decision;
@@ -113,10 +123,21 @@ function decideInPlace(run: DesiredRun, seen: ObservedRun, options: DiffOptions)
     return entry('retry', [{ kind: 'attempt-failed', attempt, maxAttempts, ...outcomeOf(current), ...(free ? { free, freeRetry } : {}), ...(escalations.length ? { escalations } : {}), ...(used ? { used } : {}) }], driftNotes);
   }
   if (state.completed?.inputHash !== run.inputHash) {
-    return entry('resume', [{ kind: 'post-run-pending', ...outcomeOf(current) }], driftNotes);
+    return entry('resume', [failedTask(state, run.inputHash, 'post_run') ?? { kind: 'post-run-pending', ...outcomeOf(current) }], driftNotes);
   }
   if (decision.kind !== 'completed') return entry('none', [], [...driftNotes, retryNote(decision, current)]);
   return entry('none', [], driftNotes);
+}
+
+/** The latest failed task of a phase for these inputs, as a reason. */
+function failedTask(state: RunState, inputHash: string, phase: 'pre_run' | 'post_run'): PlanReason | undefined {
+  let found: PlanReason | undefined;
+  for (const [key, record] of Object.entries(state.tasks)) {
+    if (!key.startsWith(`${phase}[`) || record.inputHash !== inputHash || record.failedAt === undefined || record.finishedAt !== undefined) continue;
+    if (found && found.kind === 'task-failed' && found.failedAt >= record.failedAt) continue;
+    found = { kind: 'task-failed', task: key.replace(':', ' '), failedAt: record.failedAt, ...(record.exitCode !== undefined ? { exitCode: record.exitCode } : {}) };
+  }
+  return found;
 }
 
 /** Why a failed run is not retried, as a note. */
@@ -178,11 +199,11 @@ export function describeChanges(run: DesiredRun, state: RunState): PlanReason[] 
 }
 
 export function summarise(entries: readonly PlanEntry[]): PlanSummary {
-  const s: PlanSummary = { create: 0, update: 0, replace: 0, retry: 0, resume: 0, moved: 0, remove: 0, unchanged: 0, inflight: 0, damaged: 0, blocked: 0, tasks: 0 };
+  const s: PlanSummary = { create: 0, update: 0, replace: 0, retry: 0, resume: 0, moved: 0, remove: 0, kept: 0, unchanged: 0, inflight: 0, damaged: 0, blocked: 0, tasks: 0 };
   for (const e of entries) {
     if (e.observed?.blocked) s.blocked++;
     else if (e.observed?.corrupt) s.damaged++;
-    else if (e.action === 'none') s.unchanged++;
+    else if (e.action === 'none') s[e.reasons[0]?.kind === 'orphan' ? 'kept' : 'unchanged']++;
     else s[e.action]++;
   }
   return s;

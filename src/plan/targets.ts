@@ -21,13 +21,32 @@ export function parseTargets(values: readonly string[]): Target[] {
 export function targetFilter(targets: readonly Target[], runIdsByBatch: Map<string, Set<string>>): (batch: string, runId: string) => boolean {
   for (const t of targets) {
     const ids = runIdsByBatch.get(t.batch);
-    if (!ids) throw new UserError(`--target ${t.batch}${t.runId ? `/${t.runId}` : ''}: there is no batch \`${t.batch}\`.${didYouMean(t.batch, runIdsByBatch.keys())} Batches: ${[...runIdsByBatch.keys()].join(', ')}.`);
+    if (!ids) {
+      // A run id written without its batch: name the run it is.
+      const batchOf = t.runId === undefined ? [...runIdsByBatch].find(([, runs]) => runs.has(t.batch))?.[0] : undefined;
+      const hint = batchOf ? ` \`${t.batch}\` is a run of batch \`${batchOf}\`: did you mean \`--target ${batchOf}/${t.batch}\`?` : didYouMean(t.batch, runIdsByBatch.keys());
+      throw new UserError(`--target ${t.batch}${t.runId ? `/${t.runId}` : ''}: there is no batch \`${t.batch}\`.${hint} Batches: ${[...runIdsByBatch.keys()].join(', ')}.`);
+    }
     if (t.runId !== undefined && !ids.has(t.runId)) {
       throw new UserError(`--target ${t.batch}/${t.runId}: batch \`${t.batch}\` has no run \`${t.runId}\`.${didYouMean(t.runId, ids)}`);
     }
   }
   if (targets.length === 0) return () => true;
   return (batch, runId) => targets.some((t) => t.batch === batch && (t.runId === undefined || t.runId === runId));
+}
+
+/**
+ * `--replace <batch>/<run>` values as a set of `batch/run`, each checked to
+ * be a run of the plan (`runs`: the targeted runs' `batch/run`).
+ */
+export function replaceSet(values: readonly string[], runs: ReadonlySet<string>): Set<string> {
+  for (const value of values) {
+    if (runs.has(value)) continue;
+    const slash = value.indexOf('/');
+    if (slash <= 0 || slash === value.length - 1) throw new UserError(`--replace \`${value}\`: expected \`<batch>/<run id>\` (\`mensemble status\` lists them).`);
+    throw new UserError(`--replace ${value}: there is no such run${runs.size > 0 ? ' among the runs planned' : ''}.${didYouMean(value, runs)}`);
+  }
+  return new Set(values);
 }
 
 export function batchTargeted(targets: readonly Target[], batch: string): boolean {

@@ -96,6 +96,10 @@ export type PlanReason =
   | { kind: 'submit-unrecorded' }
   | { kind: 'job-active'; jobId?: string; state: JobState }
   | { kind: 'not-submitted' }
+  /** `--replace <batch>/<run>`: run again from its templates although nothing changed. */
+  | { kind: 'asked' }
+  /** A pre_run or post_run task of these inputs failed (`task`: `pre_run[0] execute`); the next apply runs it again. */
+  | { kind: 'task-failed'; task: string; failedAt: string; exitCode?: number }
   /**
    * The last attempt failed and the retry rules retry it: `attempt` of
    * `maxAttempts` spent (a `free` retry spends none), with the resources it
@@ -129,7 +133,9 @@ export type PlanNote =
   /** Its cause escalates a resource whose request is not known (no accounting, no option to grow). */
   | ({ kind: 'cannot-escalate'; resource: EscalatedResource } & Outcome)
   | { kind: 'moved-while-submitting'; from: string; attempt: number }
-  | { kind: 'orphan-job-active' };
+  | { kind: 'orphan-job-active' }
+  /** Not in the configuration any more, and kept: only `apply --prune` removes it. */
+  | { kind: 'kept' };
 
 /** `moved`: the run's folder moved (the ensemble was renamed or moved) and nothing else changed: its record follows, it is not run again. */
 export type PlanAction = 'create' | 'update' | 'replace' | 'retry' | 'resume' | 'moved' | 'remove' | 'inflight' | 'none';
@@ -161,6 +167,8 @@ export interface PlanSummary {
   resume: number;
   moved: number;
   remove: number;
+  /** Runs the configuration no longer has, left in place because the plan is not for `--prune`. */
+  kept: number;
   unchanged: number;
   inflight: number;
   /** Runs whose state file cannot be read: left alone until `mensemble repair`. */
@@ -194,8 +202,10 @@ export interface Plan {
   warnings: string[];
   /** Each batch's base folder (absolute), so that nobody learns only afterwards where run directories went. */
   batches: Array<{ name: string; basedir: string }>;
-  /** Where the configuration's relative paths started (config/paths-from.ts). */
-  pathsFrom?: { rule: 'configuration' | 'working-directory'; dir: string };
+  /** Where the configuration's relative paths started, and what set that: its dialect or `.mensemblerc` (config/paths-from.ts). */
+  pathsFrom?: { rule: 'configuration' | 'working-directory'; dir: string; by: 'dialect' | 'rc' };
+  /** How the file is read: what its templates see and, unless `.mensemblerc` says otherwise, where paths start. */
+  dialect?: { name: 'model-ensembler' | 'mensemble'; declared: boolean };
   /** The estimated core-hours of the jobs the plan would submit (plan/cost.ts). */
   cost?: PlanCost;
 }

@@ -39,7 +39,7 @@ export function loadTemplateSet(batch: BatchSpec, cache: HashCache): TemplateSet
   try {
     rootStat = fs.statSync(dir);
   } catch {
-    throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templatedir: the template folder ${displayPath(dir)} does not exist.`);
+    throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templatedir: the template folder ${displayPath(dir)} does not exist.${batch.pathsNote ? ` ${batch.pathsNote}` : ''}`);
   }
   if (!rootStat.isDirectory()) throw new UserError(`${formatLocation(batch.location)}: ${batch.where}.templatedir: ${displayPath(dir)} is not a folder.`);
 

@@ -36,7 +36,7 @@ export function renderReport(data: ReportData): string {
   const attemptRows = shown.flatMap((r) =>
     r.attempts.map(
       (a) =>
-        `<tr class="state-${esc(a.state)}"><td>${esc(r.batch)}/${esc(r.id)}</td><td>${a.attempt}</td><td>${esc(a.jobId ?? '')}</td><td>${esc(a.state)}</td><td>${a.exitCode ?? ''}</td><td>${esc(a.reason ?? '')}</td><td>${esc(a.submittedAt)}</td><td>${esc(a.startedAt ?? '')}</td><td>${esc(a.endedAt ?? '')}</td>${attemptUsageCells(a.usage)}</tr>`,
+        `<tr class="state-${esc(a.state)}"><td>${esc(r.batch)}/${esc(r.id)}</td><td>${a.attempt}</td><td>${esc(a.jobId ?? '')}</td><td>${esc(a.state)}</td><td>${a.exitCode ?? ''}</td><td>${esc(a.reason ?? '')}</td><td>${when(a.submittedAt)}</td><td>${when(a.startedAt)}</td><td>${when(a.endedAt)}</td>${attemptUsageCells(a.usage)}</tr>`,
     ),
   );
   // One table per batch: its runs with their parameters (the variables that differ between them), state and cost.
@@ -46,6 +46,14 @@ export function renderReport(data: ReportData): string {
     return `<h3>${esc(b.name)}</h3>\n<table class="runs" data-batch="${esc(b.name)}"><thead><tr><th>run</th>${b.params.map((k) => `<th>${esc(k)}</th>`).join('')}<th>state</th><th>attempts</th>${USAGE_HEADERS}</tr></thead>\n<tbody>${rows.join('\n')}</tbody></table>`;
   });
   const grids = data.batches.filter((b) => b.grid);
+  const failed = data.runs.filter((r) => r.failure);
+  const failures = failed.slice(0, SHOWN_FAILURES).map((r) => {
+    const f = r.failure!;
+    const why = `${esc(f.cause)}${f.exitCode !== null ? `, exit code ${f.exitCode}` : ''}${f.reason ? ` (${esc(f.reason)})` : ''}`;
+    const log = f.log ? `<p class="log-name">the last lines of ${esc(f.log)} (<code>mensemble logs ${esc(r.batch)}/${esc(r.id)}</code> shows it all):</p><pre>${esc(f.lastLines.join('\n'))}</pre>` : '<p class="log-name">no log was found.</p>';
+    return `<div class="failure" data-run="${esc(r.batch)}/${esc(r.id)}"><h3>${esc(r.batch)}/${esc(r.id)}: ${why}</h3>${log}</div>`;
+  });
+  const failuresSection = failed.length === 0 ? '' : `<h2 id="failures">Failures (${failed.length})</h2>\n${failed.length > SHOWN_FAILURES ? `<p class="cut">The first ${SHOWN_FAILURES} of ${failed.length}; <code>mensemble status</code> lists them all.</p>\n` : ''}${failures.join('\n')}`;
   const json = JSON.stringify({ ...data, runs: shown }).replace(/</g, '\\u003c');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -54,7 +62,14 @@ export function renderReport(data: ReportData): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mensemble report: ${esc(data.ensemble)}</title>
 <style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; max-width: 1600px; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.runs td:first-child, #attempts td:first-child { white-space: nowrap; }
+.failure h3 { font-size: 1em; margin: 1.2em 0 0.3em; color: #a02020; }
+.failure pre { background: #f6f6f6; border-left: 3px solid #d33c3c; padding: 6px 10px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; margin: 0; }
+.log-name { margin: 0.2em 0; color: #555; }
+#timeline { width: 100%; }
+.grid table td.cell { text-align: center; font-weight: bold; color: #fff; text-shadow: 0 0 2px #000; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 2em; }
 table { border-collapse: collapse; } th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; }
 thead th { background: #f4f4f4; }
@@ -66,22 +81,23 @@ thead th { background: #f4f4f4; }
 </head>
 <body>
 <h1>mensemble report: ${esc(data.ensemble)}</h1>
-<p>${data.runs.length} runs in ${batches.length} batch${batches.length === 1 ? '' : 'es'}; generated ${esc(data.generatedAt)}.</p>
+<p>${data.runs.length} runs in ${batches.length} batch${batches.length === 1 ? '' : 'es'}${failed.length > 0 ? `, <a href="#failures">${failed.length} failed</a>` : ''}; generated ${when(data.generatedAt)}.</p>
 <h2>Summary by batch and state</h2>
-<table id="summary"><thead><tr><th>batch</th><th>runs</th>${states.map((s) => `<th>${esc(s)}</th>`).join('')}<th>median queued</th><th>median running</th><th>total queued</th><th>total running</th>${USAGE_HEADERS}</tr></thead>
-<tbody>${summaryRows.join('\n')}</tbody></table>
+<div class="scroll"><table id="summary"><thead><tr><th>batch</th><th>runs</th>${states.map((s) => `<th>${esc(s)}</th>`).join('')}<th>median queued</th><th>median running</th><th>total queued</th><th>total running</th>${USAGE_HEADERS}</tr></thead>
+<tbody>${summaryRows.join('\n')}</tbody></table></div>
 ${ensembleUsage && ensembleUsage.measured > 0 ? `<p id="ensemble-usage">The ensemble used ${hoursText(ensembleUsage.coreHours)} core-hours (CPU efficiency ${percentText(ensembleUsage.cpuEfficiency)}, memory efficiency ${percentText(ensembleUsage.memoryEfficiency)}) in ${ensembleUsage.attempts} attempts.</p>` : ''}
-${grids.length > 0 ? `<h2>Parameter grids</h2>\n<p>Each cell is a run, coloured by its state; hover for its core-hours.</p>\n${grids.map((b) => `<div class="grid" data-batch="${esc(b.name)}"></div>`).join('\n')}` : ''}
+${failuresSection}
+${grids.length > 0 ? `<h2>Parameter grids</h2>\n<p>Each cell is a run: its state as a letter and a colour (${Object.entries(SYMBOLS).map(([s, l]) => `${esc(l)} ${esc(s)}`).join(', ')}); hover for its core-hours.</p>\n${grids.map((b) => `<div class="grid" data-batch="${esc(b.name)}"></div>`).join('\n')}` : ''}
 <h2>Timeline</h2>
 <p class="legend"><span><i style="background:#ccc"></i>queued</span>${Object.entries(COLOURS)
     .map(([s, c]) => `<span><i style="background:${c}"></i>${s}</span>`)
     .join('')}</p>
 ${cut}<div id="timeline"></div>
 <h2>Runs</h2>
-${cut}${runTables.join('\n')}
+${cut}${runTables.map((t) => `<div class="scroll">${t}</div>`).join('\n')}
 <h2>Attempts</h2>
-${cut}<table id="attempts"><thead><tr><th>run</th><th>attempt</th><th>job</th><th>state</th><th>exit code</th><th>reason</th><th>submitted</th><th>started</th><th>ended</th><th>elapsed</th><th>CPUs</th><th>core-hours</th><th>peak memory</th><th>requested memory</th></tr></thead>
-<tbody>${attemptRows.join('\n')}</tbody></table>
+${cut}<div class="scroll"><table id="attempts"><thead><tr><th>run</th><th>attempt</th><th>job</th><th>state</th><th>exit code</th><th>reason</th><th>submitted</th><th>started</th><th>ended</th><th>elapsed</th><th>CPUs</th><th>core-hours</th><th>peak memory</th><th>requested memory</th></tr></thead>
+<tbody>${attemptRows.join('\n')}</tbody></table></div>
 <script type="application/json" id="report-data">${json}</script>
 <script>
 ${TIMELINE_SCRIPT}
@@ -93,6 +109,18 @@ ${TIMELINE_SCRIPT}
 
 /** Runs drawn in the timeline and listed in the attempts table: beyond this a page is too large to open. */
 const SHOWN_RUNS = 2000;
+/** Failures shown with their log's last lines. */
+const SHOWN_FAILURES = 50;
+
+/** A run's state as a letter in the grid, beside its colour: for readers who do not tell the colours apart, and for print. */
+const SYMBOLS: Record<string, string> = { completed: '✓', failed: '✗', timeout: 'T', out_of_memory: 'M', cancelled: 'C', running: 'R', queued: 'Q', new: '·', rendered: '·' };
+
+/** An ISO time as a person reads it: to the second, in UTC. */
+function when(iso: string | null): string {
+  if (!iso) return '';
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? esc(iso) : `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
 
 const COLOURS: Record<string, string> = {
   completed: '#2e9b4f',
@@ -117,15 +145,27 @@ const TIMELINE_SCRIPT = `(() => {
   let start = Infinity, end = -Infinity;
   for (const r of runs) for (const a of r.attempts) { start = Math.min(start, t(a.submittedAt)); end = Math.max(end, a.endedAt ? t(a.endedAt) : now); }
   end = Math.max(end, start + 1000);
-  const label = 160, width = 900, row = 16, top = 20;
+  const label = 160, row = 16, top = 20;
+  // As wide as the page gives it: no sideways scrolling on a narrow window.
+  const width = Math.max(320, Math.floor(box.clientWidth || 900));
   const x = (ms) => label + ((ms - start) / (end - start)) * (width - label - 10);
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('width', width);
   svg.setAttribute('height', top + runs.length * row + 10);
   const el = (name, attrs, parent) => { const e = document.createElementNS(ns, name); for (const k in attrs) e.setAttribute(k, attrs[k]); parent.appendChild(e); return e; };
-  const axis = el('text', { x: label, y: 12 }, svg); axis.textContent = new Date(start).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
-  const last = el('text', { x: width - 10, y: 12, 'text-anchor': 'end' }, svg); last.textContent = '+' + Math.round((end - start) / 1000) + ' s';
+  // The start in words, then ticks at round steps of the elapsed time.
+  const startText = el('text', { x: 0, y: 12 }, svg); startText.textContent = new Date(start).toISOString().slice(11, 19) + ' UTC';
+  const span = (end - start) / 1000;
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+  const ticks = Math.max(2, Math.floor((width - label) / 90));
+  const step = steps.find((s) => span / s <= ticks) || steps[steps.length - 1];
+  const tickText = (s) => s === 0 ? '0' : s < 60 ? '+' + s + ' s' : s < 3600 ? '+' + Math.round(s / 60) + ' min' : s < 86400 ? '+' + (s / 3600).toFixed(s % 3600 ? 1 : 0) + ' h' : '+' + (s / 86400).toFixed(s % 86400 ? 1 : 0) + ' d';
+  for (let s = 0; s <= span; s += step) {
+    const tx = x(start + s * 1000);
+    el('line', { x1: tx, x2: tx, y1: 15, y2: top + runs.length * row, stroke: '#eee' }, svg);
+    const tick = el('text', { x: tx, y: 12, 'text-anchor': s === 0 ? 'start' : 'middle', class: 'tick' }, svg); tick.textContent = tickText(s);
+  }
   runs.forEach((r, i) => {
     const y = top + i * row;
     const g = el('g', { class: 'run-bar', 'data-run': r.batch + '/' + r.id, 'data-state': r.state }, svg);
@@ -143,9 +183,10 @@ const TIMELINE_SCRIPT = `(() => {
   box.appendChild(svg);
 })();
 (() => {
-  // Parameter grids: one table per batch with two parameters, a cell per run coloured by its state.
+  // Parameter grids: one table per batch with two parameters, a cell per run coloured by its state and marked with its letter.
   const data = JSON.parse(document.getElementById('report-data').textContent);
   const colours = ${JSON.stringify(COLOURS)};
+  const symbols = ${JSON.stringify(SYMBOLS)};
   for (const batch of data.batches) {
     if (!batch.grid) continue;
     const box = document.querySelector('.grid[data-batch="' + CSS.escape(batch.name) + '"]');
@@ -172,6 +213,7 @@ const TIMELINE_SCRIPT = `(() => {
         cell.style.background = colours[r.state] || (r.state === 'new' || r.state === 'rendered' ? '#eeeeee' : colours.other);
         const hours = r.usage.measured > 0 ? r.usage.coreHours.toPrecision(3) + ' core-hours' : 'no usage measured yet';
         cell.title = r.id + ': ' + r.state + ', ' + hours;
+        cell.textContent = symbols[r.state] || '?';
       }
     }
     box.appendChild(table);

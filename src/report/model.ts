@@ -33,7 +33,22 @@ export interface ReportRun {
   /** All its attempts together. */
   usage: UsageTotals;
   attempts: ReportAttempt[];
+  /** For a failed run: why, and the last lines of its log. */
+  failure?: ReportFailure;
 }
+
+export interface ReportFailure {
+  /** The job's end (`failed`, `timeout`...) or the failed task (`pre_run[0] execute`). */
+  cause: string;
+  exitCode: number | null;
+  reason: string | null;
+  /** The log the lines are from, and its last lines (at most LOG_LINES). */
+  log: string | null;
+  lastLines: string[];
+}
+
+/** Where a run's latest output is, and its last lines: given by the command (it knows the backends). */
+export type LogTailer = (entry: PlanEntry) => { file: string; lines: string[] } | undefined;
 
 export interface ReportAttempt {
   attempt: number;
@@ -78,7 +93,7 @@ function parametersOf(entries: readonly PlanEntry[]): string[] {
   return [...differ].sort((a, b) => (order.indexOf(a) + 1 || Infinity) - (order.indexOf(b) + 1 || Infinity) || a.localeCompare(b));
 }
 
-export function reportData(plan: Plan, ensemble: string, now = new Date()): ReportData {
+export function reportData(plan: Plan, ensemble: string, now = new Date(), tail?: LogTailer): ReportData {
   const wanted = plan.entries.filter((e) => e.desired);
   const params = new Map<string, string[]>();
   for (const name of new Set(wanted.map((e) => e.batch))) params.set(name, parametersOf(wanted.filter((e) => e.batch === name)));
@@ -87,10 +102,25 @@ export function reportData(plan: Plan, ensemble: string, now = new Date()): Repo
       const state = e.observed?.state;
       const last = state && latestAttempt(state);
       const vars = e.desired!.varsCanonical;
+      const task = e.reasons.find((r) => r.kind === 'task-failed');
+      const runState = !state ? 'new' : task ? 'failed' : last ? last.state : 'rendered';
+      const failed = task !== undefined || (last !== undefined && !['completed', 'queued', 'running', 'submitting'].includes(last.state));
+      const log = failed ? tail?.(e) : undefined;
       return {
         id: e.id,
         batch: e.batch,
-        state: !state ? 'new' : last ? last.state : 'rendered',
+        state: runState,
+        ...(failed
+          ? {
+              failure: {
+                cause: task ? `${task.task} failed` : last!.state,
+                exitCode: task ? (task.exitCode ?? null) : (last!.exitCode ?? null),
+                reason: task ? null : (last!.reason ?? null),
+                log: log?.file ?? null,
+                lastLines: log?.lines ?? [],
+              },
+            }
+          : {}),
         params: Object.fromEntries(params.get(e.batch)!.map((key) => [key, key in vars ? valueText(vars[key]!) : ''])),
         usage: totalUsage(state?.attempts.map((a) => a.usage) ?? []),
         attempts: (state?.attempts ?? []).map((a) => ({

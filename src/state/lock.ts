@@ -19,6 +19,8 @@ export interface LockHolder {
   log?: string;
   /** The holder refreshes the lock file's time every HEARTBEAT_MS (older mensembles did not: their locks never go stale). */
   heartbeat?: boolean;
+  /** The configuration the holder applies (a run folder's lock names it). */
+  config?: string;
 }
 
 /**
@@ -60,17 +62,18 @@ export class LockLost extends UserError {
 }
 
 /**
- * Takes the ensemble's lock (`.mensemble/lock`). The lock file appears whole
+ * Takes a lock: a configuration's (`.mensemble/<file>.lock`, ensemble-folder.ts)
+ * or a run folder's (state/ensemble-lock.ts). The lock file appears whole
  * or not at all: its content is written to a private file first and
  * hard-linked into place, which fails if a lock exists, so two processes
  * cannot both win and nobody ever reads a half-written lock. A lock left by
  * a dead process on this host is taken over; a live holder is named in the
  * error. `log` is where a detached apply writes its output.
  */
-export function acquireLock(ensembleStateDir: string, command: string, options: { log?: string } = {}): Lock {
-  fs.mkdirSync(ensembleStateDir, { recursive: true });
-  const file = path.join(ensembleStateDir, 'lock');
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, processStart: processStartTime(process.pid), log: options.log, heartbeat: true };
+export function acquireLock(file: string, command: string, options: { log?: string; config?: string; subject?: string } = {}): Lock {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const subject = options.subject ?? 'The ensemble';
+  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command, config: options.config, processStart: processStartTime(process.pid), log: options.log, heartbeat: true };
   const mine = `${JSON.stringify(me)}\n`;
   let tookOver: StaleLock | undefined;
   for (let tries = 0; tries < 50; tries++) {
@@ -112,14 +115,14 @@ export function acquireLock(ensembleStateDir: string, command: string, options: 
     const seen = readText(file);
     if (seen === undefined) {
       const odd = notALockFile(file);
-      if (odd) throw new UserError(`Cannot take the ensemble's lock: ${displayPath(file)} is ${odd}, not a lock mensemble wrote. \`mensemble unlock --yes\` removes it, if no other apply runs.`);
+      if (odd) throw new UserError(`Cannot take the lock: ${displayPath(file)} is ${odd}, not a lock mensemble wrote. ${options.subject ? 'Remove it' : '`mensemble unlock --yes` removes it'}, if no other apply runs.`);
       continue; // released meanwhile: try again
     }
     const holder = parseHolder(seen);
     if (holder && holderIsAlive(holder, file)) {
       const elsewhere = holder.host !== os.hostname();
       throw new UserError(
-        `The ensemble is locked by another mensemble process: pid ${holder.pid} on ${holder.host}, running \`${holder.command}\` since ${holder.startedAt}. ` +
+        `${subject} is locked by another mensemble process: pid ${holder.pid} on ${holder.host}, running \`${holder.command}\`${options.subject && holder.config ? ` of ${displayPath(holder.config)}` : ''} since ${holder.startedAt}. ` +
           (elsewhere && holder.heartbeat
             ? `Wait for it to finish or stop it there; a holder on another host whose heartbeat stops for ${Math.round(STALE_AFTER_MS / 1000)} s is taken over.`
             : !elsewhere && holder.processStart === undefined
@@ -214,7 +217,7 @@ function parseHolder(text: string): LockHolder | undefined {
   }
   // Of the wrong shape (edited by hand, another tool's file): no holder can be named either.
   if (!holder || typeof holder !== 'object' || !Number.isInteger(holder.pid) || holder.pid! <= 1 || typeof holder.host !== 'string') return undefined;
-  return { ...holder, command: String(holder.command ?? '?'), startedAt: String(holder.startedAt ?? '?') } as LockHolder;
+  return { ...holder, command: String(holder.command ?? '?'), startedAt: String(holder.startedAt ?? '?'), config: typeof holder.config === 'string' ? holder.config : undefined } as LockHolder;
 }
 
 function ageMs(file: string): number | undefined {
@@ -230,9 +233,8 @@ export function readHolder(file: string): LockHolder | undefined {
   return text === undefined ? undefined : parseHolder(text);
 }
 
-/** The live process holding the ensemble's lock, if any (for `status`). */
-export function currentHolder(ensembleStateDir: string): LockHolder | undefined {
-  const file = path.join(ensembleStateDir, 'lock');
+/** The live process holding a lock, if any (for `status`). */
+export function currentHolder(file: string): LockHolder | undefined {
   const holder = readHolder(file);
   return holder && holderIsAlive(holder, file) ? holder : undefined;
 }
@@ -259,8 +261,7 @@ export type UnlockOutcome = { removed: LockHolder | undefined } | { refused: 'al
  * `mensemble unlock`: removes the ensemble's lock whoever holds it, except a
  * live process on this host (stop that one instead). Returns whose it was.
  */
-export function removeLock(ensembleStateDir: string): UnlockOutcome {
-  const file = path.join(ensembleStateDir, 'lock');
+export function removeLock(file: string): UnlockOutcome {
   const odd = notALockFile(file);
   if (odd) {
     // Not a lock an apply holds (none could write it there): it only stands in every apply's way.

@@ -75,6 +75,8 @@ export interface TaskRecord {
   finishedAt?: string;
   /** Set when the task failed: the next attempt or apply runs it afresh. */
   failedAt?: string;
+  /** The failed task's exit code, when it had one. */
+  exitCode?: number;
 }
 
 /** Everything mensemble knows about one run, in `<run dir>/.mensemble/state.json`. */
@@ -98,6 +100,12 @@ export interface RunState {
   completed?: { inputHash: string; at: string; outcome: JobState };
   /** The configuration that wrote the run (absent in records written before it was kept). */
   owner?: RunOwner;
+  /**
+   * Set when the run was replaced on request (`--replace`) with these inputs:
+   * its attempts up to `afterAttempt` are the run before, kept with their
+   * logs; the replacement's attempts are numbered on from there.
+   */
+  replaced?: { inputHash: string; afterAttempt: number; at: string };
 }
 
 /**
@@ -232,8 +240,16 @@ export function taskFiles(dir: string, phase: string, index: number, prefix = ''
 }
 
 /** Attempts made for the given inputs, oldest first. */
+/** The attempts of these inputs (since a `--replace` of them, if there was one). */
 export function attemptsFor(state: RunState, inputHash: string): AttemptRecord[] {
-  return state.attempts.filter((a) => a.inputHash === inputHash);
+  const after = state.replaced?.inputHash === inputHash ? state.replaced.afterAttempt : 0;
+  return state.attempts.filter((a) => a.inputHash === inputHash && a.attempt > after);
+}
+
+/** The number of the next attempt of these inputs: numbers restart when inputs change, and go on after a `--replace`. */
+export function nextAttemptNumber(state: RunState, inputHash: string): number {
+  const after = state.replaced?.inputHash === inputHash ? state.replaced.afterAttempt : 0;
+  return after + attemptsFor(state, inputHash).length + 1;
 }
 
 export function latestAttempt(state: RunState): AttemptRecord | undefined {

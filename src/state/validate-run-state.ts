@@ -24,7 +24,8 @@ export function runStateProblem(value: unknown): string | undefined {
     listOf(value, 'attempts', attemptProblem) ??
     mapOf(value, 'tasks', taskProblem) ??
     completedProblem(value.completed) ??
-    ownerProblem(value.owner)
+    ownerProblem(value.owner) ??
+    replacedProblem(value.replaced)
   );
 }
 
@@ -104,7 +105,7 @@ function attemptProblem(v: unknown, at: string): string | undefined {
 
 function taskProblem(v: unknown, at: string): string | undefined {
   if (!isObject(v)) return `${at}: ${describe(v)}, expected an object`;
-  return str(v, 'inputHash', `${at}.inputHash`) ?? optional(v, 'taskHash', at, 'string') ?? optional(v, 'startedAt', at, 'string') ?? optional(v, 'finishedAt', at, 'string') ?? optional(v, 'failedAt', at, 'string');
+  return str(v, 'inputHash', `${at}.inputHash`) ?? optional(v, 'taskHash', at, 'string') ?? optional(v, 'startedAt', at, 'string') ?? optional(v, 'finishedAt', at, 'string') ?? optional(v, 'failedAt', at, 'string') ?? optional(v, 'exitCode', at, 'number');
 }
 
 function completedProblem(v: unknown): string | undefined {
@@ -129,6 +130,13 @@ function escalatedProblem(v: unknown): string | undefined {
     if (key === 'time' && !/^(\d{1,5}-)?\d{2}:\d{2}:\d{2}$/.test(value)) return `.time: ${describe(value)}, expected a time limit such as "02:00:00"`;
   }
   return undefined;
+}
+
+function replacedProblem(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) return `replaced: ${describe(v)}, expected an object`;
+  if (!Number.isInteger(v.afterAttempt) || (v.afterAttempt as number) < 0) return `replaced.afterAttempt: ${describe(v.afterAttempt)}, expected a whole number`;
+  return str(v, 'inputHash', 'replaced.inputHash') ?? str(v, 'at', 'replaced.at');
 }
 
 function ownerProblem(v: unknown): string | undefined {

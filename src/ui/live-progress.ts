@@ -9,6 +9,8 @@ type RunPhase = 'waiting' | 'rendered' | 'queued' | 'running' | 'completed' | 'f
 const FINAL_OK = 'completed';
 const RECENT = 5;
 const BAR = 24;
+/** Failures kept on screen. */
+const PINNED = 5;
 const FRAME_MS = 100;
 
 /**
@@ -20,6 +22,8 @@ const FRAME_MS = 100;
 export class LiveProgress {
   private readonly runs = new Map<string, Map<string, RunPhase>>();
   private readonly recent: string[] = [];
+  /** Failed runs' lines: pinned above the events, never scrolled away by later ones. */
+  private readonly failures = new Map<string, string>();
   private drawn = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly started = Date.now();
@@ -55,6 +59,12 @@ export class LiveProgress {
       this.clear();
       this.write(`${this.c.yellow('warning:')} ${line}\n`);
       this.drawn = 0;
+    }
+    // One line per failed run: its last word on why.
+    if ((event.kind === 'finished' && event.state !== FINAL_OK) || event.kind === 'run-failed') {
+      const key = eventSubject(event);
+      this.failures.delete(key);
+      this.failures.set(key, line);
     }
     this.recent.push(line);
     if (this.recent.length > RECENT) this.recent.shift();
@@ -94,13 +104,19 @@ export class LiveProgress {
   private draw(): void {
     // A line longer than the terminal wraps onto two rows, and the next frame, moving up one row a line, leaves the rest behind.
     const width = this.columns();
-    const lines = this.frame().map((line) => clip(line, width - 1));
+    const lines = this.frame(width).map((line) => clip(line, width - 1));
     this.clear();
     this.write(`${lines.join('\n')}\n`);
     this.drawn = lines.length;
   }
 
-  frame(): string[] {
+  /**
+   * The lines of one frame for a terminal `columns` wide. The counts are
+   * what a person reads, so a narrow terminal narrows the bar first (down to
+   * nothing), then the counts' spacing; failures stay on screen, pinned
+   * above the last events.
+   */
+  frame(columns = this.columns()): string[] {
     const c = this.c;
     const width = Math.max(maxOf([...this.runs.keys()].map((b) => b.length)), 5);
     const lines: string[] = [];
@@ -109,13 +125,26 @@ export class LiveProgress {
       const done = count('completed');
       const failed = count('failed');
       const total = runs.size;
-      const filled = total === 0 ? BAR : Math.round(((done + failed) / total) * BAR);
-      const bar = `${c.green('█'.repeat(filled))}${c.dim('░'.repeat(BAR - filled))}`;
-      const parts = [`${done + failed}/${total}`, c.green(`${done} completed`), `${count('running')} running`, `${count('queued')} queued`];
-      if (failed > 0) parts.push(c.red(`${failed} failed`));
-      lines.push(`${c.bold(batch.padEnd(width))} ${bar} ${parts.join('  ')}`);
+      const words = [`${done + failed}/${total}`, `${done} completed`, `${count('running')} running`, `${count('queued')} queued`, ...(failed > 0 ? [`${failed} failed`] : [])];
+      const paint = [(s: string) => s, c.green, (s: string) => s, (s: string) => s, c.red];
+      let gap = '  ';
+      let room = columns - 1 - width - 2 - words.join(gap).length;
+      if (room < 4) {
+        gap = ' ';
+        room = columns - 1 - width - 2 - words.join(gap).length;
+      }
+      const barWidth = Math.min(BAR, room);
+      const filled = total === 0 ? barWidth : Math.round(((done + failed) / total) * barWidth);
+      const bar = barWidth >= 4 ? `${c.green('█'.repeat(filled))}${c.dim('░'.repeat(barWidth - filled))} ` : '';
+      lines.push(`${c.bold(batch.padEnd(width))} ${bar}${words.map((w, i) => paint[i]!(w)).join(gap)}`);
     }
     lines.push(c.dim(`elapsed ${elapsed(Date.now() - this.started)}`));
+    if (this.failures.size > 0) {
+      const shown = [...this.failures.values()].slice(-PINNED);
+      const more = this.failures.size - shown.length;
+      lines.push(c.red(`failed${more > 0 ? ` (${this.failures.size}, the last ${shown.length})` : ''}:`));
+      for (const f of shown) lines.push(c.red(`  ${f}`));
+    }
     for (const r of this.recent) lines.push(c.dim(`  ${r}`));
     return lines;
   }
@@ -137,9 +166,11 @@ function phaseOf(event: ApplyEvent): RunPhase | undefined {
   }
 }
 
-function elapsed(ms: number): string {
+/** mm:ss, and h:mm:ss from an hour on. */
+export function elapsed(ms: number): string {
   const s = Math.floor(ms / 1000);
-  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  const mmss = `${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mmss}` : mmss;
 }
 
 const HIDE_CURSOR = '\u001b[?25l';

@@ -39,6 +39,10 @@ export function describeReason(r: PlanReason): string {
       return `job ${r.jobId} ${r.state}`;
     case 'not-submitted':
       return 'rendered, not yet submitted';
+    case 'asked':
+      return 'asked for (--replace): rendered and run again; earlier attempts and their logs are kept';
+    case 'task-failed':
+      return `${r.task} failed${r.exitCode !== undefined ? ` with exit code ${r.exitCode}` : ''} (${r.failedAt}); runs again`;
     case 'attempt-failed':
       if (r.free) return `${describeOutcome(r)}: the cluster's doing, retried as it was without spending an attempt (free retry ${r.freeRetry?.used ?? 1} of ${r.freeRetry?.of ?? 1})`;
       return `attempt ${r.attempt} of ${r.maxAttempts} ${describeOutcome(r)}${usedText(r.state, r.used)}${escalationText(r.escalations)}`;
@@ -77,6 +81,8 @@ export function describeNote(n: PlanNote): string {
       return `moved from ${n.from} while attempt ${n.attempt} was being submitted; mensemble cannot tell from here whether that job exists, so it leaves this run alone. Check \`squeue --me\`, then run it afresh with \`--replace-moved\`, or plan it from its old place.`;
     case 'orphan-job-active':
       return 'its job is still queued or running';
+    case 'kept':
+      return 'kept: only `mensemble apply --prune` removes its folder';
   }
 }
 

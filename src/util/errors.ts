@@ -13,7 +13,8 @@ export class UserError extends Error {
 /** A command line mensemble cannot take (an unknown option, a malformed value): the `usage` category. */
 export class UsageError extends UserError {
   constructor(message: string) {
-    super(message);
+    // 2, as shells and most tools report a command line they cannot take (EXIT.usage).
+    super(message, 2);
     this.name = 'UsageError';
   }
 }

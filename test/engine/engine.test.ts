@@ -20,7 +20,7 @@ import { MemoryBackend } from './memory-backend.js';
 function ensemble(options: { runs: number; maxjobs?: number; maxruns?: number; attempts?: number; array?: boolean }): string {
   const dir = tempDir('mensemble-engine-');
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ ...options, n: numbers(options.runs), attempts: options.attempts ?? 1 })}`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ ...options, n: numbers(options.runs), attempts: options.attempts ?? 1 })}`,
     'tpl/job.sh.j2*': '#!/bin/sh\necho {{ n }}\n',
   });
   return dir;
@@ -177,7 +177,7 @@ test('engine: a changed variable replaces the runs it reaches, with the change a
   const config = path.join(dir, 'mensemble.yaml');
   fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('n: [1, 2]', 'n: [1, 3]'));
   const p = await plan(dir, backend);
-  assert.deepEqual(actions(p), { r1: 'none', r2: 'remove', r3: 'create' });
+  assert.deepEqual(actions(p), { r1: 'none', r2: 'none', r3: 'create' }, 'r2 is kept: a note, not a change, without --prune');
   fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('templates: [job.sh.j2]', 'templates: [job.sh.j2]\n      vars: { k: 1 }'));
   const changed = await plan(dir, backend);
   assert.equal(actions(changed).r1, 'replace');
@@ -192,7 +192,7 @@ test('engine: a moved run is not rehomed once the lock is lost (its record is le
   fs.renameSync(first, dir);
   const before = fs.readFileSync(path.join(dir, 'runs', 'r1', '.mensemble', 'state.json'), 'utf8');
   assert.equal(actions(await plan(dir, backend)).r1, 'moved');
-  const lost = { assertHeld: () => { throw new LockLost(path.join(dir, '.mensemble', 'lock'), undefined); } };
+  const lost = { assertHeld: () => { throw new LockLost(path.join(dir, '.mensemble', 'mensemble.yaml.lock'), undefined); } };
   await assert.rejects(apply(dir, backend, { lock: lost }), LockLost);
   assert.equal(fs.readFileSync(path.join(dir, 'runs', 'r1', '.mensemble', 'state.json'), 'utf8'), before, 'nothing written without the lock');
   assert.equal(actions(await plan(dir, backend)).r1, 'moved');

@@ -22,7 +22,7 @@ const GiB = 1024 ** 3;
 function ensemble(retry: string, runs = 1): string {
   const dir = tempDir('mensemble-retries-');
   const batch = batchYaml({ n: numbers(runs) }).replace('      matrix:', `      retry:\n${retry.replace(/^/gm, '        ')}\n      matrix:`);
-  writeTree(dir, { 'mensemble.yaml': `ensemble:\n  batches:\n${batch}`, 'tpl/job.sh.j2*': '#!/bin/sh\necho {{ n }}\n' });
+  writeTree(dir, { 'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batch}`, 'tpl/job.sh.j2*': '#!/bin/sh\necho {{ n }}\n' });
   return dir;
 }
 
@@ -112,7 +112,7 @@ test('retries: node failures and preemptions are retried with the same request w
 
 test('retries: without retry: (a model-ensembler configuration) a run is tried once, whatever ended it', async () => {
   const dir = tempDir('mensemble-retries-');
-  writeTree(dir, { 'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`, 'tpl/job.sh.j2*': '#!/bin/sh\n' });
+  writeTree(dir, { 'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1] })}`, 'tpl/job.sh.j2*': '#!/bin/sh\n' });
   const backend = new MemoryBackend({ outcome: () => ({ state: 'node_fail', exitCode: null }) });
   await apply(dir, backend);
   assert.equal(backend.startsOf('r1'), 1);

@@ -22,7 +22,7 @@ const CRASH_POINTS = ['after-render', 'before-submit', 'after-submit', 'after-ta
 
 export function campaignEnsemble(dir: string, backend: 'local' | 'slurm', runs: number, rc = ''): void {
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:
+    'mensemble.yaml': `dialect: mensemble\nensemble:
   batches:
     - name: c
       basedir: ./runs

@@ -33,7 +33,7 @@ test('disk full while rendering and writing state: a plain error, states intact,
     assert.match(full.stderr, /^mensemble: the disk is full: no space left on the device while writing.*run the command again when this is fixed/m);
     assert.doesNotMatch(full.stderr, /internal error|\n\s+at /);
     assertStatesParse(dir, 'after the disk filled up');
-    assert.equal(fs.existsSync(path.join(dir, '.mensemble', 'lock')), false, 'the lock is released');
+    assert.equal(fs.existsSync(path.join(dir, '.mensemble', 'mensemble.yaml.lock')), false, 'the lock is released');
 
     assert.equal(spawnSync('mount', ['-o', 'remount,size=8m', mountpoint]).status, 0);
     const resumed = cli(['apply', '--yes'], dir);

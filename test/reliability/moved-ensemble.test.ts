@@ -10,7 +10,7 @@ import { batchYaml, cli, tempDir, writeTree } from '../helpers.js';
 
 function ensemble(dir: string, job = '#!/bin/sh\necho "{{ run.id }}" >> ../../../jobs.log\n'): void {
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:
+    'mensemble.yaml': `dialect: mensemble\nensemble:
   batches:
 ${batchYaml({ n: [1, 2] })}      post_run:
         - name: execute

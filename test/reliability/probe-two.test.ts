@@ -11,7 +11,7 @@ import { BIN, batchYaml, cli, jobUntilReleased, listTree, readState, releaseJobs
 /** An ensemble whose runs `r<n>` append their id to `jobs.log` in its folder. */
 function loggingEnsemble(dir: string, n: number[]): void {
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n })}`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n })}`,
     'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
     '.mensemblerc': 'poll_interval: 0.1\n',
   });
@@ -23,7 +23,7 @@ test('item 1: a stale file is never deleted through a folder of the run that bec
   const top = tempDir();
   const dir = path.join(top, 'ens');
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] }).replace('templates: [job.sh.j2]', 'templates: [job.sh.j2, data/input.nml.j2]')}`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1] }).replace('templates: [job.sh.j2]', 'templates: [job.sh.j2, data/input.nml.j2]')}`,
     'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
     'tpl/data/input.nml.j2': '&nml n = {{ n }} /\n',
     '.mensemblerc': 'poll_interval: 0.1\n',
@@ -49,7 +49,7 @@ test('item 2: a settings file another user could write is refused with its path,
   const top = tempDir();
   const dir = path.join(top, 'project', 'ens');
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
     'tpl/job.sh.j2*': '#!/bin/sh\necho ran > ran.txt\n',
   });
   // A parent folder's settings file names a "shell": a program that would run as the user.
@@ -97,7 +97,7 @@ test('item 2: a settings file another user could write is refused with its path,
 });
 
 function twoConfigurations(dir: string): void {
-  const config = (n: number[], postBatch: string) => `ensemble:
+  const config = (n: number[], postBatch: string) => `dialect: mensemble\nensemble:
   pre_process:
     - name: execute
       args: { cmd: "echo ran >> pre_process.log" }
@@ -133,7 +133,7 @@ test('item 3: two configurations sharing a basedir and a batch name never plan o
   }
   // A run each configuration itself dropped is still its own to prune.
   fs.writeFileSync(path.join(dir, 'a.yaml'), fs.readFileSync(path.join(dir, 'a.yaml'), 'utf8').replace('n: [1, 2]', 'n: [1]').replace('maxruns: 2', 'maxruns: 1').replace('maxjobs: 2', 'maxjobs: 1'));
-  const plan = cli(['plan', 'a.yaml'], dir);
+  const plan = cli(['plan', '--prune', 'a.yaml'], dir);
   assert.match(plan.stdout, /- remove\s+b\/r2/);
   assert.doesNotMatch(plan.stdout, /r3|r4/);
   assert.equal(readState(path.join(dir, 'runs', 'r3')).owner.config, 'b.yaml', 'a run records the configuration that wrote it');
@@ -159,7 +159,7 @@ test('item 4: two configurations in one folder each have their own session: the 
 test('item 5: a changed run killed between its intent and its new job never adopts the old job (local)', () => {
   const dir = tempDir();
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  vars: { years: 10 }\n  batches:\n${batchYaml({ n: [1] })}`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  vars: { years: 10 }\n  batches:\n${batchYaml({ n: [1] })}`,
     'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }} {{ run.years }}" >> ../../jobs.log\n',
     '.mensemblerc': 'poll_interval: 0.1\n',
   });
@@ -177,7 +177,7 @@ test('item 5: a changed run killed between its intent and its new job never adop
 test('item 7: watch --apply re-reads each run under the lock and never overwrites a run an apply submitted since its plan', async () => {
   const dir = tempDir();
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
     'tpl/job.sh.j2*': jobUntilReleased().replace('../../executions.log', '../../jobs.log'),
     '.mensemblerc': 'poll_interval: 0.1\n',
   });
@@ -214,7 +214,7 @@ test('item 7: watch --apply re-reads each run under the lock and never overwrite
 test('item 8: post_run [move, remove] (model-ensembler\'s usual clean-up) finishes the runs for good: completed, and never run again', () => {
   const dir = tempDir();
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:
+    'mensemble.yaml': `dialect: mensemble\nensemble:
   batches:
 ${batchYaml({ n: [1, 2] })}      post_run:
         - name: move
@@ -249,7 +249,7 @@ test('item 10: a local job that outlives a move of its ensemble records its end 
   const top = tempDir();
   const before = path.join(top, 'ens');
   writeTree(before, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1], attempts: 3 })}`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1], attempts: 3 })}`,
     'tpl/job.sh.j2*': jobUntilReleased().replace('../../executions.log', '../../jobs.log'),
     '.mensemblerc': 'poll_interval: 0.1\n',
   });
@@ -271,7 +271,7 @@ test('item 10: a local job that outlives a move of its ensemble records its end 
 test('item 13: an interval Node.js cannot keep (above 24 days) is refused, from a flag, a settings file or a check task, before anything is written', () => {
   const dir = tempDir();
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}      pre_run:\n        - name: check\n          args: { cmd: "false", interval: 2592000 }\n`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1] })}      pre_run:\n        - name: check\n          args: { cmd: "false", interval: 2592000 }\n`,
     'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n',
   });
   const before = listTree(dir);
@@ -293,7 +293,7 @@ test('item 13: an interval Node.js cannot keep (above 24 days) is refused, from 
 
 test('item 25: -x __proto__=3 is refused as the same key in a configuration is, not silently dropped', () => {
   const dir = tempDir();
-  writeTree(dir, { 'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`, 'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n' });
+  writeTree(dir, { 'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1] })}`, 'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n' });
   const before = listTree(dir);
   for (const command of ['plan', 'apply']) {
     const r = cli([command, '--yes', '-x', '__proto__=3'].filter((a) => command === 'apply' || a !== '--yes'), dir);
@@ -308,7 +308,7 @@ test('item 20: the local backend runs a job file as the kernel (and SLURM) do: `
     const dir = tempDir();
     const show = path.join(dir, 'show-args');
     writeTree(dir, {
-      'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
+      'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
       [`tpl/job.sh.j2${executable ? '*' : ''}`]: `#!${show} -u -B\nthe job's body\n`,
       'show-args*': '#!/bin/sh\n{ echo "$#"; for a in "$@"; do echo "[$a]"; done; } > args.txt\n',
       '.mensemblerc': 'poll_interval: 0.1\n',
@@ -340,7 +340,7 @@ test('item 18: a FIFO at a run\'s state.json (or at the lock) hangs no command: 
   }
   assert.deepEqual(lines(path.join(dir, 'jobs.log')).sort(), ['r1', 'r2', 'r2 v2'], 'r2 was applied; r1 left alone');
   // A FIFO at the lock's path.
-  const lock = path.join(dir, '.mensemble', 'lock');
+  const lock = path.join(dir, '.mensemble', 'mensemble.yaml.lock');
   assert.equal(spawnSync('mkfifo', [lock]).status, 0);
   const r = cli(['apply', '--yes'], dir);
   assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -372,7 +372,7 @@ test('item 17: an in-flight attempt naming an unknown backend damages that run o
 test('item 19: logs after a move read the new place, before and after the next apply carries the records over', () => {
   const top = tempDir();
   writeTree(path.join(top, 'ens'), {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1] })}`,
     'tpl/job.sh.j2*': '#!/bin/sh\necho "output of {{ run.id }}"\n',
     '.mensemblerc': 'poll_interval: 0.1\n',
   });
@@ -409,7 +409,7 @@ test('item 14: a run\'s .mensemble that is a link outside the ensemble is blocke
 test('item 15: a template folder\'s folder that becomes a file (and back), and a .mensemble in the template folder, end in no internal error', () => {
   const dir = tempDir();
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1, 2] })}`,
     'tpl/job.sh.j2*': '#!/bin/sh\necho "{{ run.id }}" >> ../../jobs.log\n',
     'tpl/conf/a.txt': 'a\n',
     '.mensemblerc': 'poll_interval: 0.1\n',
@@ -455,7 +455,7 @@ test('item 16: a run folder that is a dangling link (a scratch purge) is blocked
   assert.equal(fs.lstatSync(path.join(dir, 'runs', 'r1')).isSymbolicLink(), true, 'the link is left as it was');
 
   const other = tempDir();
-  writeTree(other, { 'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1] })}`, 'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n', runs: 'a file\n' });
+  writeTree(other, { 'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1] })}`, 'tpl/job.sh.j2*': '#!/bin/sh\ntrue\n', runs: 'a file\n' });
   const before = listTree(other);
   for (const command of ['plan', 'apply']) {
     const refused = cli(command === 'apply' ? ['apply', '--yes'] : ['plan'], other);
@@ -488,7 +488,7 @@ function mostAtOnce(log: string): number {
 test('item 11: apply --no-wait keeps maxjobs: 6 runs with maxjobs 2 never run more than 2 at once, and all complete without another command (local)', async () => {
   const dir = tempDir();
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:\n  batches:\n${batchYaml({ n: [1, 2, 3, 4, 5, 6], maxjobs: 2 })}`,
+    'mensemble.yaml': `dialect: mensemble\nensemble:\n  batches:\n${batchYaml({ n: [1, 2, 3, 4, 5, 6], maxjobs: 2 })}`,
     'tpl/job.sh.j2*': '#!/bin/sh\necho "start {{ run.id }} $(date +%s.%N)" >> ../../times.log\nsleep 0.6\necho "end {{ run.id }} $(date +%s.%N)" >> ../../times.log\n',
     '.mensemblerc': 'poll_interval: 0.1\n',
   });
@@ -496,7 +496,7 @@ test('item 11: apply --no-wait keeps maxjobs: 6 runs with maxjobs 2 never run mo
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /--no-wait: batch b has 6 runs to submit or follow and runs at most 2 at once \(maxjobs, maxruns\); so that no limit is passed, the apply goes on in the background/);
   assert.match(r.stdout, /Applying in the background: pid \d+/);
-  const lock = path.join(dir, '.mensemble', 'lock');
+  const lock = path.join(dir, '.mensemble', 'mensemble.yaml.lock');
   for (let i = 0; i < 300 && (lines(path.join(dir, 'times.log')).length < 12 || fs.existsSync(lock)); i++) await sleep(100);
   assert.equal(mostAtOnce(path.join(dir, 'times.log')), 2, 'before: all 6 started in the same second');
   assert.deepEqual(lines(path.join(dir, 'times.log')).filter((l) => l.startsWith('start')).map((l) => l.split(' ')[1]).sort(), ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'], 'each ran once');

@@ -10,7 +10,7 @@ import { cli, tempDir, writeTree } from '../helpers.js';
 function ensemble(dir: string, batch: Record<string, string> = {}, runId = '"r{{ n }}"', values = '[1, 2]'): void {
   const keys = { basedir: './runs', templatedir: '../tpl', ...batch };
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:
+    'mensemble.yaml': `dialect: mensemble\nensemble:
   batches:
     - name: b
       basedir: ${keys.basedir}
@@ -57,7 +57,7 @@ test('a basedir inside the template folder is refused with file and line (every 
   const before = listing(dir);
   const r = cli(['plan'], dir);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /mensemble\.yaml:4:\d+: ensemble\.batches\[0\]\.basedir: the basedir .*tpl\/runs is inside the template folder/);
+  assert.match(r.stderr, /mensemble\.yaml:5:\d+: ensemble\.batches\[0\]\.basedir: the basedir .*tpl\/runs is inside the template folder/);
   assert.deepEqual(listing(dir), before);
 });
 
@@ -142,7 +142,7 @@ test('symbolic links planted in a run directory are not followed: a log that is 
 
 test('re-rendering into a run directory whose subfolder was replaced by a symbolic link is refused, and writes nothing through it', () => {
   const dir = tempDir();
-  const config = (scale: number) => `ensemble:
+  const config = (scale: number) => `dialect: mensemble\nensemble:
   vars: { scale: ${scale} }
   batches:
     - name: b

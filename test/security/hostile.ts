@@ -19,7 +19,7 @@ export function hostileEnsemble(dir: string, rc = 'backend: local\npoll_interval
   const yamlString = (s: string) => JSON.stringify(s);
   const runs = HOSTILE_RUNS.map((r) => `        - {name: ${yamlString(r.id)}, text: ${yamlString(r.text)}}\n`).join('');
   writeTree(dir, {
-    'mensemble.yaml': `ensemble:
+    'mensemble.yaml': `dialect: mensemble\nensemble:
   vars:
     note: ${yamlString(NOTE)}
   batches:

@@ -17,8 +17,8 @@ export function runTaskLedger(state: RunState, inputHash: string, save: () => vo
       state.tasks[key(task)] = { inputHash, taskHash, startedAt: now() };
       save();
     },
-    failed(task) {
-      state.tasks[key(task)] = { ...state.tasks[key(task)]!, failedAt: now() };
+    failed(task, exitCode) {
+      state.tasks[key(task)] = { ...state.tasks[key(task)]!, failedAt: now(), ...(exitCode !== undefined ? { exitCode } : {}) };
       save();
     },
     finished(task) {

@@ -7,7 +7,7 @@
 import type { CallArgs, Expr, Stmt, Target, TemplateAst } from './ast.js';
 import { TemplateError, TemplateRuntimeError, UnsupportedConstruct } from './errors.js';
 import { FILTERS, type FilterContext } from './filters.js';
-import { Cycler, LoopContext, Namespace, PyRange, TemplateModule, joiner } from './objects.js';
+import { Cycler, LoopContext, Namespace, PyRange, RunTuple, TemplateModule, joiner } from './objects.js';
 import { PySlice, arithmetic, compare, getattr, getitem, iterate, negate } from './operations.js';
 import { pyStr } from './printing.js';
 import { TESTS } from './tests.js';
@@ -439,6 +439,13 @@ export class Renderer {
     }
   }
 
+  /** A name that only `run` has: the configuration's dialect gives templates `run` alone (plan/run-context.ts). */
+  private onlyRun(name: string, frame: Frame): string | undefined {
+    const run = frame.lookup('run');
+    if (!(run instanceof RunTuple) || !run.fields.has(name)) return undefined;
+    return `the run has it, but templates of a model-ensembler configuration see only \`run\` (as model-ensembler, where it prints as nothing): write \`run.${name}\`, or put \`dialect: mensemble\` at the top of the configuration to see every run variable by name`;
+  }
+
   private evalInner(e: Expr, frame: Frame): Value {
     switch (e.kind) {
       case 'const': return e.value;
@@ -447,7 +454,8 @@ export class Renderer {
         if (v !== undefined) return v;
         const g = GLOBALS[e.name];
         if (g) return new PyCallable(e.name, g, undefined, e.name === 'range' ? "<class 'range'>" : undefined);
-        return new Undefined(e.name);
+        const onlyRun = this.onlyRun(e.name, frame);
+        return onlyRun ? new Undefined(e.name, undefined, false, onlyRun) : new Undefined(e.name);
       }
       case 'tuple': return new PyTuple(e.items.map((i) => this.eval(i, frame)));
       case 'list': return e.items.map((i) => this.eval(i, frame));

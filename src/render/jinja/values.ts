@@ -251,12 +251,15 @@ export class Undefined {
     readonly hint?: string,
     /** Jinja2 prints this one as empty text without complaint: an inline `if` without `else`. */
     readonly printsEmpty = false,
+    /** Where the value is, when it is somewhere the template cannot see (a run field under model-ensembler's dialect). */
+    readonly elsewhere?: string,
   ) {}
   describe(): string {
     return `\`${this.what}\` is undefined${this.hint ? ` (${this.hint})` : ''}`;
   }
   /** The error for using it where a value is needed (printing, arithmetic). */
   error(): TemplateRuntimeError {
+    if (this.elsewhere) return new TemplateRuntimeError(`${this.describe()}: ${this.elsewhere}`);
     return new TemplateRuntimeError(`${this.describe()}: no level of the configuration (ensemble vars, batch_config, the batch, the run, generated keys, -x) defines it`);
   }
 }

@@ -10,7 +10,10 @@ import { jsonLine } from '../json.js';
 import { LiveProgress } from '../live-progress.js';
 import type { Output } from '../output.js';
 import { clockTime } from '../clock.js';
-import { planJson, renderPlan } from './plan.js';
+import { planJson, renderPlan, summaryLine } from './plan.js';
+import { describeOutcome } from '../outcome.js';
+import { hoursText } from '../usage-words.js';
+import type { JobState } from '../../state/run-state.js';
 
 /** One plain line per event (no escape codes unless colour is on): fit for terminals, logs and nohup. */
 export function lineReporter(c: Colors, write: (s: string) => void = (s) => process.stdout.write(s)): Reporter {
@@ -32,8 +35,31 @@ export function resultLine(result: ApplyResult, c: Colors): string {
   if (result.pending.length > 0) parts.push(`${result.pending.length} left for the next apply (still running, or waiting on the scheduler or on a deleted run directory; run \`mensemble apply\` again)`);
   if (result.removed.length > 0) parts.push(`${result.removed.length} removed`);
   if (result.moved.length > 0) parts.push(`${result.moved.length} moved (record carried over, not run again)`);
-  const text = `Apply complete: ${parts.join(', ')}.`;
-  return result.failed.length > 0 ? `${c.yellow(text)}\nFailed: ${result.failed.join(', ')}` : c.bold(text);
+  const took = result.durationSeconds !== undefined ? ` Took ${durationText(result.durationSeconds)}${result.coreHours ? `; its jobs used ${hoursText(result.coreHours)} core-hours` : ''}.` : '';
+  const text = `Apply complete: ${parts.join(', ')}.${took}`;
+  if (result.failed.length === 0) return c.bold(text);
+  return `${c.yellow(text)}\n${failuresText(result)}`;
+}
+
+/** The failed runs, the first ten with why and where their logs are (as Nextflow's end of run). */
+function failuresText(result: ApplyResult): string {
+  const failures = result.failures ?? result.failed.map((run) => ({ run, state: 'failed', exitCode: null, reason: null, task: null, logs: `mensemble logs ${run}` }));
+  const shown = failures.slice(0, 10);
+  const width = Math.min(40, Math.max(...shown.map((f) => f.run.length)));
+  const lines = shown.map((f) => {
+    const why = f.task ? `${f.task} failed${f.exitCode !== null ? ` with exit code ${f.exitCode}` : ''}` : describeOutcome({ state: f.state as JobState, exitCode: f.exitCode, reason: f.reason ?? undefined });
+    return `  ${f.run.padEnd(width)}  ${why}  (${f.logs})`;
+  });
+  const more = failures.length > shown.length ? `\n  ... and ${failures.length - shown.length} more: \`mensemble status\` lists them all.` : '';
+  return `Failed (${failures.length}):\n${lines.join('\n')}${more}`;
+}
+
+/** 42 s, 3 min 05 s, 2 h 04 min. */
+export function durationText(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${seconds < 10 ? seconds.toFixed(1) : s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
 /** What `mensemble apply` shows: the plan, progress as it goes, and the result; or, with --detach, where it went. */
@@ -53,8 +79,8 @@ export interface ApplyView {
   warning(warning: ApplyWarning): void;
 }
 
-export function applyView(output: Output): ApplyView {
-  return output.json ? applyJsonView(output) : applyTextView(output);
+export function applyView(output: Output, options: { quiet?: boolean } = {}): ApplyView {
+  return output.json ? applyJsonView(output) : applyTextView(output, Boolean(options.quiet));
 }
 
 /** Newline-delimited JSON: the plan, one line per event, the result (docs/json-output.md). */
@@ -74,12 +100,21 @@ function applyJsonView(output: Output): ApplyView {
   };
 }
 
-/** Text: live progress in a terminal, one line per event elsewhere (logs, nohup). */
-function applyTextView(output: Output): ApplyView {
+/**
+ * Text: live progress in a terminal, one line per event elsewhere (logs,
+ * nohup). Quiet (`-q`): the plan's summary line, failures and warnings as
+ * they happen, and the result; for large applies into a log, which print
+ * several lines per run otherwise.
+ */
+function applyTextView(output: Output, quiet: boolean): ApplyView {
   const c = output.colors;
   return {
-    plan: (plan) => output.out(`${renderPlan(plan, c)}\n`),
+    plan: (plan) => output.out(`${quiet ? summaryLine(plan.summary, c) : renderPlan(plan, c)}\n`),
     progress(plan) {
+      if (quiet) {
+        const lines = lineReporter(c, (s) => output.out(s));
+        return { report: (event) => (eventTone(event) === 'failure' || eventTone(event) === 'warning' ? lines(event) : undefined), stop() {} };
+      }
       if (!output.interactive) return { report: lineReporter(c, (s) => output.out(s)), stop() {} };
       const live = new LiveProgress(plan, c, (s) => output.out(s));
       return { report: live.report, stop: () => live.stop() };

@@ -46,6 +46,8 @@ function describe(err: unknown, options: string[]): Described {
 }
 
 export function exitCodeOf(err: unknown): number {
+  // cac's own parse errors (an unknown option, a missing argument) are usage errors too.
+  if (err instanceof Error && err.name === 'CACError') return 2;
   return err instanceof UserError ? err.exitCode : 1;
 }
 

@@ -56,7 +56,6 @@ export function renderPlan(plan: Plan, c: Colors): string {
       lines.push(`${color(symbol)} ${color(e.action === 'none' ? 'note' : e.action).padEnd(c.enabled ? 7 + 10 : 7)} ${label(e).padEnd(width)}  ${first ?? ''}`.trimEnd());
       for (const r of rest) lines.push(`${' '.repeat(12 + width + 2)}${r}`);
       for (const n of e.notes) lines.push(`${' '.repeat(12)}${c.yellow('!')} ${describeNote(n)}`);
-      if (e.action === 'remove') lines.push(`${' '.repeat(12)}${c.dim('only `apply --prune` removes it')}`);
     }
     lines.push('');
   }
@@ -71,15 +70,24 @@ export function renderPlan(plan: Plan, c: Colors): string {
   return lines.join('\n');
 }
 
-/** Where each batch's run directories are, and why there: relative paths start from the configuration's folder or, as in model-ensembler, from the working directory. */
+/**
+ * How the file is read and where each batch's run directories are: the
+ * dialect names what templates see and, unless `.mensemblerc` sets it, which
+ * folder relative paths start from.
+ */
 function baseFolders(plan: Plan, c: Colors): string[] {
   if (plan.batches.length === 0) return [];
+  const lines: string[] = [];
+  if (plan.dialect) {
+    const sees = plan.dialect.name === 'mensemble' ? 'every run variable by name and as `run`' : 'only `run`, as in model-ensembler';
+    lines.push(c.dim(`Dialect ${plan.dialect.name}${plan.dialect.declared ? '' : ' (the default: the file declares no `dialect`)'}: templates see ${sees}.`));
+  }
   const from = plan.pathsFrom;
-  const rule = from?.rule === 'working-directory'
-    ? `relative paths from the working directory ${displayPath(from.dir)}, as model-ensembler`
-    : 'relative paths from the configuration\'s folder';
+  const start = from?.rule === 'working-directory' ? `the working directory ${displayPath(from.dir)}` : `the configuration's folder${from ? ` ${displayPath(from.dir)}` : ''}`;
+  const why = from?.by === 'rc' ? ', as .mensemblerc `paths_from` says' : from?.rule === 'working-directory' ? ', as model-ensembler' : '';
   const width = maxOf(plan.batches.map((b) => b.name.length));
-  return [c.dim(`Base folders (${rule}):`), ...plan.batches.map((b) => c.dim(`  ${b.name.padEnd(width)}  ${displayPath(b.basedir)}`)), ''];
+  lines.push(c.dim(`Base folders (relative paths from ${start}${why}):`), ...plan.batches.map((b) => c.dim(`  ${b.name.padEnd(width)}  ${displayPath(b.basedir)}`)), '');
+  return lines;
 }
 
 function taskReason(t: PendingTask): string {
@@ -104,11 +112,13 @@ export function summaryLine(s: PlanSummary, c: Colors): string {
   const damaged =
     (s.damaged > 0 ? ` ${c.bold(`${s.damaged} damaged`)} (state unreadable; see the notes above and \`mensemble repair\`).` : '') +
     (s.blocked > 0 ? ` ${c.bold(`${s.blocked} blocked`)} (a file stands where the run directory should be; see the notes above).` : '');
+  // Runs dropped from the configuration are not work unless the plan is for --prune: a note, not a change.
+  const kept = s.kept > 0 ? ` ${s.kept} run${s.kept === 1 ? '' : 's'} no longer in the configuration ${s.kept === 1 ? 'is' : 'are'} kept (\`mensemble apply --prune\` removes ${s.kept === 1 ? 'it' : 'them'}).` : '';
   if (changes === 0) {
-    return `${c.bold('No changes.')} ${s.unchanged} run${s.unchanged === 1 ? '' : 's'} up to date, ${s.inflight} in flight.${damaged}`;
+    return `${c.bold('No changes.')} ${s.unchanged} run${s.unchanged === 1 ? '' : 's'} up to date, ${s.inflight} in flight.${damaged}${kept}`;
   }
   const resume = (s.resume > 0 ? `, ${s.resume} to resume` : '') + (s.moved > 0 ? `, ${s.moved} moved` : '') + (s.tasks > 0 ? `, ${s.tasks} ensemble task${s.tasks === 1 ? '' : 's'} to run` : '');
-  return `${c.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.retry} to retry, ${s.remove} to remove${resume}; ${s.unchanged} unchanged, ${s.inflight} in flight.${damaged}`;
+  return `${c.bold('Plan:')} ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.retry} to retry, ${s.remove} to remove${resume}; ${s.unchanged} unchanged, ${s.inflight} in flight.${damaged}${kept}`;
 }
 
 /** The `--json` document: versioned, documented in docs/json-output.md. */
@@ -117,6 +127,7 @@ export function planJson(plan: Plan): object {
     summary: plan.summary,
     warnings: plan.warnings,
     pathsFrom: plan.pathsFrom ?? null,
+    dialect: plan.dialect ?? null,
     cost: plan.cost ?? null,
     batches: plan.batches,
     tasks: plan.tasks,

@@ -50,14 +50,16 @@ export function statusRows(plan: Plan): StatusRow[] {
     .map((e) => {
       const state = e.observed?.state;
       const last = state && latestAttempt(state);
+      // A failed pre_run or post_run task is the run's state until the next apply runs it again.
+      const task = e.reasons.find((r) => r.kind === 'task-failed');
       return {
         id: e.id,
         batch: e.batch ?? '',
-        state: e.observed?.blocked ? 'blocked' : e.observed?.corrupt ? 'damaged' : !state ? 'new' : last ? last.state : 'rendered',
+        state: e.observed?.blocked ? 'blocked' : e.observed?.corrupt ? 'damaged' : !state ? 'new' : task ? 'failed' : last ? last.state : 'rendered',
         jobId: last?.jobId ?? null,
         attempt: last?.attempt ?? null,
-        exitCode: last?.exitCode ?? null,
-        reason: e.observed?.blocked ? describeBlocked(e.observed.blocked) : (e.observed?.corrupt ?? last?.reason ?? null),
+        exitCode: task ? (task.exitCode ?? null) : (last?.exitCode ?? null),
+        reason: e.observed?.blocked ? describeBlocked(e.observed.blocked) : (e.observed?.corrupt ?? (task ? `${task.task} failed` : null) ?? last?.reason ?? null),
         action: e.action,
         submittedAt: last?.submittedAt ?? null,
         startedAt: last?.startedAt ?? null,

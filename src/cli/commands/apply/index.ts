@@ -9,7 +9,7 @@ import { applyView, type ApplyView } from '../../../ui/views/apply.js';
 import { UserError } from '../../../util/errors.js';
 import { openEnsemble, type OpenedEnsemble } from '../../open-ensemble.js';
 import { EXIT, signalExit } from '../../exit-codes.js';
-import { commandLine, type CommonFlags } from '../../options.js';
+import { asList, commandLine, type CommonFlags } from '../../options.js';
 
 export interface ApplyFlags extends CommonFlags {
   yes?: boolean;
@@ -17,6 +17,8 @@ export interface ApplyFlags extends CommonFlags {
   prune?: boolean;
   replaceRunning?: boolean;
   replaceMoved?: boolean;
+  replace?: string | string[];
+  quiet?: boolean;
   checks?: boolean;
   pollInterval?: number;
   checkInterval?: number;
@@ -34,7 +36,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
   // however its arguments spelled the flag (`-yd`, `--detach=true`).
   const inBackground = Boolean(process.env[DETACHED_LOG_ENV]);
   const ensemble = openEnsemble(config, flags);
-  const view = applyView(ensemble.output);
+  const view = applyView(ensemble.output, { quiet: flags.quiet });
   if (!inBackground && (flags.detach || flags.wait === false)) {
     const planned = await planHere(ensemble, flags);
     // --no-wait returns at once only when nothing is left for a waiting process to hold back (plan/no-wait.ts).
@@ -55,6 +57,7 @@ export async function applyCommand(config: string | undefined, flags: ApplyFlags
       ...flags,
       // A background apply waits: that is what it is for, with --no-wait too (the one that started it returned).
       wait: inBackground ? true : flags.wait,
+      replace: asList(flags.replace),
       holder: commandLine('apply'),
       log: ensemble.log,
       onPlan: (plan) => view.plan(plan, { detach: false }),
@@ -102,7 +105,7 @@ async function detach(ensemble: OpenedEnsemble, view: ApplyView, flags: ApplyFla
 async function planHere(ensemble: OpenedEnsemble, flags: ApplyFlags): Promise<Plan> {
   await ensemble.backend.preflight();
   const desired = await desiredState(ensemble.spec, ensemble.targets);
-  return (await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved })).plan;
+  return (await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: flags.replaceRunning, replaceMoved: flags.replaceMoved, prune: flags.prune, replace: asList(flags.replace) })).plan;
 }
 
 /** Whether a batch goes out as job arrays that the scheduler throttles to maxjobs (then it holds the rest, not a process). */
@@ -120,7 +123,14 @@ async function confirm(): Promise<true> {
   // The question goes to stderr, like progress: stdout carries only the plan and the results.
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question('\nApply these changes? Only `yes` is accepted: ');
+    let answer: string;
+    try {
+      answer = await rl.question('\nApply these changes? Only `yes` is accepted: ');
+    } catch (err) {
+      // Ctrl-C (or Ctrl-D) at the question is a cancel, as a shell reports one: one line, exit 130.
+      if ((err as { code?: string }).code === 'ABORT_ERR') throw new UserError('Apply cancelled (Ctrl-C); nothing was changed.', EXIT.sigint);
+      throw err;
+    }
     if (answer.trim() !== 'yes') throw new ApplyCancelled();
     return true;
   } finally {

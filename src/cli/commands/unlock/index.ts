@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { STATE_DIR } from '../../../state/run-state.js';
+import { configLockFile } from '../../../state/ensemble-folder.js';
 import { notALockFile, readHolder, removeLock } from '../../../state/lock.js';
 import { UserError } from '../../../util/errors.js';
 import { displayPath } from '../../../util/paths.js';
@@ -16,7 +17,7 @@ import { configPath } from '../../options.js';
 export async function unlockCommand(config: string | undefined, flags: { yes?: boolean }): Promise<number> {
   const file = configPath(config);
   const stateDir = path.join(fs.realpathSync(path.dirname(file)), STATE_DIR);
-  const lockFile = path.join(stateDir, 'lock');
+  const lockFile = configLockFile(stateDir, file);
   if (!fs.lstatSync(lockFile, { throwIfNoEntry: false })) {
     process.stdout.write(`The ensemble is not locked (no ${displayPath(lockFile)}).\n`);
     return 0;
@@ -28,7 +29,7 @@ export async function unlockCommand(config: string | undefined, flags: { yes?: b
     const holder = h ? `pid ${h.pid} on ${h.host} (\`${h.command}\`, since ${h.startedAt})` : 'a lock file mensemble cannot read';
     throw new UserError(`${displayPath(lockFile)} is held by ${holder}. If that apply is gone (its login node rebooted, it was killed), run \`mensemble unlock --yes\` to remove the lock; an apply that still runs would then go on without it, and two applies could submit the same runs.`);
   }
-  const outcome = removeLock(stateDir);
+  const outcome = removeLock(lockFile);
   if ('refused' in outcome) {
     throw new UserError(`Not unlocking: pid ${outcome.holder.pid} on this host (\`${outcome.holder.command}\`, since ${outcome.holder.startedAt}) holds the lock and is running. Stop it (Ctrl-C where it runs, or \`kill ${outcome.holder.pid}\`): it releases its lock as it stops.`);
   }
