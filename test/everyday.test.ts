@@ -120,8 +120,12 @@ test('issue 33, item 8: the command line: --color=never, no command, an unknown 
   const unknown = cli(['aplly'], dir);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /Unknown command `aplly`\. Did you mean `apply`\?/);
-  const missing = cli(['completion'], dir);
+  const missing = cli(['logs'], dir);
   assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /^mensemble: `mensemble logs` needs <run>: `mensemble logs <run> \[config\]`\. See `mensemble help logs`\./, 'before: the parser\'s "missing required args"');
+  const noValue = cli(['plan', '--target'], dir);
+  assert.equal(noValue.code, 2);
+  assert.match(noValue.stderr, /--target needs a value: --target <batch\[\/run\]>/);
 
   // mensemble.yml is found; with neither name, the YAML files that look like ensembles are listed.
   fs.renameSync(path.join(dir, 'mensemble.yaml'), path.join(dir, 'mensemble.yml'));

@@ -38,6 +38,11 @@ function describe(err: unknown, options: string[]): Described {
   const message = err instanceof Error ? err.message : String(err);
   // cac's own parse errors (unknown or malformed options) are the user's, not ours.
   if (err instanceof Error && err.name === 'CACError') {
+    // The parser's own words for a missing argument or value, said as mensemble says things.
+    const args = /^missing required args for command `(\S+) (.*?)`$/.exec(message);
+    if (args) return { category: 'usage', problems: [`\`mensemble ${args[1]}\` needs ${args[2]!.split(' ').filter((a) => a.startsWith('<')).join(' ')}: \`mensemble ${args[1]} ${args[2]}\`. See \`mensemble help ${args[1]}\`.`] };
+    const value = /^option `(\S+) (<[^>]+>)` value is missing$/.exec(message);
+    if (value) return { category: 'usage', problems: [`${value[1]} needs a value: ${value[1]} ${value[2]}. See \`mensemble help\` for the command's options.`] };
     const unknown = /Unknown option `(.+)`/.exec(message);
     const suggestion = unknown ? didYouMean(unknown[1]!, options) : '';
     return { category: 'usage', problems: [`${message}.${suggestion}${unknown ? ' See `mensemble <command> --help` for the options.' : ''}`] };
