@@ -3,17 +3,20 @@
 #
 #   sudo bash scripts/fresh-machine-check.sh [--keep]
 #
-# 1. stops the project's test cluster (scripts/slurm-down.sh --purge);
+# 1. stops the project's test cluster and Grid Engine cell
+#    (scripts/slurm-down.sh --purge, scripts/sge-down.sh --purge);
 # 2. removes the system packages the project installs for itself (the list in
 #    scripts/test-deps.sh, with what apt pulled in for them) and the files its
 #    scripts wrote outside the checkout (/etc/slurm, the munge key, MariaDB's
-#    data), so the machine is as a new one of our kind;
+#    data, Grid Engine's cell and spool, and its debconf answers), so the
+#    machine is as a new one of our kind;
 # 3. clones main (committed work only) into a temporary folder;
 # 4. runs the README's two commands there exactly as written, the test
 #    command with CI=true, printing each one's exit code and the test
 #    runner's summary;
 # 5. checks that no process the suite starts (slurmctld, slurmd, slurmdbd,
-#    slurmstepd, munged, mariadbd) is left running.
+#    slurmstepd, munged, mariadbd, sge_qmaster, sge_execd, sge_shepherd) is
+#    left running.
 #
 # Exits 0 only if both commands exit 0 and nothing is left running. The
 # clone is deleted afterwards unless --keep is given. Destructive: run it only
@@ -33,7 +36,7 @@ suite_processes() {
   for p in /proc/[0-9]*; do
     exe="$(readlink "$p/exe" 2>/dev/null)" || continue
     case "${exe##*/}" in
-      slurmctld*|slurmd|slurmd-*|slurmdbd*|slurmstepd*|munged|mariadbd)
+      slurmctld*|slurmd|slurmd-*|slurmdbd*|slurmstepd*|munged|mariadbd|sge_qmaster|sge_execd|sge_shepherd)
         [ "$(awk '{print $3}' "$p/stat" 2>/dev/null)" = Z ] && continue # exited, not yet reaped
         echo "${p#/proc/} ${exe##*/}" ;;
     esac
@@ -43,6 +46,7 @@ suite_processes() {
 # --- 1. stop the test cluster ------------------------------------------------
 say "stopping the project's test cluster"
 bash "$repo/scripts/slurm-down.sh" --purge 2>&1 | sed 's/^/  /'
+[ ! -f "$repo/scripts/sge-down.sh" ] || bash "$repo/scripts/sge-down.sh" --purge 2>&1 | sed 's/^/  /'
 before="$(suite_processes)"
 [ -z "$before" ] || { say "still running after slurm-down, not started by the suite's scripts:"; echo "$before" | sed 's/^/  /'; }
 
@@ -77,7 +81,9 @@ if [ "${#installed[@]}" -gt 0 ]; then
 else
   say "none of the project's system packages is installed"
 fi
-rm -rf /etc/slurm /etc/munge /var/lib/munge /var/log/munge /run/munge /var/lib/mysql /run/mysqld /var/log/mysql
+rm -rf /etc/slurm /etc/munge /var/lib/munge /var/log/munge /run/munge /var/lib/mysql /run/mysqld /var/log/mysql /var/lib/gridengine /var/spool/gridengine
+# Grid Engine's debconf answers go with it: test-deps.sh gives them again.
+command -v debconf-communicate >/dev/null && for p in gridengine-common gridengine-client gridengine-master gridengine-exec; do echo "PURGE $p" | debconf-communicate "$p" >/dev/null 2>&1 || true; done
 rm -f /tmp/mensemble-test-deps-apt.log /tmp/mensemble-slurm-apt.log
 
 # --- 3. clone main -------------------------------------------------------------

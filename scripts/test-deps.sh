@@ -26,8 +26,10 @@ declare -A GROUPS_PKGS=(
   [jinja2]="python3-jinja2 python3-yaml"
   # model-ensembler's own code (../shared/model-ensembler/src) run as the specification: it also imports jsonschema and copies templates with rsync.
   [model-ensembler]="python3-jinja2 python3-yaml python3-jsonschema rsync"
+  # Grid Engine (Son of Grid Engine): the test cell of scripts/sge-up.sh.
+  [gridengine]="gridengine-master gridengine-exec gridengine-client"
 )
-GROUP_ORDER=(slurm chromium jinja2 model-ensembler)
+GROUP_ORDER=(slurm chromium jinja2 model-ensembler gridengine)
 
 LOG="${MENSEMBLE_TEST_DEPS_LOG:-/tmp/mensemble-test-deps-apt.log}"
 LOCK="${MENSEMBLE_TEST_DEPS_LOCK:-/tmp/mensemble-test-deps.lock}"
@@ -59,6 +61,17 @@ apt() { # apt <apt-get arguments...>: waits for dpkg's lock rather than failing 
   DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout="$APT_WAIT_SECONDS" "$@"
 }
 
+# Grid Engine's packages ask for the master's host and cell; with these answers
+# the master's postinst creates the cell (init_cluster) on a fresh install.
+preseed_gridengine() { # preseed_gridengine <missing packages>
+  case " $1 " in *" gridengine-"*) ;; *) return 0 ;; esac
+  local host p
+  host="$(hostname)"
+  for p in gridengine-common gridengine-client gridengine-master gridengine-exec; do
+    printf '%s shared/gridenginemaster string %s\n%s shared/gridenginecell string default\n%s shared/gridengineconfig boolean true\n' "$p" "$host" "$p" "$p"
+  done | debconf-set-selections
+}
+
 install_missing() {
   command -v dpkg-query >/dev/null 2>&1 || { say "this machine has no dpkg: install $(packages_of | tr '\n' ' ')by hand"; exit 3; }
   # One installer at a time, whoever started it; the second one then finds nothing missing.
@@ -77,6 +90,7 @@ install_missing() {
   fi
   say "installing $missing"
   local start=$SECONDS
+  preseed_gridengine "$missing"
   # shellcheck disable=SC2086 # the list is ours: package names without spaces
   if ! apt install $missing >"$LOG" 2>&1; then
     # A fresh machine may have stale or no package lists.

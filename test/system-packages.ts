@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './helpers.js';
 
-export type PackageGroup = 'slurm' | 'chromium' | 'jinja2' | 'model-ensembler';
+export type PackageGroup = 'slurm' | 'chromium' | 'jinja2' | 'model-ensembler' | 'gridengine';
 
 /**
  * Whether the system packages of `group` (scripts/test-deps.sh, the one list)
