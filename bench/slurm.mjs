@@ -41,7 +41,8 @@ function ensemble(runs, { sleep, maxjobs, array, pollInterval }) {
   fs.writeFileSync(path.join(root, 'template', 'job.sh.j2'), `#!/bin/sh\nsleep ${sleep}\necho {{ n }} > done.txt\n`);
   fs.writeFileSync(
     path.join(root, 'mensemble.yaml'),
-    `ensemble:
+    `dialect: mensemble
+ensemble:
   batches:
     - name: b
       basedir: ./runs

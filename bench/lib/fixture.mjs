@@ -9,7 +9,11 @@ import { desiredState } from '../../dist/plan/compute.js';
 import { writeRun } from '../../dist/apply/write-run.js';
 import { writeRunState } from '../../dist/state/run-state.js';
 
-export const ONE_KB_TEMPLATE = (name) => `# ${name}: ${'x'.repeat(900)}\nrun = {{ run.id }}\na = {{ a }}\nb = {{ b }}\nscale = {{ scale }}\n`;
+/** A mensemble configuration's template (`dialect: mensemble`); MENSEMBLE_BENCH_DIALECT=model-ensembler measures model-ensembler's `run` instead. */
+export const ONE_KB_TEMPLATE = (name) =>
+  process.env.MENSEMBLE_BENCH_DIALECT === 'model-ensembler'
+    ? `# ${name}: ${'x'.repeat(900)}\nrun = {{ run.id }}\na = {{ run.a }}\nb = {{ run.b }}\nscale = {{ run.scale }}\n`
+    : `# ${name}: ${'x'.repeat(900)}\nrun = {{ run.id }}\na = {{ a }}\nb = {{ b }}\nscale = {{ scale }}\n`;
 
 /**
  * An ensemble of `runs` runs (a x b) with two 1 KB templates and a data file
@@ -27,7 +31,7 @@ export function makeEnsemble(runs, { dataBytes = 1024, job = '#!/bin/sh\ntrue\n'
   fs.writeFileSync(path.join(root, 'template', 'data.bin'), Buffer.alloc(dataBytes, 7));
   fs.writeFileSync(
     path.join(root, 'mensemble.yaml'),
-    `ensemble:
+    `${process.env.MENSEMBLE_BENCH_DIALECT === 'model-ensembler' ? '' : 'dialect: mensemble\n'}ensemble:
   vars: { scale: 1.5 }
   batches:
     - name: sweep
@@ -57,7 +61,7 @@ export async function upToDate(root) {
   // An applied ensemble has its state folder (lock, hash cache, render memo).
   fs.mkdirSync(path.join(root, '.mensemble'), { recursive: true });
   // As the command would read it: a 100,000-run `runs:` list passes the default size limit (.mensemblerc raises it).
-  const spec = loadEnsemble(path.join(root, 'mensemble.yaml'), { extraVars: {}, maxConfigMb: 16 });
+  const spec = loadEnsemble(path.join(root, 'mensemble.yaml'), { extraVars: {}, maxConfigMb: 16, cwd: root });
   const desired = await desiredState(spec, []);
   const at = new Date().toISOString();
   for (const run of desired.runs) {
