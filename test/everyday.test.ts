@@ -173,6 +173,9 @@ test('issue 33, item 12: --profile (or MENSEMBLE_PROFILE) reads a section of .me
   assert.match(wrong.stderr, /--profile archer: .*\.mensemblerc has no profile `archer`\. Did you mean `archer2`\? Profiles: archer2, laptop\./);
   const env = cli(['plan'], dir, { MENSEMBLE_PROFILE: 'nope' });
   assert.match(env.stderr, /--profile nope: .*has no profile `nope`/);
+  const withProfile = cli(['plan', '--profile', 'laptop'], dir);
+  assert.match(withProfile.stdout, /Settings: profile laptop of .*\.mensemblerc\./, 'plan says which profile is in force');
+  assert.deepEqual(JSON.parse(cli(['plan', '--json'], dir, { MENSEMBLE_PROFILE: 'laptop' }).stdout).profile.name, 'laptop');
   assert.equal(cli(['apply', '--yes', '--profile', 'laptop'], dir).code, 0);
   fs.writeFileSync(path.join(dir, '.mensemblerc'), 'profiles:\n  archer2:\n    slurm: {chdir: /tmp}\n');
   const reserved = cli(['plan', '--profile', 'archer2'], dir);

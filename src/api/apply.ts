@@ -57,6 +57,7 @@ export async function apply(ensemble: Ensemble, options: ApplyOptions = {}): Pro
   try {
     const computed = await observeAndDiff(ensemble.spec, desired, ensemble.backends, { targets: ensemble.targets, replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved, prune: options.prune, replace: options.replace });
     const { plan } = computed;
+    if (ensemble.rc.profile && ensemble.rc.file) plan.profile = { name: ensemble.rc.profile, file: ensemble.rc.file };
     refuseForeignJobs(plan, ensemble.backend.name);
     options.onPlan?.(plan);
     refuseOverBudget(plan, settings.maxCoreHours);

@@ -20,5 +20,6 @@ export interface PlanOptions {
  */
 export async function plan(ensemble: Ensemble, options: PlanOptions = {}): Promise<Plan> {
   const computed = await computePlan(ensemble.spec, ensemble.backends, { targets: ensemble.targets, replaceRunning: options.replaceRunning, replaceMoved: options.replaceMoved, prune: options.prune, replace: options.replace });
+  if (ensemble.rc.profile && ensemble.rc.file) computed.plan.profile = { name: ensemble.rc.profile, file: ensemble.rc.file };
   return computed.plan;
 }

@@ -204,6 +204,8 @@ export interface Plan {
   batches: Array<{ name: string; basedir: string }>;
   /** Where the configuration's relative paths started, and what set that: its dialect or `.mensemblerc` (config/paths-from.ts). */
   pathsFrom?: { rule: 'configuration' | 'working-directory'; dir: string; by: 'dialect' | 'rc' };
+  /** The `.mensemblerc` profile in force (`--profile`), and the file it is in. */
+  profile?: { name: string; file: string };
   /** How the file is read: what its templates see and, unless `.mensemblerc` says otherwise, where paths start. */
   dialect?: { name: 'model-ensembler' | 'mensemble'; declared: boolean };
   /** The estimated core-hours of the jobs the plan would submit (plan/cost.ts). */

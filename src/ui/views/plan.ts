@@ -78,6 +78,7 @@ export function renderPlan(plan: Plan, c: Colors): string {
 function baseFolders(plan: Plan, c: Colors): string[] {
   if (plan.batches.length === 0) return [];
   const lines: string[] = [];
+  if (plan.profile) lines.push(c.dim(`Settings: profile ${plan.profile.name} of ${displayPath(plan.profile.file)}.`));
   if (plan.dialect) {
     const sees = plan.dialect.name === 'mensemble' ? 'every run variable by name and as `run`' : 'only `run`, as in model-ensembler';
     lines.push(c.dim(`Dialect ${plan.dialect.name}${plan.dialect.declared ? '' : ' (the default: the file declares no `dialect`)'}: templates see ${sees}.`));
@@ -128,6 +129,7 @@ export function planJson(plan: Plan): object {
     warnings: plan.warnings,
     pathsFrom: plan.pathsFrom ?? null,
     dialect: plan.dialect ?? null,
+    profile: plan.profile ?? null,
     cost: plan.cost ?? null,
     batches: plan.batches,
     tasks: plan.tasks,
