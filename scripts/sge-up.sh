@@ -32,7 +32,9 @@ mkdir -p "$work"
 # The binaries themselves: the /usr/bin wrappers run util/arch on every call (about 0.4 s each).
 q() { "$bin/$1" "${@:2}"; }
 
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive <pidfile> <program>: the pid file names a running <program>. A pid file outlives its daemon, and its
+# pid may since belong to another process (a restarted slurmctld once): the program is checked, not assumed.
+alive() { [ -s "$1" ] && [ "$(basename "$(readlink "/proc/$(cat "$1")/exe" 2>/dev/null)")" = "$2" ]; }
 
 wait_for() { # wait_for <seconds> <description> <log or -> <command...>
   local limit=$(( $1 * 10 )) what="$2" log="$3" i=0
@@ -68,7 +70,7 @@ chown sgeadmin:sgeadmin "$common/host_aliases" "$common/act_qmaster"
 
 # --- qmaster ----------------------------------------------------------------
 qmaster_pid="$spool/qmaster/qmaster.pid"
-if ! alive "$qmaster_pid"; then
+if ! alive "$qmaster_pid" sge_qmaster; then
   say "starting sge_qmaster"
   "$bin/sge_qmaster"
   wait_for 30 sge_qmaster "$spool/qmaster/messages" q qconf -sh
@@ -194,7 +196,7 @@ execd_ready() {
   # Columns: queuename qtype resv/used/tot. load_avg arch [states]; ready: a load value and no state flags.
   awk '{ exit !($4 != "-NA-" && NF == 5) }' <<<"$line"
 }
-if ! ls "$spool"/execd/*/execd.pid >/dev/null 2>&1 || ! alive "$(ls "$spool"/execd/*/execd.pid | head -1)"; then
+if ! ls "$spool"/execd/*/execd.pid >/dev/null 2>&1 || ! alive "$(ls "$spool"/execd/*/execd.pid | head -1)" sge_execd; then
   say "starting sge_execd"
   "$bin/sge_execd"
 fi

@@ -5,11 +5,12 @@
 // fresh machine's install (debconf answers, host alias, root's min_uid) is
 // proven, never assumed.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
-import { tempDir, writeTree } from './helpers.js';
+import { ROOT, tempDir, writeTree } from './helpers.js';
 import { ensureCell, sge, tearDownCell } from './gridengine/cell.js';
 
 const skip = ensureCell();
@@ -64,4 +65,17 @@ test('sge-down.sh stops the cell by its pid files: no Grid Engine daemon is left
     if (/^sge_(qmaster|execd|shepherd)$/.test(exe)) left.push(`${p} ${exe}`);
   }
   assert.deepEqual(left, []);
+  // Its pid files outlive the daemons; a pid in one may since be another program's (it was once a restarted
+  // slurmctld, which this script then stopped): sge-down.sh signals only the daemon a pid file names.
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  try {
+    fs.writeFileSync('/var/spool/gridengine/qmaster/qmaster.pid', `${other.pid}\n`);
+    const down = spawnSync('bash', [path.join(ROOT, 'scripts/sge-down.sh')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(down.status, 0, down.stderr);
+    // Not reaped while this test holds the event loop: a signalled child shows as a zombie (state Z).
+    const state = fs.readFileSync(`/proc/${other.pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    assert.notEqual(state, 'Z', 'before: sge-down.sh waited 20 s, then sent it SIGTERM');
+  } finally {
+    other.kill('SIGKILL');
+  }
 });
