@@ -67,7 +67,8 @@ export function arithmetic(op: ArithOp, a: Value, b: Value): Value {
       const times = n < 0n ? 0 : Number(n);
       if (times > 1e7) throw new TemplateRuntimeError('MemoryError: repetition too large');
       const s = asStr(seq);
-      if (s !== undefined) return s.repeat(times);
+      // Markup * int is Markup, as markupsafe's __mul__ gives it.
+      if (s !== undefined) return seq instanceof Markup ? new Markup(s.repeat(times)) : s.repeat(times);
       if (Array.isArray(seq)) return Array.from({ length: times }, () => seq).flat(1) as Value[];
       if (seq instanceof PyTuple) return new PyTuple(Array.from({ length: times }, () => seq.items).flat(1));
     }

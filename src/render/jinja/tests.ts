@@ -50,7 +50,8 @@ export const TESTS: Record<string, Test> = {
   mapping: isMapping,
   // numbers.Number: bool is an int in Python.
   number: (v) => typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean',
-  sequence: (v) => asStr(v) !== undefined || Array.isArray(v) || v instanceof PyTuple || v instanceof PyDict || (isPyObject(v) && !!v.iterate),
+  // Jinja2's test: len(v) and v.__getitem__ both exist. Undefined has both (its __getitem__ fails only when called); a generator has neither.
+  sequence: (v) => asStr(v) !== undefined || Array.isArray(v) || v instanceof PyTuple || v instanceof PyDict || v instanceof Undefined || (isPyObject(v) && !!v.iterate && !(v as { iterator?: boolean }).iterator),
   iterable: (v) => asStr(v) !== undefined || Array.isArray(v) || v instanceof PyTuple || v instanceof PyDict || v instanceof Undefined || (isPyObject(v) && !!v.iterate),
   callable: (v) => v instanceof PyCallable,
   sameas: (v, a) => {
