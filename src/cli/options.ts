@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
+import { readTextPart } from '../util/read-text.js';
 import { extraVarNameProblem } from '../api/extra-vars.js';
 import type { ColorFlag } from './output.js';
 
@@ -62,22 +63,8 @@ function ensembleLikeFiles(dir: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((name) => {
-    try {
-      // Only regular files: a FIFO named x.yaml must not hang the error.
-      if (!fs.statSync(path.join(dir, name)).isFile()) return false;
-      const fd = fs.openSync(path.join(dir, name), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      try {
-        const buffer = Buffer.alloc(65536);
-        const text = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
-        return /^ensemble\s*:/m.test(text);
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      return false;
-    }
-  });
+  // Only regular files, opened without waiting: a FIFO named x.yaml must not hang the error.
+  return names.filter((name) => /^ensemble\s*:/m.test(readTextPart(path.join(dir, name), 65536, 'head') ?? ''));
 }
 
 /** How the lock names its holder: `mensemble <command> <the arguments as typed>`. */

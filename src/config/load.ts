@@ -229,7 +229,7 @@ function buildBatch(source: YamlSource, dir: string, index: number, merged: Obj,
     if (DROPPED_WHEN_UNSET.includes(k) && (v === null || v === undefined)) continue;
     batchVars[k] = v;
   }
-  // model-ensembler's `run` starts with the ensemble vars, then the batch's fields in its BatchSpec's order (batcher.py).
+  // What the batch adds to model-ensembler's `run` after the ensemble vars: its vars, then its fields in BatchSpec's order (batcher.py).
   const runTupleBase: Obj = { ...((merged.vars as Obj | undefined) ?? {}) };
   for (const k of BATCH_SPEC_FIELDS) {
     // The batch's own keys only: an ensemble var of the same name is not the batch's field.

@@ -40,23 +40,3 @@ export function decidePathsFrom(choice: DialectChoice, setting: PathsFromSetting
   if (!choice.declared && setting !== 'auto') return { rule: setting, by: 'rc' };
   return { rule: choice.dialect === 'mensemble' ? 'configuration' : 'working-directory', by: 'dialect' };
 }
-
-/** Batch keys model-ensembler does not have. */
-const MENSEMBLE_BATCH_KEYS = ['array', 'matrix', 'retry', 'run_id', 'slurm', 'vars'];
-
-type Obj = Record<string, unknown>;
-
-/**
- * The first batch key only mensemble knows, for a hint: a file that uses
- * them and declares no dialect was perhaps written for mensemble's paths.
- * It changes no meaning.
- */
-export function mensembleOnlyKey(ensemble: Obj): string | undefined {
-  const batches = [...(Array.isArray(ensemble.batches) ? (ensemble.batches as Obj[]) : []), ...(ensemble.batch_config ? [ensemble.batch_config as Obj] : [])];
-  for (const batch of batches) {
-    if (!batch || typeof batch !== 'object') continue;
-    const key = MENSEMBLE_BATCH_KEYS.find((k) => k in batch);
-    if (key) return key;
-  }
-  return undefined;
-}

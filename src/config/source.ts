@@ -446,7 +446,8 @@ function pythonKey(value: unknown): string | undefined {
   if (typeof value === 'string') return `s:${value}`;
   if (typeof value === 'boolean') return `n:${value ? 1 : 0}`;
   if (typeof value === 'number' || typeof value === 'bigint') return `n:${String(value)}`;
-  if (value instanceof PyFloat) return `n:${Number.isInteger(value.value) ? String(value.value) : String(value.value)}`;
+  // nan equals nothing, itself included: two `.nan` keys are two dict keys.
+  if (value instanceof PyFloat) return Number.isNaN(value.value) ? undefined : `n:${String(value.value)}`;
   if (value === null) return 'None';
   return undefined;
 }

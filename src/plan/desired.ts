@@ -68,10 +68,13 @@ export function buildDesiredState(spec: EnsembleSpec, targets: readonly Target[]
   let seen = 0;
   for (const r of identities) {
     if (++seen % 1000 === 0) meanwhile?.();
-    const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };
     if (r.batch !== batch) fieldsOf?.startBatch((batch = r.batch));
+    const targeted = wanted(r.batch.name, r.id);
+    // An untargeted run's variables are needed only for the replay of model-ensembler's shared dict.
+    if (!targeted && !fieldsOf) continue;
+    const vars: Record<string, unknown> = { ...r.base, id: r.id, dir: r.dir, ...spec.extraVars };
     const fields = fieldsOf?.next(r.input, vars);
-    if (!wanted(r.batch.name, r.id)) continue;
+    if (!targeted) continue;
     const set = templateSets.get(r.batch.index)!;
     const options = optionsByBatch.get(r.batch.index)!;
     const varsText = canonicalVarsText(canonicalVars(vars, sharedCanonical));

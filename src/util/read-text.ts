@@ -51,3 +51,26 @@ export function readTextIfExists(file: string): string | undefined {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * At most `bytes` of a file's text (UTF-8): its first ones (`head`) or its
+ * last (`tail`, a log's end); undefined when it does not exist or is not a
+ * regular file. Opened without waiting, checked as readTextIfExists checks.
+ */
+export function readTextPart(file: string, bytes: number, part: 'head' | 'tail'): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, READ_NOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return undefined;
+    const buffer = Buffer.alloc(Math.min(stat.size, bytes));
+    const read = fs.readSync(fd, buffer, 0, buffer.length, part === 'head' ? 0 : stat.size - buffer.length);
+    return buffer.toString('utf8', 0, read);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

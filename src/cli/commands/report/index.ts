@@ -7,6 +7,7 @@ import { runLogs } from '../../../logs/run-logs.js';
 import type { PlanEntry } from '../../../plan/types.js';
 import { writeFileAtomic } from '../../../state/atomic-write.js';
 import { displayPath } from '../../../util/paths.js';
+import { readTextPart } from '../../../util/read-text.js';
 import { reportView } from '../../../ui/views/report.js';
 import { openEnsemble } from '../../open-ensemble.js';
 import type { CommonFlags } from '../../options.js';
@@ -24,29 +25,11 @@ function lastLogLines(entry: PlanEntry, ensemble: ReturnType<typeof openEnsemble
   const taskFailed = entry.reasons.some((r) => r.kind === 'task-failed');
   const ordered = [...files.filter((f) => (f.kind === 'task') === taskFailed), ...files.filter((f) => (f.kind === 'task') !== taskFailed)];
   for (const f of ordered) {
-    const text = tailOf(f.path, 16_384);
+    const text = readTextPart(f.path, 16_384, 'tail');
     if (text === undefined) continue;
     return { file: displayPath(f.path), lines: text.replace(/\n$/, '').split('\n').slice(-LOG_LINES) };
   }
   return undefined;
-}
-
-/** The last `bytes` of a regular file as text, or undefined. */
-function tailOf(file: string, bytes: number): string | undefined {
-  try {
-    if (!fs.statSync(file).isFile()) return undefined;
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    try {
-      const size = fs.fstatSync(fd).size;
-      const buffer = Buffer.alloc(Math.min(size, bytes));
-      fs.readSync(fd, buffer, 0, buffer.length, size - buffer.length);
-      return buffer.toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
 }
 
 /** `mensemble report`: one self-contained HTML file about how the ensemble went. */
